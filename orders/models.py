@@ -1,0 +1,511 @@
+"""Storefronts, orders and their history.
+
+The order lifecycle lives here as two django-fsm state machines on ``Order``:
+``status`` (fulfilment) and ``payment_status`` (order to cash). The
+transition methods only declare what is legal and change fields of the order
+itself; ``orders.services.order_transition`` is the one way to run them
+(row lock, permission, version, history row, side effects).
+"""
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from rest_framework_api_key.models import AbstractAPIKey
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+def generate_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Storefront(models.Model):
+    """A sales channel (web shop or marketplace) that sends us orders."""
+
+    name = models.CharField(_("name"), max_length=120)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    currency = models.CharField(
+        _("currency"), max_length=3, default="VND", help_text=_("ISO 4217 code, e.g. VND or USD")
+    )
+    default_language = models.CharField(
+        _("default language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    webhook_url = models.URLField(_("webhook URL"), blank=True)
+    # Kept in clear because outgoing webhooks are signed with it (HMAC needs the secret).
+    webhook_secret = models.CharField(
+        _("webhook secret"), max_length=64, default=generate_webhook_secret
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("storefront")
+        verbose_name_plural = _("storefronts")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StorefrontAPIKey(AbstractAPIKey):
+    """An API key of one storefront; only a hash of the key is stored."""
+
+    storefront = models.ForeignKey(Storefront, on_delete=models.CASCADE, related_name="api_keys")
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("storefront API key")
+        verbose_name_plural = _("storefront API keys")
+
+
+class OrderStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    PROCESSING = "processing", _("Processing")
+    PICKING = "picking", _("Picking")
+    PACKING = "packing", _("Packing")
+    READY_TO_SHIP = "ready_to_ship", _("Ready to ship")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    POST_DELIVERY = "post_delivery", _("Post delivery")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    ON_HOLD = "on_hold", _("On hold")
+
+
+# What a customer reads for each status (tracking page, e-mails, API status_display).
+CUSTOMER_STATUS_NAMES = {
+    OrderStatus.RECEIVED: _("Order received"),
+    OrderStatus.PROCESSING: _("Awaiting fulfillment"),
+    OrderStatus.PICKING: _("Being picked"),
+    OrderStatus.PACKING: _("Being packed"),
+    OrderStatus.READY_TO_SHIP: _("Ready to ship"),
+    OrderStatus.SHIPPED: _("On its way"),
+    OrderStatus.DELIVERED: _("Delivered"),
+    OrderStatus.POST_DELIVERY: _("Return or request in progress"),
+    OrderStatus.COMPLETED: _("Completed"),
+    OrderStatus.CANCELLED: _("Cancelled"),
+    OrderStatus.ON_HOLD: _("Delayed"),
+}
+
+CANCELLABLE_STATUSES = [
+    OrderStatus.RECEIVED,
+    OrderStatus.PROCESSING,
+    OrderStatus.PICKING,
+    OrderStatus.PACKING,
+    OrderStatus.READY_TO_SHIP,
+]
+HOLDABLE_STATUSES = [
+    OrderStatus.PROCESSING,
+    OrderStatus.PICKING,
+    OrderStatus.PACKING,
+    OrderStatus.READY_TO_SHIP,
+    OrderStatus.SHIPPED,
+]
+
+
+class PaymentStatus(models.TextChoices):
+    UNPAID = "unpaid", _("Unpaid")
+    AUTHORIZED = "authorized", _("Authorized")
+    PAID = "paid", _("Paid")
+    PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+    REFUNDED = "refunded", _("Refunded")
+    VOIDED = "voided", _("Voided")
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", _("Card")
+    CASH_ON_DELIVERY = "cod", _("Cash on delivery")
+    INVOICE = "invoice", _("Invoice")
+
+
+# Methods where goods leave before the money arrives, so confirming may not wait for it.
+DEFERRED_PAYMENT_METHODS = {PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.INVOICE}
+
+
+class HoldReason(models.TextChoices):
+    """Why an order is on hold; the label is what the customer is told."""
+
+    STOCK_SHORTAGE = "stock_shortage", _("An item is temporarily out of stock")
+    DELIVERY_FAILED = "delivery_failed", _("The carrier could not deliver the parcel")
+    PAYMENT_REVIEW = "payment_review", _("The payment is being checked")
+    ADDRESS_CHECK = "address_check", _("The delivery address is being checked")
+    CUSTOMER_REQUEST = "customer_request", _("Held at your request")
+    OTHER = "other", _("The order needs attention from our team")
+
+
+class OrderQuerySet(models.QuerySet):
+    def open(self) -> "OrderQuerySet":
+        """Orders still moving: neither completed nor cancelled."""
+        return self.exclude(status__in=[OrderStatus.COMPLETED, OrderStatus.CANCELLED])
+
+
+def payment_allows_fulfilment(order: "Order") -> bool:
+    """Payment is authorized or paid, or the method lets us ship first."""
+    return (
+        order.payment_status in (PaymentStatus.AUTHORIZED, PaymentStatus.PAID)
+        or order.payment_method in DEFERRED_PAYMENT_METHODS
+    )
+
+
+payment_allows_fulfilment.refusal = _(
+    "Payment must be authorized or paid first (or the payment method must be cash on "
+    "delivery or invoice)."
+)
+
+
+class Order(ConcurrentTransitionMixin, models.Model):
+    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
+    storefront = models.ForeignKey(Storefront, on_delete=models.PROTECT, related_name="orders")
+    external_id = models.CharField(
+        _("external id"), max_length=100, help_text=_("The storefront's own order id")
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="orders"
+    )
+    shipping_address = models.ForeignKey(
+        "customers.Address", on_delete=models.PROTECT, related_name="+"
+    )
+
+    status = FSMField(
+        _("status"),
+        max_length=20,
+        choices=OrderStatus.choices,
+        default=OrderStatus.RECEIVED,
+        protected=True,
+    )
+    payment_status = FSMField(
+        _("payment status"),
+        max_length=20,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.UNPAID,
+        protected=True,
+    )
+    payment_method = models.CharField(
+        _("payment method"), max_length=10, choices=PaymentMethod.choices
+    )
+    # Grows with every change; clients send it back so a stale view cannot overwrite.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    currency = models.CharField(_("currency"), max_length=3)
+    subtotal = models.DecimalField(_("subtotal"), **MONEY, default=Decimal("0.00"))
+    shipping_price = models.DecimalField(_("shipping price"), **MONEY, default=Decimal("0.00"))
+    total = models.DecimalField(_("total"), **MONEY, default=Decimal("0.00"))
+    amount_paid = models.DecimalField(_("amount paid"), **MONEY, default=Decimal("0.00"))
+    amount_refunded = models.DecimalField(_("amount refunded"), **MONEY, default=Decimal("0.00"))
+
+    held_from_status = models.CharField(
+        _("held from"), max_length=20, choices=OrderStatus.choices, blank=True
+    )
+    hold_reason = models.CharField(
+        _("hold reason"), max_length=30, choices=HoldReason.choices, blank=True
+    )
+    cancel_reason = models.CharField(_("cancellation reason"), max_length=500, blank=True)
+
+    placed_at = models.DateTimeField(_("placed at"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["storefront", "external_id"], name="order_unique_external_id_per_storefront"
+            ),
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__lte=models.F("amount_paid")),
+                name="order_refund_not_above_paid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="order_status_created_idx"),
+            models.Index(fields=["storefront", "updated_at"], name="order_store_updated_idx"),
+        ]
+        # One permission per transition; the roles in orders.roles group them.
+        permissions = [
+            ("confirm_order", "Can confirm orders"),
+            ("start_picking_order", "Can start picking orders"),
+            ("start_packing_order", "Can start packing orders"),
+            ("mark_ready_to_ship_order", "Can mark orders ready to ship"),
+            ("ship_order", "Can ship orders"),
+            ("deliver_order", "Can mark orders delivered"),
+            ("open_after_sales_order", "Can open after-sales on orders"),
+            ("complete_order", "Can complete orders"),
+            ("cancel_order", "Can cancel orders"),
+            ("hold_order", "Can put orders on hold"),
+            ("release_order", "Can release orders from hold"),
+            ("authorize_payment_order", "Can record payment authorizations"),
+            ("capture_payment_order", "Can record payment captures"),
+            ("refund_payment_order", "Can record refunds"),
+            ("void_payment_order", "Can void payments"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def customer_status_display(self) -> str:
+        return str(CUSTOMER_STATUS_NAMES[self.status])
+
+    @property
+    def amount_refundable(self) -> Decimal:
+        return self.amount_paid - self.amount_refunded
+
+    # -- fulfilment lifecycle ------------------------------------------------
+
+    @transition(
+        field=status,
+        source=OrderStatus.RECEIVED,
+        target=OrderStatus.PROCESSING,
+        conditions=[payment_allows_fulfilment],
+        permission="orders.confirm_order",
+    )
+    def confirm(self) -> None:
+        """Accept the order for fulfilment."""
+        self.confirmed_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=OrderStatus.PROCESSING,
+        target=OrderStatus.PICKING,
+        permission="orders.start_picking_order",
+    )
+    def start_picking(self) -> None:
+        """Send the order to the pickers."""
+
+    @transition(
+        field=status,
+        source=OrderStatus.PICKING,
+        target=OrderStatus.PACKING,
+        permission="orders.start_packing_order",
+    )
+    def start_packing(self) -> None:
+        """Everything is picked; pack it."""
+
+    @transition(
+        field=status,
+        source=OrderStatus.PACKING,
+        target=OrderStatus.READY_TO_SHIP,
+        permission="orders.mark_ready_to_ship_order",
+    )
+    def mark_ready_to_ship(self) -> None:
+        """Packed and waiting for the carrier."""
+
+    @transition(
+        field=status,
+        source=OrderStatus.READY_TO_SHIP,
+        target=OrderStatus.SHIPPED,
+        permission="orders.ship_order",
+    )
+    def ship(self) -> None:
+        """Handed over to the carrier."""
+        self.shipped_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=OrderStatus.SHIPPED,
+        target=OrderStatus.DELIVERED,
+        permission="orders.deliver_order",
+    )
+    def deliver(self) -> None:
+        """The customer has the goods."""
+        self.delivered_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=OrderStatus.DELIVERED,
+        target=OrderStatus.POST_DELIVERY,
+        permission="orders.open_after_sales_order",
+    )
+    def open_after_sales(self) -> None:
+        """A return, exchange, complaint or warranty claim is being handled."""
+
+    @transition(
+        field=status,
+        source=[OrderStatus.DELIVERED, OrderStatus.POST_DELIVERY],
+        target=OrderStatus.COMPLETED,
+        permission="orders.complete_order",
+    )
+    def complete(self) -> None:
+        """Nothing more to do for this order."""
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=CANCELLABLE_STATUSES,
+        target=OrderStatus.CANCELLED,
+        permission="orders.cancel_order",
+    )
+    def cancel(self, *, reason: str) -> None:
+        """Stop the order before it ships."""
+        self.cancel_reason = reason
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=HOLDABLE_STATUSES,
+        target=OrderStatus.ON_HOLD,
+        permission="orders.hold_order",
+    )
+    def hold(self, *, reason: str) -> None:
+        """Pause the order; `release` returns it to where it was."""
+        self.held_from_status = self.status
+        self.hold_reason = reason
+
+    @transition(
+        field=status,
+        source=OrderStatus.ON_HOLD,
+        target=RETURN_VALUE(*HOLDABLE_STATUSES),
+        permission="orders.release_order",
+    )
+    def release(self) -> str:
+        """Resume the order in the state it was held from."""
+        held_from = self.held_from_status
+        self.held_from_status = ""
+        self.hold_reason = ""
+        return held_from
+
+    # -- payment (order to cash) --------------------------------------------
+
+    @transition(
+        field=payment_status,
+        source=PaymentStatus.UNPAID,
+        target=PaymentStatus.AUTHORIZED,
+        permission="orders.authorize_payment_order",
+    )
+    def authorize_payment(self) -> None:
+        """The payment provider reserved the money."""
+
+    @transition(
+        field=payment_status,
+        source=[PaymentStatus.UNPAID, PaymentStatus.AUTHORIZED],
+        target=PaymentStatus.PAID,
+        permission="orders.capture_payment_order",
+    )
+    def capture_payment(self) -> None:
+        """The money is ours (captured card, collected cash, settled invoice)."""
+        self.amount_paid = self.total
+
+    @transition(
+        field=payment_status,
+        source=[PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED],
+        target=RETURN_VALUE(PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED),
+        permission="orders.refund_payment_order",
+    )
+    def refund_payment(self, *, amount: Decimal) -> str:
+        """Give money back; all of what was paid makes the order refunded."""
+        self.amount_refunded += amount
+        if self.amount_refunded >= self.amount_paid:
+            return PaymentStatus.REFUNDED
+        return PaymentStatus.PARTIALLY_REFUNDED
+
+    @transition(
+        field=payment_status,
+        source=[PaymentStatus.UNPAID, PaymentStatus.AUTHORIZED],
+        target=PaymentStatus.VOIDED,
+        permission="orders.void_payment_order",
+    )
+    def void_payment(self) -> None:
+        """No money will be taken for this order."""
+
+    for _method in (
+        confirm,
+        start_picking,
+        start_packing,
+        mark_ready_to_ship,
+        ship,
+        deliver,
+        open_after_sales,
+        complete,
+        cancel,
+        hold,
+        release,
+        authorize_payment,
+        capture_payment,
+        refund_payment,
+        void_payment,
+    ):
+        # Templates (admin, dashboard) must never be able to run a transition.
+        _method.alters_data = True
+    del _method
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    sku = models.CharField(_("SKU"), max_length=64)
+    name = models.CharField(_("name"), max_length=255)
+    category = models.CharField(_("category"), max_length=100, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), **MONEY)
+    line_total = models.DecimalField(_("line total"), **MONEY)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="order_line_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="order_line_unit_price_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.sku}"
+
+
+class OrderEventType(models.TextChoices):
+    CREATED = "created", _("Order created")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    PAYMENT_CHANGED = "payment_changed", _("Payment changed")
+    NOTE = "note", _("Note")
+
+
+class OrderEvent(models.Model):
+    """One row of an order's history, written in the transaction of the change."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    event_type = models.CharField(_("type"), max_length=20, choices=OrderEventType.choices)
+    transition = models.CharField(_("transition"), max_length=40, blank=True)
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="order_events",
+        help_text=_("Empty when the system acted (API, carrier, scheduled task)."),
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    note = models.TextField(_("internal note"), blank=True)
+    customer_visible = models.BooleanField(_("customer visible"), default=False)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at"], name="order_event_order_at_idx")]
+
+    def __str__(self) -> str:
+        if self.transition:
+            return f"{self.order_id}: {self.transition} {self.from_status} -> {self.to_status}"
+        return f"{self.order_id}: {self.event_type}"

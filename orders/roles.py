@@ -1,0 +1,96 @@
+"""Staff roles: Django groups, each a set of transition permissions.
+
+`seed_demo` and the `sync_roles` command create the groups from this table, so
+the table is the one place that says who may do what.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+MANAGER = "Manager"
+WAREHOUSE = "Warehouse"
+CUSTOMER_CARE = "Customer care"
+FINANCE = "Finance"
+
+STATUS_TRANSITION_PERMISSIONS = [
+    "confirm_order",
+    "start_picking_order",
+    "start_packing_order",
+    "mark_ready_to_ship_order",
+    "ship_order",
+    "deliver_order",
+    "open_after_sales_order",
+    "complete_order",
+    "cancel_order",
+    "hold_order",
+    "release_order",
+]
+PAYMENT_TRANSITION_PERMISSIONS = [
+    "authorize_payment_order",
+    "capture_payment_order",
+    "refund_payment_order",
+    "void_payment_order",
+]
+
+ROLE_TRANSITION_PERMISSIONS: dict[str, list[str]] = {
+    MANAGER: STATUS_TRANSITION_PERMISSIONS + PAYMENT_TRANSITION_PERMISSIONS,
+    # Picking to shipping: the work on the warehouse floor.
+    WAREHOUSE: [
+        "start_picking_order",
+        "start_packing_order",
+        "mark_ready_to_ship_order",
+        "ship_order",
+    ],
+    # Talking to customers: holds, cancellations and what comes after delivery.
+    CUSTOMER_CARE: [
+        "hold_order",
+        "release_order",
+        "cancel_order",
+        "open_after_sales_order",
+        "complete_order",
+    ],
+    FINANCE: PAYMENT_TRANSITION_PERMISSIONS,
+}
+
+# Which admin pages each role may read; managers also change the set-up.
+ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    MANAGER: [
+        (app, f"{action}_{model}")
+        for app, model in [
+            ("orders", "storefront"),
+            ("orders", "storefrontapikey"),
+            ("customers", "customer"),
+            ("customers", "address"),
+        ]
+        for action in ("view", "add", "change")
+    ]
+    + [("orders", "view_order"), ("orders", "view_orderevent"), ("orders", "view_orderline")],
+    WAREHOUSE: [("orders", "view_order"), ("orders", "view_orderline")],
+    CUSTOMER_CARE: [
+        ("orders", "view_order"),
+        ("orders", "view_orderline"),
+        ("orders", "view_orderevent"),
+        ("customers", "view_customer"),
+    ],
+    FINANCE: [
+        ("orders", "view_order"),
+        ("orders", "view_orderline"),
+        ("orders", "view_orderevent"),
+    ],
+}
+
+
+def roles_sync() -> dict[str, Group]:
+    """Create or update the role groups so they hold exactly the table's permissions."""
+    groups = {}
+    for role, transition_codenames in ROLE_TRANSITION_PERMISSIONS.items():
+        wanted = [("orders", codename) for codename in transition_codenames]
+        wanted += ROLE_MODEL_PERMISSIONS.get(role, [])
+        permissions = []
+        for app_label, codename in wanted:
+            permissions.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group, _created = Group.objects.get_or_create(name=role)
+        group.permissions.set(permissions)
+        groups[role] = group
+    return groups

@@ -1,0 +1,403 @@
+"""Everything that changes orders.
+
+`order_transition` is the one entry point for status and payment changes: API
+views, admin buttons, the dashboard, Celery tasks, webhooks and commands all
+call it. It always works in this order: lock the row, check the permission,
+refuse a stale version, check the transition is legal, apply it, bump the
+version, save, write the `OrderEvent`, register side effects after commit.
+"""
+
+import logging
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import IntegrityError, transaction
+from django.db.models import TextChoices
+from django_fsm import ConcurrentTransition, InvalidResultState, TransitionNotAllowed, can_proceed
+
+from customers.models import Address, Customer
+
+from .exceptions import (
+    InvalidTransition,
+    OrderConflict,
+    OrderValidationError,
+    StaleOrderVersion,
+    TransitionPermissionDenied,
+)
+from .models import (
+    HoldReason,
+    Order,
+    OrderEvent,
+    OrderEventType,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    Storefront,
+)
+
+logger = logging.getLogger(__name__)
+
+Actor = AbstractBaseUser | AnonymousUser | None
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    """What callers need to know about a transition beyond django-fsm's graph."""
+
+    name: str
+    field: str
+    label: str
+    needs_reason: bool = False
+    reason_choices: type[TextChoices] | None = None
+    customer_visible: bool = True
+    takes_amount: bool = False
+
+    @property
+    def permission(self) -> str:
+        return f"orders.{self.name}_order"
+
+
+_STATUS = "status"
+_PAYMENT = "payment_status"
+
+TRANSITIONS: dict[str, TransitionSpec] = {
+    spec.name: spec
+    for spec in [
+        TransitionSpec("confirm", _STATUS, "Confirm"),
+        TransitionSpec("start_picking", _STATUS, "Start picking"),
+        TransitionSpec("start_packing", _STATUS, "Start packing"),
+        TransitionSpec("mark_ready_to_ship", _STATUS, "Mark ready to ship"),
+        TransitionSpec("ship", _STATUS, "Ship"),
+        TransitionSpec("deliver", _STATUS, "Mark delivered"),
+        TransitionSpec("open_after_sales", _STATUS, "Open after-sales request"),
+        TransitionSpec("complete", _STATUS, "Complete"),
+        TransitionSpec("cancel", _STATUS, "Cancel", needs_reason=True),
+        TransitionSpec(
+            "hold", _STATUS, "Put on hold", needs_reason=True, reason_choices=HoldReason
+        ),
+        TransitionSpec("release", _STATUS, "Release from hold"),
+        TransitionSpec("authorize_payment", _PAYMENT, "Payment authorized", customer_visible=False),
+        TransitionSpec("capture_payment", _PAYMENT, "Payment captured", customer_visible=False),
+        TransitionSpec("refund_payment", _PAYMENT, "Refund", takes_amount=True),
+        TransitionSpec("void_payment", _PAYMENT, "Void payment", customer_visible=False),
+    ]
+}
+
+
+def transition_spec_get(name: str) -> TransitionSpec:
+    """Return the spec of transition `name`, or refuse an unknown name."""
+    try:
+        return TRANSITIONS[name]
+    except KeyError:
+        raise OrderValidationError(
+            f"Unknown transition '{name}'.",
+            details={"transition": [f"Must be one of: {', '.join(TRANSITIONS)}."]},
+        ) from None
+
+
+def order_transition(
+    *,
+    order: Order | int,
+    transition: str,
+    actor: Actor,
+    note: str = "",
+    reason: str = "",
+    amount: Decimal | None = None,
+    expected_version: int | None = None,
+) -> Order:
+    """Run `transition` on `order` as `actor` (None for the system) and return the order.
+
+    Raises `OrderError` subclasses and then writes nothing: permission denied
+    (403), stale `expected_version` (412), transition not allowed from the
+    current state or its conditions unmet (409), a concurrent change (409),
+    a missing or unknown reason (400).
+    """
+    spec = transition_spec_get(transition)
+    reason = _reason_validate(spec, reason)
+    order_pk = order.pk if isinstance(order, Order) else order
+
+    with transaction.atomic():
+        try:
+            locked = Order.objects.select_for_update().get(pk=order_pk)
+        except Order.DoesNotExist:
+            raise OrderValidationError(f"Order {order_pk} does not exist.") from None
+        if actor is not None and not actor.has_perm(spec.permission):
+            raise TransitionPermissionDenied(
+                f"You may not {spec.label.lower()} orders.",
+                details={"transition": transition},
+            )
+        if expected_version is not None and locked.version != expected_version:
+            raise StaleOrderVersion(
+                f"Order {locked.number} has changed since you loaded it "
+                f"(version {expected_version}, now {locked.version}). Reload and try again.",
+                details={"current_version": locked.version},
+            )
+        events = [
+            _transition_apply(locked, spec, actor=actor, note=note, reason=reason, amount=amount)
+        ]
+        events += _transition_consequences_apply(locked, spec, actor=actor)
+        locked.version += 1
+        try:
+            locked.save()
+        except ConcurrentTransition:
+            raise OrderConflict(
+                f"Order {locked.number} was changed by someone else at the same time. "
+                "Reload and try again."
+            ) from None
+        for event in events:
+            event.save()
+        _side_effects_register(events)
+    return locked
+
+
+def _reason_validate(spec: TransitionSpec, reason: str) -> str:
+    reason = (reason or "").strip()
+    if spec.needs_reason and not reason:
+        raise OrderValidationError(
+            f"A reason is required to {spec.label.lower()}.",
+            details={"reason": ["This field is required."]},
+        )
+    if reason and spec.reason_choices is not None and reason not in spec.reason_choices.values:
+        raise OrderValidationError(
+            f"Unknown reason '{reason}'.",
+            details={"reason": [f"Must be one of: {', '.join(spec.reason_choices.values)}."]},
+        )
+    return reason
+
+
+def _transition_apply(
+    order: Order,
+    spec: TransitionSpec,
+    *,
+    actor: Actor,
+    note: str,
+    reason: str,
+    amount: Decimal | None,
+) -> OrderEvent:
+    """Apply one transition to the locked `order` in memory; return its unsaved event."""
+    method = getattr(order, spec.name)
+    from_state = getattr(order, spec.field)
+    if not can_proceed(method, check_conditions=False):
+        raise InvalidTransition(
+            f"Cannot {spec.label.lower()} order {order.number}: "
+            f"its {spec.field.replace('_', ' ')} is '{from_state}'.",
+            details={"transition": spec.name, spec.field: from_state},
+        )
+    refusals = [
+        str(getattr(condition, "refusal", condition.__doc__ or condition.__name__))
+        for condition in method._django_fsm.get_transition(from_state).conditions
+        if not condition(order)
+    ]
+    if refusals:
+        raise InvalidTransition(
+            f"Cannot {spec.label.lower()} order {order.number}: {' '.join(refusals)}",
+            details={"transition": spec.name, "conditions": refusals},
+        )
+
+    kwargs: dict[str, Any] = {}
+    if spec.needs_reason:
+        kwargs["reason"] = reason
+    if spec.takes_amount:
+        kwargs["amount"] = _refund_amount_validate(order, amount)
+    try:
+        method(**kwargs)
+    except (TransitionNotAllowed, InvalidResultState) as error:
+        raise InvalidTransition(str(error), details={"transition": spec.name}) from None
+
+    data = {"amount": str(kwargs["amount"])} if "amount" in kwargs else {}
+    return OrderEvent(
+        order=order,
+        event_type=(
+            OrderEventType.STATUS_CHANGED
+            if spec.field == _STATUS
+            else OrderEventType.PAYMENT_CHANGED
+        ),
+        transition=spec.name,
+        from_status=from_state,
+        to_status=getattr(order, spec.field),
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        reason=reason,
+        note=note,
+        customer_visible=spec.customer_visible,
+        data=data,
+    )
+
+
+def _refund_amount_validate(order: Order, amount: Decimal | None) -> Decimal:
+    refundable = order.amount_refundable
+    if amount is None:
+        return refundable
+    if amount <= 0 or amount > refundable:
+        raise OrderValidationError(
+            f"A refund must be more than 0 and at most {refundable} {order.currency}.",
+            details={"amount": [f"Must be between 0.01 and {refundable}."]},
+        )
+    return amount
+
+
+def _transition_consequences_apply(
+    order: Order, spec: TransitionSpec, *, actor: Actor
+) -> list[OrderEvent]:
+    """Apply the transitions that a transition implies, in the same transaction."""
+    if spec.name != "cancel":
+        return []
+    # Money taken for a cancelled order goes back; a reservation is released.
+    if order.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
+        consequence = TRANSITIONS["refund_payment"]
+    elif order.payment_status == PaymentStatus.AUTHORIZED:
+        consequence = TRANSITIONS["void_payment"]
+    else:
+        return []
+    return [
+        _transition_apply(
+            order,
+            consequence,
+            actor=actor,
+            note="Automatic on cancellation.",
+            reason="",
+            amount=None,
+        )
+    ]
+
+
+def _side_effects_register(events: list[OrderEvent]) -> None:
+    """Hand each committed event to the dispatcher task, only once the commit succeeded."""
+    from .tasks import order_event_dispatch
+
+    for event in events:
+        order_event_dispatch.delay_on_commit(event.pk)
+
+
+# -- creation -----------------------------------------------------------------
+
+_NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+
+
+def order_number_generate() -> str:
+    """Return a new public order number: short, unambiguous when read aloud, not sequential."""
+    while True:
+        number = "OR" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
+        if not Order.objects.filter(number=number).exists():
+            return number
+
+
+def order_create(
+    *,
+    storefront: Storefront,
+    external_id: str,
+    customer: dict[str, str],
+    shipping_address: dict[str, str],
+    lines: list[dict[str, Any]],
+    payment_method: str,
+    payment_status: str = PaymentStatus.UNPAID,
+    shipping_price: Decimal = Decimal("0.00"),
+    currency: str | None = None,
+    actor: Actor = None,
+) -> Order:
+    """Create an order with its customer, address and lines; totals are computed here."""
+    currency = (currency or storefront.currency).upper()
+    if currency != storefront.currency:
+        raise OrderValidationError(
+            f"This storefront sells in {storefront.currency}, not {currency}.",
+            details={"currency": [f"Must be {storefront.currency}."]},
+        )
+    if not lines:
+        raise OrderValidationError(
+            "An order needs at least one line.", details={"lines": ["This list may not be empty."]}
+        )
+    if payment_method not in PaymentMethod.values:
+        raise OrderValidationError(
+            f"Unknown payment method '{payment_method}'.",
+            details={"payment_method": [f"Must be one of: {', '.join(PaymentMethod.values)}."]},
+        )
+    if payment_status not in (PaymentStatus.UNPAID, PaymentStatus.AUTHORIZED, PaymentStatus.PAID):
+        raise OrderValidationError(
+            f"An order cannot arrive with payment status '{payment_status}'.",
+            details={"payment_status": ["Must be one of: unpaid, authorized, paid."]},
+        )
+
+    order_lines = []
+    for index, line in enumerate(lines):
+        quantity = int(line["quantity"])
+        unit_price = Decimal(line["unit_price"]).quantize(Decimal("0.01"))
+        if quantity <= 0 or unit_price < 0:
+            raise OrderValidationError(
+                "Quantities must be positive and prices not negative.",
+                details={f"lines[{index}]": ["Invalid quantity or unit price."]},
+            )
+        order_lines.append(
+            OrderLine(
+                sku=line["sku"],
+                name=line["name"],
+                category=line.get("category", ""),
+                quantity=quantity,
+                unit_price=unit_price,
+                line_total=unit_price * quantity,
+            )
+        )
+    subtotal = sum((line.line_total for line in order_lines), Decimal("0.00"))
+    shipping_price = Decimal(shipping_price).quantize(Decimal("0.01"))
+    total = subtotal + shipping_price
+
+    try:
+        with transaction.atomic():
+            customer_row = _customer_upsert(storefront=storefront, **customer)
+            address = Address.objects.create(customer=customer_row, **shipping_address)
+            order = Order.objects.create(
+                number=order_number_generate(),
+                storefront=storefront,
+                external_id=external_id,
+                customer=customer_row,
+                shipping_address=address,
+                payment_method=payment_method,
+                payment_status=payment_status,
+                currency=currency,
+                subtotal=subtotal,
+                shipping_price=shipping_price,
+                total=total,
+                amount_paid=total if payment_status == PaymentStatus.PAID else Decimal("0.00"),
+            )
+            for line in order_lines:
+                line.order = order
+            OrderLine.objects.bulk_create(order_lines)
+            event = OrderEvent.objects.create(
+                order=order,
+                event_type=OrderEventType.CREATED,
+                to_status=OrderStatus.RECEIVED,
+                actor=actor if actor is not None and actor.is_authenticated else None,
+                customer_visible=True,
+            )
+            _side_effects_register([event])
+    except IntegrityError:
+        if Order.objects.filter(storefront=storefront, external_id=external_id).exists():
+            raise OrderConflict(
+                f"Order with external id '{external_id}' already exists.",
+                details={"external_id": ["Already used by another order of this storefront."]},
+            ) from None
+        raise
+    return order
+
+
+def _customer_upsert(
+    *, storefront: Storefront, email: str, name: str, phone: str = "", language: str = ""
+) -> Customer:
+    customer = Customer.objects.filter(storefront=storefront, email__iexact=email).first()
+    if customer is None:
+        return Customer.objects.create(
+            storefront=storefront,
+            email=email,
+            name=name,
+            phone=phone,
+            language=language or storefront.default_language,
+        )
+    changed = {"name": name, "phone": phone or customer.phone}
+    if language:
+        changed["language"] = language
+    for field, value in changed.items():
+        setattr(customer, field, value)
+    customer.save(update_fields=[*changed, "updated_at"])
+    return customer
