@@ -1,0 +1,16 @@
+"""Project-wide pytest set-up."""
+
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; without this the
+# browser tests, and every database test after them, trip Django's async guard.
+# Set here, never in settings.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness buys nothing in tests and costs seconds per user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

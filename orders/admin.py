@@ -1,0 +1,297 @@
+"""Admin site for managers: storefronts, orders and their audit history.
+
+Orders are read-only here except through the transition buttons, which call
+`orders.services.order_transition` like every other caller (django-fsm's own
+admin mixin would save the order itself and skip the service).
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from rest_framework_api_key.admin import APIKeyModelAdmin
+
+from .exceptions import OrderError, OrderValidationError
+from .models import HoldReason, Order, OrderEvent, OrderLine, Storefront, StorefrontAPIKey
+from .selectors import order_available_transitions
+from .services import order_transition
+
+
+def status_badge(value: str, label: str) -> str:
+    return format_html('<span class="order-status order-status--{}">{}</span>', value, label)
+
+
+class StorefrontAPIKeyInline(admin.TabularInline):
+    model = StorefrontAPIKey
+    fields = ["name", "prefix", "created", "expiry_date", "revoked"]
+    readonly_fields = ["name", "prefix", "created", "expiry_date"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Storefront | None = None) -> bool:
+        return False
+
+
+@admin.register(Storefront)
+class StorefrontAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "currency", "default_language", "is_active", "webhook_url"]
+    list_filter = ["is_active", "currency", "default_language"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [StorefrontAPIKeyInline]
+
+
+@admin.register(StorefrontAPIKey)
+class StorefrontAPIKeyAdmin(APIKeyModelAdmin):
+    list_display = [*APIKeyModelAdmin.list_display, "storefront"]
+    list_filter = [*APIKeyModelAdmin.list_filter, "storefront"]
+    search_fields = [*APIKeyModelAdmin.search_fields, "storefront__name", "storefront__code"]
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    fields = ["sku", "name", "category", "quantity", "unit_price", "line_total"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return False
+
+
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    verbose_name_plural = _("history")
+    fields = [
+        "created_at",
+        "event_type",
+        "transition",
+        "from_status",
+        "to_status",
+        "actor",
+        "reason",
+        "note",
+        "customer_visible",
+    ]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "storefront",
+        "customer_email",
+        "status_display",
+        "payment_status_display",
+        "total_display",
+        "age",
+        "updated_at",
+    ]
+    list_filter = ["status", "payment_status", "storefront", "payment_method", "placed_at"]
+    search_fields = ["number", "external_id", "customer__email"]
+    list_select_related = ["storefront", "customer"]
+    date_hierarchy = "placed_at"
+    list_per_page = 50
+    show_full_result_count = False
+    inlines = [OrderLineInline, OrderEventInline]
+    change_form_template = "admin/orders/order/change_form.html"
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("number", "external_id", "storefront"),
+                    ("status", "customer_status", "version"),
+                    ("held_from_status", "hold_reason", "cancel_reason"),
+                ]
+            },
+        ),
+        (
+            _("Payment"),
+            {
+                "fields": [
+                    ("payment_method", "payment_status"),
+                    ("currency", "subtotal", "shipping_price", "total"),
+                    ("amount_paid", "amount_refunded"),
+                ]
+            },
+        ),
+        (_("Customer"), {"fields": ["customer", "shipping_address"]}),
+        (
+            _("Times"),
+            {
+                "fields": [
+                    ("placed_at", "confirmed_at", "shipped_at"),
+                    ("delivered_at", "closed_at", "updated_at"),
+                ]
+            },
+        ),
+    ]
+
+    class Media:
+        css = {"all": ["orders/admin.css"]}
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Order | None = None) -> list[str]:
+        # Nothing is edited in place: status and money move only through transitions.
+        return [
+            field
+            for fieldset in self.fieldsets
+            for row in fieldset[1]["fields"]
+            for field in (row if isinstance(row, tuple) else (row,))
+        ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Orders arrive from storefronts; the history must start with them.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return False
+
+    @admin.display(description=_("customer"), ordering="customer__email")
+    def customer_email(self, order: Order) -> str:
+        return order.customer.email
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_display(self, order: Order) -> str:
+        return status_badge(order.status, order.get_status_display())
+
+    @admin.display(description=_("payment"), ordering="payment_status")
+    def payment_status_display(self, order: Order) -> str:
+        return status_badge(order.payment_status, order.get_payment_status_display())
+
+    @admin.display(description=_("total"), ordering="total")
+    def total_display(self, order: Order) -> str:
+        return f"{order.total:,} {order.currency}"
+
+    @admin.display(description=_("age"), ordering="placed_at")
+    def age(self, order: Order) -> str:
+        return timesince(order.placed_at, depth=1)
+
+    @admin.display(description=_("customer sees"))
+    def customer_status(self, order: Order) -> str:
+        return order.customer_status_display
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/transition/",
+                self.admin_site.admin_view(require_POST(self.transition_view)),
+                name="orders_order_transition",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        order = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if order is not None:
+            extra_context["available_transitions"] = order_available_transitions(
+                order=order, user=request.user
+            )
+            extra_context["hold_reasons"] = HoldReason.choices
+            extra_context["transition_url"] = reverse(
+                "admin:orders_order_transition", args=[order.pk]
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def transition_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order = get_object_or_404(Order, pk=object_id)
+        if not self.has_view_permission(request, order):
+            raise PermissionDenied
+        change_url = reverse("admin:orders_order_change", args=[order.pk])
+        try:
+            order = order_transition(
+                order=order,
+                transition=request.POST.get("transition", ""),
+                actor=request.user,
+                reason=request.POST.get("reason", ""),
+                note=request.POST.get("note", ""),
+                amount=_amount_parse(request.POST.get("amount", "")),
+                expected_version=_version_parse(request.POST.get("version", "")),
+            )
+        except OrderError as error:
+            self.message_user(request, error.message, level=messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                _("Order %(number)s is now %(status)s (payment %(payment)s).")
+                % {
+                    "number": order.number,
+                    "status": order.get_status_display(),
+                    "payment": order.get_payment_status_display(),
+                },
+                level=messages.SUCCESS,
+            )
+        return HttpResponseRedirect(change_url)
+
+
+def _amount_parse(raw: str) -> Decimal | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        raise OrderValidationError(f"'{raw}' is not an amount.") from None
+
+
+def _version_parse(raw: str) -> int | None:
+    return int(raw) if raw.strip().isdigit() else None
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(admin.ModelAdmin):
+    """The audit trail: searchable, never edited."""
+
+    list_display = [
+        "created_at",
+        "order",
+        "event_type",
+        "transition",
+        "from_status",
+        "to_status",
+        "actor",
+        "customer_visible",
+    ]
+    list_filter = ["event_type", "transition", "customer_visible", "order__storefront"]
+    search_fields = ["order__number", "order__external_id", "actor__username", "reason"]
+    list_select_related = ["order", "actor"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: OrderEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: OrderEvent | None = None) -> bool:
+        return False

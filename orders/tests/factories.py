@@ -1,0 +1,105 @@
+"""Factories and helpers that build orders the way production does: through the services."""
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from orders.models import Order, OrderStatus, PaymentMethod, PaymentStatus, Storefront
+from orders.roles import roles_sync
+from orders.services import order_create, order_transition
+
+
+class StorefrontFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Storefront
+        django_get_or_create = ["code"]
+
+    name = factory.Sequence(lambda n: f"Shop {n}")
+    code = factory.Sequence(lambda n: f"shop-{n}")
+    currency = "VND"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    is_staff = True
+    password = factory.PostGenerationMethodCall("set_password", "secret-pass-123")
+
+
+def user_with_role(role: str, **kwargs) -> object:
+    """Return a new staff user in `role`'s group (groups synced from orders.roles)."""
+    roles_sync()
+    user = UserFactory(**kwargs)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+_external_ids = iter(range(1, 10**9))
+
+
+def order_new(
+    *,
+    storefront: Storefront | None = None,
+    payment_method: str = PaymentMethod.CASH_ON_DELIVERY,
+    payment_status: str = PaymentStatus.UNPAID,
+    lines: list[dict] | None = None,
+    shipping_price: Decimal = Decimal("30000.00"),
+) -> Order:
+    """Create an order in `received` through `order_create`."""
+    storefront = storefront or StorefrontFactory()
+    return order_create(
+        storefront=storefront,
+        external_id=f"ext-{next(_external_ids)}",
+        customer={"email": "lan@example.com", "name": "Nguyễn Thị Lan", "phone": "+84901234567"},
+        shipping_address={
+            "name": "Nguyễn Thị Lan",
+            "line1": "12 Lê Lợi",
+            "city": "TP. Hồ Chí Minh",
+            "postal_code": "700000",
+            "country": "VN",
+        },
+        lines=lines
+        or [
+            {
+                "sku": "MUG-1",
+                "name": "Mug",
+                "quantity": 2,
+                "unit_price": "120000",
+                "category": "Home",
+            },
+            {"sku": "TEA-7", "name": "Tea", "quantity": 1, "unit_price": "85000.50"},
+        ],
+        payment_method=payment_method,
+        payment_status=payment_status,
+        shipping_price=shipping_price,
+    )
+
+
+# The shortest path from `received` to each state, as (transition, reason) steps.
+PATH_TO = {
+    OrderStatus.RECEIVED: [],
+    OrderStatus.PROCESSING: [("confirm", "")],
+    OrderStatus.PICKING: [("confirm", ""), ("start_picking", "")],
+    OrderStatus.PACKING: [("confirm", ""), ("start_picking", ""), ("start_packing", "")],
+}
+PATH_TO[OrderStatus.READY_TO_SHIP] = [*PATH_TO[OrderStatus.PACKING], ("mark_ready_to_ship", "")]
+PATH_TO[OrderStatus.SHIPPED] = [*PATH_TO[OrderStatus.READY_TO_SHIP], ("ship", "")]
+PATH_TO[OrderStatus.DELIVERED] = [*PATH_TO[OrderStatus.SHIPPED], ("deliver", "")]
+PATH_TO[OrderStatus.POST_DELIVERY] = [*PATH_TO[OrderStatus.DELIVERED], ("open_after_sales", "")]
+PATH_TO[OrderStatus.COMPLETED] = [*PATH_TO[OrderStatus.DELIVERED], ("complete", "")]
+PATH_TO[OrderStatus.CANCELLED] = [("cancel", "customer changed their mind")]
+PATH_TO[OrderStatus.ON_HOLD] = [*PATH_TO[OrderStatus.PROCESSING], ("hold", "stock_shortage")]
+
+
+def order_in_state(status: str, **kwargs) -> Order:
+    """Create an order and move it to `status` through the service, as the system."""
+    order = order_new(**kwargs)
+    for transition, reason in PATH_TO[status]:
+        order = order_transition(order=order, transition=transition, actor=None, reason=reason)
+    assert order.status == status
+    return order

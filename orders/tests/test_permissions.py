@@ -1,0 +1,149 @@
+"""Who may run which transition: the role matrix, enforced by the service."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, Permission
+
+from orders.exceptions import TransitionPermissionDenied
+from orders.models import Order, OrderStatus
+from orders.roles import CUSTOMER_CARE, FINANCE, MANAGER, ROLE_TRANSITION_PERMISSIONS, WAREHOUSE
+from orders.selectors import order_available_transitions
+from orders.services import TRANSITIONS, order_transition
+
+from .factories import UserFactory, order_in_state, order_new, user_with_role
+
+# A state where each transition is legal, and the arguments it needs.
+SETUP = {
+    "confirm": (OrderStatus.RECEIVED, {}),
+    "start_picking": (OrderStatus.PROCESSING, {}),
+    "start_packing": (OrderStatus.PICKING, {}),
+    "mark_ready_to_ship": (OrderStatus.PACKING, {}),
+    "ship": (OrderStatus.READY_TO_SHIP, {}),
+    "deliver": (OrderStatus.SHIPPED, {}),
+    "open_after_sales": (OrderStatus.DELIVERED, {}),
+    "complete": (OrderStatus.DELIVERED, {}),
+    "cancel": (OrderStatus.PROCESSING, {"reason": "customer asked"}),
+    "hold": (OrderStatus.PACKING, {"reason": "stock_shortage"}),
+    "release": (OrderStatus.ON_HOLD, {}),
+    "authorize_payment": (OrderStatus.RECEIVED, {}),
+    "capture_payment": (OrderStatus.DELIVERED, {}),
+    "refund_payment": (OrderStatus.COMPLETED, {}),
+    "void_payment": (OrderStatus.RECEIVED, {}),
+}
+
+# What the issue asks of each role, written out independently of orders.roles.
+EXPECTED = {
+    MANAGER: set(TRANSITIONS),
+    WAREHOUSE: {"start_picking", "start_packing", "mark_ready_to_ship", "ship"},
+    CUSTOMER_CARE: {"hold", "release", "cancel", "open_after_sales", "complete"},
+    FINANCE: {"authorize_payment", "capture_payment", "refund_payment", "void_payment"},
+}
+
+
+def test_setup_covers_every_transition():
+    assert set(SETUP) == set(TRANSITIONS)
+
+
+def test_role_table_matches_the_issue():
+    assert {role: set(names) for role, names in ROLE_TRANSITION_PERMISSIONS.items()} == {
+        role: {f"{name}_order" for name in names} for role, names in EXPECTED.items()
+    }
+
+
+def order_ready_for(transition: str) -> Order:
+    state, _ = SETUP[transition]
+    order = order_in_state(state)
+    if transition == "refund_payment":
+        order = order_transition(order=order, transition="capture_payment", actor=None)
+    return order
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(EXPECTED))
+@pytest.mark.parametrize("transition", list(SETUP))
+def test_role_may_run_exactly_its_transitions(role, transition):
+    user = user_with_role(role)
+    order = order_ready_for(transition)
+    before = Order.objects.get(pk=order.pk)
+    events_before = order.events.count()
+    _, kwargs = SETUP[transition]
+
+    if transition in EXPECTED[role]:
+        order = order_transition(order=order, transition=transition, actor=user, **kwargs)
+        assert order.events.count() > events_before
+        assert order.events.order_by("-id").first().actor == user
+    else:
+        with pytest.raises(TransitionPermissionDenied):
+            order_transition(order=order, transition=transition, actor=user, **kwargs)
+        after = Order.objects.get(pk=order.pk)
+        assert (after.status, after.payment_status, after.version) == (
+            before.status,
+            before.payment_status,
+            before.version,
+        )
+        assert order.events.count() == events_before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("transition", list(SETUP))
+def test_anonymous_and_staff_without_role_are_refused_everything(transition):
+    order = order_ready_for(transition)
+    _, kwargs = SETUP[transition]
+
+    for actor in (AnonymousUser(), UserFactory()):
+        with pytest.raises(TransitionPermissionDenied):
+            order_transition(order=order, transition=transition, actor=actor, **kwargs)
+
+
+@pytest.mark.django_db
+def test_a_single_granted_permission_allows_just_that_transition():
+    user = UserFactory()
+    user.user_permissions.add(Permission.objects.get(codename="confirm_order"))
+    order = order_new()
+
+    with pytest.raises(TransitionPermissionDenied):
+        order_transition(order=order, transition="void_payment", actor=user)
+    order = order_transition(order=order, transition="confirm", actor=user)
+
+    assert order.status == OrderStatus.PROCESSING
+
+
+@pytest.mark.django_db
+def test_inactive_user_keeps_no_permissions():
+    user = user_with_role(MANAGER, is_active=False)
+    order = order_new()
+
+    with pytest.raises(TransitionPermissionDenied):
+        order_transition(order=order, transition="confirm", actor=user)
+
+
+PAYMENT_ON_UNPAID = ["authorize_payment", "capture_payment", "void_payment"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (MANAGER, ["start_picking", "cancel", "hold", *PAYMENT_ON_UNPAID]),
+        (WAREHOUSE, ["start_picking"]),
+        (CUSTOMER_CARE, ["cancel", "hold"]),
+        (FINANCE, PAYMENT_ON_UNPAID),
+    ],
+)
+def test_available_transitions_are_those_of_state_conditions_and_role(role, expected):
+    order = order_in_state(OrderStatus.PROCESSING)  # cash on delivery, unpaid
+    user = user_with_role(role)
+
+    names = [spec.name for spec in order_available_transitions(order=order, user=user)]
+
+    assert names == expected
+
+
+@pytest.mark.django_db
+def test_available_transitions_hide_confirm_while_its_condition_fails():
+    order = order_new(payment_method="card")
+    manager = user_with_role(MANAGER)
+
+    names = [spec.name for spec in order_available_transitions(order=order, user=manager)]
+
+    assert "confirm" not in names
+    assert names == ["cancel", "authorize_payment", "capture_payment", "void_payment"]
