@@ -506,6 +506,6 @@ class OrderEvent(models.Model):
         indexes = [models.Index(fields=["order", "created_at"], name="order_event_order_at_idx")]
 
     def __str__(self) -> str:
-        if self.transition:
-            return f"{self.order_id}: {self.transition} {self.from_status} -> {self.to_status}"
-        return f"{self.order_id}: {self.event_type}"
+        if self.from_status:
+            return f"{self.transition}: {self.from_status} → {self.to_status}"
+        return str(self.get_event_type_display())

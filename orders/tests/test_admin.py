@@ -1,0 +1,193 @@
+"""The managers' admin site: order list, read-only order page, transition buttons."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from orders.models import Order, OrderStatus
+from orders.roles import MANAGER, WAREHOUSE
+
+from .factories import StorefrontFactory, order_in_state, order_new, user_with_role
+
+
+def buttons_on(page) -> list[str]:
+    return re.findall(r'data-transition="([a-z_]+)"', page.content.decode())
+
+
+def press(client, order: Order, transition: str, **fields) -> Order:
+    order.refresh_from_db()
+    response = client.post(
+        reverse("admin:orders_order_transition", args=[order.pk]),
+        {"transition": transition, "version": order.version, **fields},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:orders_order_change", args=[order.pk])
+    return Order.objects.get(pk=order.pk)
+
+
+@pytest.mark.django_db
+def test_manager_moves_a_card_order_from_received_to_completed_with_the_buttons(client):
+    manager = user_with_role(MANAGER)
+    client.force_login(manager)
+    order = order_new(payment_method="card")
+    steps = [
+        ("authorize_payment", "received", "authorized"),
+        ("confirm", "processing", "authorized"),
+        ("start_picking", "picking", "authorized"),
+        ("start_packing", "packing", "authorized"),
+        ("mark_ready_to_ship", "ready_to_ship", "authorized"),
+        ("capture_payment", "ready_to_ship", "paid"),
+        ("ship", "shipped", "paid"),
+        ("deliver", "delivered", "paid"),
+        ("open_after_sales", "post_delivery", "paid"),
+        ("complete", "completed", "paid"),
+    ]
+
+    for transition, status, payment_status in steps:
+        page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
+        assert transition in buttons_on(page)
+        order = press(client, order, transition)
+        assert (order.status, order.payment_status) == (status, payment_status)
+
+    assert list(
+        order.events.exclude(event_type="created").values_list("transition", flat=True)
+    ) == [name for name, _, _ in steps]
+    assert set(order.events.exclude(event_type="created").values_list("actor", flat=True)) == {
+        manager.pk
+    }
+
+
+@pytest.mark.django_db
+def test_order_page_shows_exactly_the_users_transitions(client):
+    order = order_in_state(OrderStatus.PICKING)
+    client.force_login(user_with_role(WAREHOUSE))
+
+    page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
+
+    assert page.status_code == 200
+    assert buttons_on(page) == ["start_packing"]
+    # Read-only: no save button, and the status is not a form field.
+    assert 'name="_save"' not in page.content.decode()
+    assert 'name="status"' not in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_hold_button_asks_for_a_reason_and_refuses_without_one(client):
+    client.force_login(user_with_role(MANAGER))
+    order = order_in_state(OrderStatus.PACKING)
+    page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
+    assert 'value="stock_shortage"' in page.content.decode()
+
+    order = press(client, order, "hold", reason="")
+    assert order.status == OrderStatus.PACKING
+    messages = [str(m) for m in client.get(page.request["PATH_INFO"]).context["messages"]]
+    assert messages == ["A reason is required to put on hold."]
+
+    order = press(client, order, "hold", reason="stock_shortage", note="Shelf B3 empty")
+    assert (order.status, order.hold_reason) == (OrderStatus.ON_HOLD, "stock_shortage")
+    assert order.events.order_by("-id").first().note == "Shelf B3 empty"
+
+
+@pytest.mark.django_db
+def test_a_stale_page_cannot_overwrite_a_newer_change(client):
+    client.force_login(user_with_role(MANAGER))
+    order = order_in_state(OrderStatus.PROCESSING)
+    stale_version = order.version
+    press(client, order, "start_picking")
+
+    response = client.post(
+        reverse("admin:orders_order_transition", args=[order.pk]),
+        {"transition": "cancel", "reason": "customer asked", "version": stale_version},
+        follow=True,
+    )
+
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PICKING
+    *_earlier, message = [str(m) for m in response.context["messages"]]
+    assert "has changed since you loaded it" in message
+
+
+@pytest.mark.django_db
+def test_posting_a_transition_outside_the_role_is_refused(client):
+    client.force_login(user_with_role(WAREHOUSE))
+    order = order_new()
+
+    order = press(client, order, "confirm")
+
+    assert order.status == OrderStatus.RECEIVED
+    assert order.events.count() == 1
+
+
+@pytest.mark.django_db
+def test_unreadable_refund_amount_is_an_error_not_a_full_refund(client):
+    client.force_login(user_with_role(MANAGER))
+    order = order_new(payment_method="card", payment_status="paid")
+
+    order = press(client, order, "refund_payment", amount="lots")
+
+    assert (order.payment_status, str(order.amount_refunded)) == ("paid", "0.00")
+
+
+@pytest.mark.django_db
+def test_transition_endpoint_refuses_get_and_anonymous(client):
+    order = order_new()
+    url = reverse("admin:orders_order_transition", args=[order.pk])
+
+    assert client.post(url, {"transition": "confirm"}).status_code == 302  # to the login page
+    client.force_login(user_with_role(MANAGER))
+    assert client.get(url).status_code == 405
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.RECEIVED
+
+
+@pytest.mark.django_db
+def test_order_list_filters_and_searches(client):
+    client.force_login(user_with_role(MANAGER))
+    storefront = StorefrontFactory()
+    received = order_new(storefront=storefront)
+    shipped = order_in_state(OrderStatus.SHIPPED, storefront=storefront)
+    url = reverse("admin:orders_order_changelist")
+
+    by_status = client.get(url, {"status__exact": "shipped"})
+    by_number = client.get(url, {"q": received.number})
+    by_external_id = client.get(url, {"q": shipped.external_id})
+
+    assert [o.pk for o in by_status.context["cl"].result_list] == [shipped.pk]
+    assert [o.pk for o in by_number.context["cl"].result_list] == [received.pk]
+    assert [o.pk for o in by_external_id.context["cl"].result_list] == [shipped.pk]
+    assert client.get(url, {"q": "lan@example.com"}).context["cl"].result_count == 2
+
+
+@pytest.mark.django_db
+def test_order_list_query_count_does_not_grow_with_orders(client, django_assert_max_num_queries):
+    client.force_login(user_with_role(MANAGER))
+    storefront = StorefrontFactory()
+    order_new(storefront=storefront)
+    url = reverse("admin:orders_order_changelist")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one_order:
+        client.get(url)
+    for _ in range(12):
+        order_new(storefront=storefront)
+
+    with django_assert_max_num_queries(len(one_order.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["cl"].result_list) == 13
+
+
+@pytest.mark.django_db
+def test_order_page_query_count_does_not_grow_with_history(client, django_assert_max_num_queries):
+    client.force_login(user_with_role(MANAGER))
+    order = order_in_state(OrderStatus.PROCESSING)
+    url = reverse("admin:orders_order_change", args=[order.pk])
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as short_history:
+        client.get(url)
+    order = order_in_state(OrderStatus.COMPLETED)
+    url = reverse("admin:orders_order_change", args=[order.pk])
+
+    with django_assert_max_num_queries(len(short_history.captured_queries)):
+        client.get(url)

@@ -1,0 +1,63 @@
+"""End to end in Debian's Chromium: a manager runs an order through its whole life."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from orders.models import Order, OrderStatus
+from orders.roles import MANAGER
+
+from .factories import order_new, user_with_role
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "test-results" / "screenshots"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path("/usr/bin/chromium").exists(),
+        reason="no browser: install Debian's chromium package (apt-get install chromium)",
+    ),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_manager_logs_in_and_clicks_an_order_from_received_to_completed(live_server, page):
+    user_with_role(MANAGER, username="boss", password="boss-pass-123")
+    order = order_new(payment_method="card")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "boss")
+    page.fill("#id_password", "boss-pass-123")
+    page.click("input[type=submit]")
+    page.goto(f"{live_server.url}/admin/orders/order/")
+    page.fill("#searchbar", order.number)
+    page.press("#searchbar", "Enter")
+    page.get_by_role("link", name=order.number).click()
+    page.screenshot(path=str(SCREENSHOTS / "admin-order-received.png"), full_page=True)
+
+    for transition in [
+        "authorize_payment",
+        "confirm",
+        "start_picking",
+        "start_packing",
+        "mark_ready_to_ship",
+        "capture_payment",
+        "ship",
+        "deliver",
+        "open_after_sales",
+        "complete",
+    ]:
+        page.click(f"form[data-transition={transition}] button[type=submit]")
+        page.wait_for_selector(".messagelist .success")
+        if transition == "ship":
+            page.screenshot(path=str(SCREENSHOTS / "admin-order-shipped.png"), full_page=True)
+
+    heading = page.locator("#order-transitions-heading")
+    assert "Completed" in heading.inner_text()
+    assert page.locator("form.order-transition").count() == 1  # only refund_payment is left
+    page.screenshot(path=str(SCREENSHOTS / "admin-order-completed.png"), full_page=True)
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.status, stored.payment_status) == (OrderStatus.COMPLETED, "paid")
+    assert stored.events.count() == 11
