@@ -1,0 +1,74 @@
+# Everything runs from a local virtualenv in .venv, created on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-dev run migrate seed test test-fast lint format check-migrations \
+	worker beat shell clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed  ## install the app's dependencies into .venv
+
+install-dev: $(VENV)/.installed-dev  ## install the app's and the tests' dependencies
+
+migrate: install  ## apply database migrations
+	$(MANAGE) migrate --noinput
+
+seed: migrate  ## load the demo data (idempotent) and print the demo logins
+	$(MANAGE) seed_demo
+
+run: seed  ## install, migrate, load demo data and serve http://127.0.0.1:8000 (with a worker if REDIS_URL is set)
+	@if [ -n "$$REDIS_URL$$CELERY_BROKER_URL" ]; then \
+		echo "Starting a Celery worker against the broker in REDIS_URL/CELERY_BROKER_URL"; \
+		$(BIN)/celery -A orders_project worker --loglevel INFO --concurrency 2 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(MANAGE) runserver $(HOST):$(PORT); \
+	else \
+		$(MANAGE) runserver $(HOST):$(PORT); \
+	fi
+
+test: install-dev  ## run the whole test suite (PostgreSQL-only tests skip on SQLite)
+	$(BIN)/pytest
+
+test-fast: install-dev  ## the suite without the browser tests
+	$(BIN)/pytest -m "not browser" -p no:playwright
+
+lint: install-dev  ## ruff check, ruff format --check and makemigrations --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory check-migrations
+
+check-migrations: install
+	$(MANAGE) makemigrations --check --dry-run
+
+format: install-dev  ## rewrite the code in the project's style
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+worker: install  ## a Celery worker against REDIS_URL
+	$(BIN)/celery -A orders_project worker --loglevel INFO
+
+beat: install  ## the Celery beat scheduler (django-celery-beat) against REDIS_URL
+	$(BIN)/celery -A orders_project beat --loglevel INFO --scheduler django_celery_beat.schedulers:DatabaseScheduler
+
+shell: install  ## a Django shell
+	$(MANAGE) shell
+
+clean:  ## remove the virtualenv, the SQLite database and generated files
+	rm -rf $(VENV) db.sqlite3 var test-results .pytest_cache .ruff_cache
