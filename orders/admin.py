@@ -169,6 +169,10 @@ class OrderAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        # Even superusers only view: an order changes through its transition buttons.
+        return False
+
     @admin.display(description=_("customer"), ordering="customer__email")
     def customer_email(self, order: Order) -> str:
         return order.customer.email

@@ -191,3 +191,18 @@ def test_order_page_query_count_does_not_grow_with_history(client, django_assert
 
     with django_assert_max_num_queries(len(short_history.captured_queries)):
         client.get(url)
+
+
+@pytest.mark.django_db
+def test_even_a_superuser_cannot_save_an_order_form(client, django_user_model):
+    admin_user = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
+    client.force_login(admin_user)
+    order = order_new()
+    url = reverse("admin:orders_order_change", args=[order.pk])
+
+    page = client.get(url)
+    response = client.post(url, {"external_id": "hijacked", "_save": "Save"})
+
+    assert 'name="_save"' not in page.content.decode()
+    assert response.status_code == 403
+    assert Order.objects.get(pk=order.pk).external_id == order.external_id
