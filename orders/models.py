@@ -159,6 +159,14 @@ payment_allows_fulfilment.refusal = _(
 )
 
 
+def order_not_cancelled(order: "Order") -> bool:
+    """No money is taken for a cancelled order."""
+    return order.status != OrderStatus.CANCELLED
+
+
+order_not_cancelled.refusal = _("The order is cancelled; no payment can be taken for it.")
+
+
 class Order(ConcurrentTransitionMixin, models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
     storefront = models.ForeignKey(Storefront, on_delete=models.PROTECT, related_name="orders")
@@ -385,6 +393,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=payment_status,
         source=PaymentStatus.UNPAID,
         target=PaymentStatus.AUTHORIZED,
+        conditions=[order_not_cancelled],
         permission="orders.authorize_payment_order",
     )
     def authorize_payment(self) -> None:
@@ -394,6 +403,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=payment_status,
         source=[PaymentStatus.UNPAID, PaymentStatus.AUTHORIZED],
         target=PaymentStatus.PAID,
+        conditions=[order_not_cancelled],
         permission="orders.capture_payment_order",
     )
     def capture_payment(self) -> None:

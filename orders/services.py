@@ -242,26 +242,28 @@ def _refund_amount_validate(order: Order, amount: Decimal | None) -> Decimal:
 def _transition_consequences_apply(
     order: Order, spec: TransitionSpec, *, actor: Actor
 ) -> list[OrderEvent]:
-    """Apply the transitions that a transition implies, in the same transaction."""
+    """Apply the transitions that a transition implies, in the same transaction.
+
+    They are recorded as the system's doing (no actor): the person who cancelled
+    did not refund by hand and may not hold the refund permission; their own
+    event, written just before, says who caused it.
+    """
     if spec.name != "cancel":
         return []
     # Money taken for a cancelled order goes back; a reservation is released.
     if order.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
+        if order.amount_refundable <= 0:
+            return []
         consequence = TRANSITIONS["refund_payment"]
     elif order.payment_status == PaymentStatus.AUTHORIZED:
         consequence = TRANSITIONS["void_payment"]
     else:
         return []
-    return [
-        _transition_apply(
-            order,
-            consequence,
-            actor=actor,
-            note="Automatic on cancellation.",
-            reason="",
-            amount=None,
-        )
-    ]
+    event = _transition_apply(
+        order, consequence, actor=None, note="Automatic on cancellation.", reason="", amount=None
+    )
+    event.data["caused_by"] = spec.name
+    return [event]
 
 
 def _side_effects_register(events: list[OrderEvent]) -> None:

@@ -7,9 +7,10 @@ from django_fsm import RETURN_VALUE
 
 from orders.exceptions import InvalidTransition, OrderValidationError
 from orders.models import HOLDABLE_STATUSES, Order, OrderEvent, OrderStatus, PaymentStatus
+from orders.roles import CUSTOMER_CARE
 from orders.services import order_transition
 
-from .factories import order_in_state, order_new
+from .factories import order_in_state, order_new, user_with_role
 
 S = OrderStatus
 HOLDABLE = {S.PROCESSING, S.PICKING, S.PACKING, S.READY_TO_SHIP, S.SHIPPED}
@@ -216,6 +217,51 @@ def test_cancelling_a_paid_order_refunds_it_in_the_same_change():
         ("cancel", S.CANCELLED),
         ("refund_payment", P.REFUNDED),
     ]
+
+
+@pytest.mark.django_db
+def test_automatic_refund_is_the_systems_doing_not_the_cancelling_users():
+    care = user_with_role(CUSTOMER_CARE)
+    order = order_new(payment_method="card", payment_status="paid")
+
+    order = order_transition(order=order, transition="cancel", actor=care, reason="out of stock")
+
+    cancel_event, refund_event = order.events.order_by("-id")[:2][::-1]
+    assert (cancel_event.transition, cancel_event.actor) == ("cancel", care)
+    assert (refund_event.transition, refund_event.actor) == ("refund_payment", None)
+    assert refund_event.data == {"amount": "355000.50", "caused_by": "cancel"}
+    assert order.version == 2  # one change (cancel with its refund) after creation at 1
+
+
+@pytest.mark.django_db
+def test_cancelling_a_paid_free_order_records_no_empty_refund():
+    order = order_new(
+        payment_method="card",
+        payment_status="paid",
+        lines=[{"sku": "GIFT", "name": "Gift", "quantity": 1, "unit_price": "0"}],
+        shipping_price=Decimal("0"),
+    )
+
+    order = order_transition(order=order, transition="cancel", actor=None, reason="no stock")
+
+    assert (order.status, order.payment_status) == (S.CANCELLED, P.PAID)
+    assert order.events.filter(transition="refund_payment").count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("payment_method", "transition"),
+    [("cod", "capture_payment"), ("card", "authorize_payment"), ("card", "capture_payment")],
+)
+def test_no_payment_is_taken_for_a_cancelled_order(payment_method, transition):
+    order = order_new(payment_method=payment_method)
+    order = order_transition(order=order, transition="cancel", actor=None, reason="duplicate")
+
+    with pytest.raises(InvalidTransition) as refusal:
+        order_transition(order=order, transition=transition, actor=None)
+
+    assert "cancelled" in refusal.value.message
+    assert Order.objects.get(pk=order.pk).payment_status == P.UNPAID
 
 
 @pytest.mark.django_db
