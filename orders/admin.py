@@ -20,7 +20,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 
 from .exceptions import OrderError, OrderValidationError
 from .models import HoldReason, Order, OrderEvent, OrderLine, Storefront, StorefrontAPIKey
-from .selectors import order_available_transitions
+from .selectors import order_available_transitions, order_blocked_transitions
 from .services import order_transition
 
 
@@ -217,7 +217,14 @@ class OrderAdmin(admin.ModelAdmin):
         order = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if order is not None:
-            extra_context["available_transitions"] = order_available_transitions(
+            available = order_available_transitions(order=order, user=request.user)
+            extra_context["available_transitions"] = available
+            extra_context["transition_groups"] = [
+                (title, [spec for spec in available if spec.field == field])
+                for title, field in [(_("Order"), "status"), (_("Payment"), "payment_status")]
+                if any(spec.field == field for spec in available)
+            ]
+            extra_context["blocked_transitions"] = order_blocked_transitions(
                 order=order, user=request.user
             )
             extra_context["hold_reasons"] = HoldReason.choices

@@ -80,8 +80,10 @@ TRANSITIONS: dict[str, TransitionSpec] = {
             "hold", _STATUS, "Put on hold", needs_reason=True, reason_choices=HoldReason
         ),
         TransitionSpec("release", _STATUS, "Release from hold"),
-        TransitionSpec("authorize_payment", _PAYMENT, "Payment authorized", customer_visible=False),
-        TransitionSpec("capture_payment", _PAYMENT, "Payment captured", customer_visible=False),
+        TransitionSpec(
+            "authorize_payment", _PAYMENT, "Record authorization", customer_visible=False
+        ),
+        TransitionSpec("capture_payment", _PAYMENT, "Record payment", customer_visible=False),
         TransitionSpec("refund_payment", _PAYMENT, "Refund", takes_amount=True),
         TransitionSpec("void_payment", _PAYMENT, "Void payment", customer_visible=False),
     ]
@@ -97,6 +99,19 @@ def transition_spec_get(name: str) -> TransitionSpec:
             f"Unknown transition '{name}'.",
             details={"transition": [f"Must be one of: {', '.join(TRANSITIONS)}."]},
         ) from None
+
+
+def transition_unmet_conditions(order: Order, spec: TransitionSpec) -> list[str]:
+    """Return why `spec`'s conditions refuse `order` now (empty when they all hold)."""
+    method = getattr(order, spec.name)
+    found = method._django_fsm.get_transition(getattr(order, spec.field))
+    if found is None:
+        return []
+    return [
+        str(getattr(condition, "refusal", condition.__doc__ or condition.__name__))
+        for condition in found.conditions
+        if not condition(order)
+    ]
 
 
 def order_transition(
@@ -187,11 +202,7 @@ def _transition_apply(
             f"its {spec.field.replace('_', ' ')} is '{from_state}'.",
             details={"transition": spec.name, spec.field: from_state},
         )
-    refusals = [
-        str(getattr(condition, "refusal", condition.__doc__ or condition.__name__))
-        for condition in method._django_fsm.get_transition(from_state).conditions
-        if not condition(order)
-    ]
+    refusals = transition_unmet_conditions(order, spec)
     if refusals:
         raise InvalidTransition(
             f"Cannot {spec.label.lower()} order {order.number}: {' '.join(refusals)}",

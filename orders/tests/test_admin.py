@@ -206,3 +206,30 @@ def test_even_a_superuser_cannot_save_an_order_form(client, django_user_model):
     assert 'name="_save"' not in page.content.decode()
     assert response.status_code == 403
     assert Order.objects.get(pk=order.pk).external_id == order.external_id
+
+
+@pytest.mark.django_db
+def test_a_transition_blocked_by_its_condition_is_shown_disabled_with_the_reason(client):
+    client.force_login(user_with_role(MANAGER))
+    order = order_new(payment_method="card")
+
+    page = client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
+
+    assert "confirm" not in buttons_on_html(page)
+    assert 'data-blocked-transition="confirm"' in page
+    assert "Payment must be authorized or paid first" in page
+
+
+@pytest.mark.django_db
+def test_blocked_transitions_are_not_shown_to_users_without_the_permission(client):
+    client.force_login(user_with_role(WAREHOUSE))
+    order = order_new(payment_method="card")
+
+    page = client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
+
+    assert "data-blocked-transition" not in page
+    assert "There is nothing you can do with this order" in page
+
+
+def buttons_on_html(html: str) -> list[str]:
+    return re.findall(r'data-transition="([a-z_]+)"', html)
