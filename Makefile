@@ -8,7 +8,7 @@ PORT ?= 8000
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev run migrate seed test test-fast lint format check-migrations \
-	worker beat shell clean
+	worker beat messages shell clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -66,6 +66,10 @@ worker: install  ## a Celery worker against REDIS_URL
 
 beat: install  ## the Celery beat scheduler (django-celery-beat) against REDIS_URL
 	$(BIN)/celery -A orders_project beat --loglevel INFO --scheduler django_celery_beat.schedulers:DatabaseScheduler
+
+messages: install  ## update the Vietnamese catalogue and compile it (needs GNU gettext)
+	$(MANAGE) makemessages -l vi --ignore=.venv --ignore=test-results
+	$(MANAGE) compilemessages -l vi --ignore=.venv
 
 shell: install  ## a Django shell
 	$(MANAGE) shell
