@@ -8,9 +8,9 @@ admin mixin would save the order itself and skip the service).
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.timesince import timesince
@@ -234,7 +234,9 @@ class OrderAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def transition_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        order = get_object_or_404(Order, pk=object_id)
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            raise Http404("No such order.")
         if not self.has_view_permission(request, order):
             raise PermissionDenied
         change_url = reverse("admin:orders_order_change", args=[order.pk])

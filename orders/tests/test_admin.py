@@ -233,3 +233,15 @@ def test_blocked_transitions_are_not_shown_to_users_without_the_permission(clien
 
 def buttons_on_html(html: str) -> list[str]:
     return re.findall(r'data-transition="([a-z_]+)"', html)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("object_id", ["not-a-number", "999999"])
+def test_transition_on_a_missing_order_is_404_not_500(client, object_id):
+    client.force_login(user_with_role(MANAGER))
+
+    response = client.post(
+        f"/admin/orders/order/{object_id}/transition/", {"transition": "confirm"}
+    )
+
+    assert response.status_code == 404
