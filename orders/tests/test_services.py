@@ -177,17 +177,22 @@ def test_order_create_reuses_the_customer_of_the_same_storefront_only():
     assert Customer.objects.filter(storefront=other_shop).count() == 1
 
 
-@pytest.mark.django_db
-def test_duplicate_external_id_is_a_conflict_and_creates_nothing():
-    storefront = StorefrontFactory()
-    kwargs = {
-        "storefront": storefront,
-        "external_id": "same",
+def order_create_arguments(**override) -> dict:
+    """The smallest valid order_create arguments, with `override` applied."""
+    return {
+        "external_id": "x",
         "customer": {"email": "a@example.com", "name": "A"},
         "shipping_address": {"name": "A", "line1": "x", "city": "y", "country": "VN"},
         "lines": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": "1000"}],
         "payment_method": "cod",
+        **override,
     }
+
+
+@pytest.mark.django_db
+def test_duplicate_external_id_is_a_conflict_and_creates_nothing():
+    storefront = StorefrontFactory()
+    kwargs = order_create_arguments(storefront=storefront, external_id="same")
     order_create(**kwargs)
 
     with pytest.raises(OrderConflict):
@@ -208,16 +213,7 @@ def test_duplicate_external_id_is_a_conflict_and_creates_nothing():
     ],
 )
 def test_order_create_refuses_bad_input_and_names_the_field(override, field):
-    storefront = StorefrontFactory()
-    kwargs = {
-        "storefront": storefront,
-        "external_id": "x",
-        "customer": {"email": "a@example.com", "name": "A"},
-        "shipping_address": {"name": "A", "line1": "x", "city": "y", "country": "VN"},
-        "lines": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": "1000"}],
-        "payment_method": "cod",
-        **override,
-    }
+    kwargs = order_create_arguments(storefront=StorefrontFactory(), **override)
 
     with pytest.raises(OrderValidationError) as refusal:
         order_create(**kwargs)
