@@ -335,17 +335,24 @@ def order_create(
 
     order_lines = []
     for index, line in enumerate(lines):
-        quantity = int(line["quantity"])
-        unit_price = Decimal(line["unit_price"]).quantize(Decimal("0.01"))
-        if quantity <= 0 or unit_price < 0:
+        try:
+            quantity = int(line["quantity"])
+            unit_price = Decimal(str(line["unit_price"])).quantize(Decimal("0.01"))
+            sku, name = str(line["sku"]).strip(), str(line["name"]).strip()
+        except (KeyError, TypeError, ValueError, ArithmeticError):
             raise OrderValidationError(
-                "Quantities must be positive and prices not negative.",
+                "Each line needs a sku, a name, a whole quantity and a decimal unit price.",
+                details={f"lines[{index}]": ["Missing or malformed sku, name, quantity or price."]},
+            ) from None
+        if not sku or not unit_price.is_finite() or quantity <= 0 or unit_price < 0:
+            raise OrderValidationError(
+                "Each line needs a SKU, a positive quantity and a price that is not negative.",
                 details={f"lines[{index}]": ["Invalid quantity or unit price."]},
             )
         order_lines.append(
             OrderLine(
-                sku=line["sku"],
-                name=line["name"],
+                sku=sku,
+                name=name,
                 category=line.get("category", ""),
                 quantity=quantity,
                 unit_price=unit_price,
@@ -353,7 +360,15 @@ def order_create(
             )
         )
     subtotal = sum((line.line_total for line in order_lines), Decimal("0.00"))
-    shipping_price = Decimal(shipping_price).quantize(Decimal("0.01"))
+    try:
+        shipping_price = Decimal(str(shipping_price)).quantize(Decimal("0.01"))
+    except ArithmeticError:
+        shipping_price = Decimal("NaN")
+    if not shipping_price.is_finite() or shipping_price < 0:
+        raise OrderValidationError(
+            "The shipping price must be a decimal amount, 0 or more.",
+            details={"shipping_price": ["Must be a decimal amount, 0 or more."]},
+        )
     total = subtotal + shipping_price
 
     try:

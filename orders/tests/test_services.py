@@ -210,6 +210,13 @@ def test_duplicate_external_id_is_a_conflict_and_creates_nothing():
         ({"payment_method": "barter"}, "payment_method"),
         ({"payment_status": "refunded"}, "payment_status"),
         ({"lines": [{"sku": "A", "name": "A", "quantity": 0, "unit_price": "1"}]}, "lines[0]"),
+        ({"lines": [{"sku": "A", "name": "A", "quantity": "two", "unit_price": "1"}]}, "lines[0]"),
+        ({"lines": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": "cheap"}]}, "lines[0]"),
+        ({"lines": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": "NaN"}]}, "lines[0]"),
+        ({"lines": [{"sku": " ", "name": "A", "quantity": 1, "unit_price": "1"}]}, "lines[0]"),
+        ({"lines": [{"name": "A", "quantity": 1, "unit_price": "1"}]}, "lines[0]"),
+        ({"shipping_price": "-1"}, "shipping_price"),
+        ({"shipping_price": "free"}, "shipping_price"),
     ],
 )
 def test_order_create_refuses_bad_input_and_names_the_field(override, field):
