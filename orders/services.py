@@ -37,7 +37,9 @@ from .models import (
     PaymentMethod,
     PaymentStatus,
     Storefront,
+    WebhookEventType,
 )
+from .webhooks import order_webhook_data, webhook_event_record
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +167,7 @@ def order_transition(
             ) from None
         for event in events:
             event.save()
+        _webhooks_record(locked, events)
         _side_effects_register(events)
     return locked
 
@@ -275,6 +278,25 @@ def _transition_consequences_apply(
     )
     event.data["caused_by"] = spec.name
     return [event]
+
+
+def _webhooks_record(order: Order, events: list[OrderEvent]) -> None:
+    """Tell the storefront about each status change, in the transaction of the change."""
+    for event in events:
+        if event.event_type != OrderEventType.STATUS_CHANGED:
+            continue
+        webhook_event_record(
+            storefront=order.storefront,
+            event_type=WebhookEventType.ORDER_STATUS_CHANGED,
+            data={
+                "order": order_webhook_data(order),
+                "transition": event.transition,
+                "from_status": event.from_status,
+                "to_status": event.to_status,
+                "reason": event.reason,
+            },
+            order=order,
+        )
 
 
 def _side_effects_register(events: list[OrderEvent]) -> None:
@@ -398,6 +420,12 @@ def order_create(
                 to_status=OrderStatus.RECEIVED,
                 actor=actor if actor is not None and actor.is_authenticated else None,
                 customer_visible=True,
+            )
+            webhook_event_record(
+                storefront=storefront,
+                event_type=WebhookEventType.ORDER_CREATED,
+                data={"order": order_webhook_data(order)},
+                order=order,
             )
             _side_effects_register([event])
     except IntegrityError:

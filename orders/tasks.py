@@ -28,3 +28,9 @@ def order_event_dispatch(event_id: int) -> None:
         event.from_status or "-",
         event.to_status or "-",
     )
+
+
+@shared_task(name="orders.webhook_event_deliver", ignore_result=True)
+def webhook_event_deliver(event_id: str) -> None:
+    """Try to deliver one webhook event now (placeholder until delivery lands)."""
+    logger.info("webhook event %s queued", event_id)
