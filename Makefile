@@ -36,7 +36,7 @@ seed: migrate  ## load the demo data (idempotent) and print the demo logins
 run: seed  ## install, migrate, load demo data and serve http://127.0.0.1:8000 (with a worker if REDIS_URL is set)
 	@if [ -n "$$REDIS_URL$$CELERY_BROKER_URL" ]; then \
 		echo "Starting a Celery worker against the broker in REDIS_URL/CELERY_BROKER_URL"; \
-		$(BIN)/celery -A orders_project worker --loglevel INFO --concurrency 2 & worker=$$!; \
+		$(BIN)/celery -A orders_project worker --loglevel INFO --concurrency 2 -Q default,webhooks,notifications,reports & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(MANAGE) runserver $(HOST):$(PORT); \
 	else \
@@ -62,7 +62,7 @@ format: install-dev  ## rewrite the code in the project's style
 	$(BIN)/ruff format .
 
 worker: install  ## a Celery worker against REDIS_URL
-	$(BIN)/celery -A orders_project worker --loglevel INFO
+	$(BIN)/celery -A orders_project worker --loglevel INFO -Q default,webhooks,notifications,reports
 
 beat: install  ## the Celery beat scheduler (django-celery-beat) against REDIS_URL
 	$(BIN)/celery -A orders_project beat --loglevel INFO --scheduler django_celery_beat.schedulers:DatabaseScheduler

@@ -39,6 +39,13 @@ class OrderConflict(OrderError):
     http_status = 409
 
 
+class IdempotencyConflict(OrderError):
+    """An Idempotency-Key was reused with a different request body."""
+
+    code = "idempotency_conflict"
+    http_status = 422
+
+
 class StaleOrderVersion(OrderError):
     """The caller acted on an older version of the order than the current one."""
 

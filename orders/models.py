@@ -534,7 +534,9 @@ class IdempotencyKey(models.Model):
     )
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
+    # Empty only inside the creating transaction: the key row is written first so
+    # that a concurrent request with the same key waits on it.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+", null=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)
 

@@ -63,7 +63,9 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ]
         for action in ("view", "add", "change")
     ]
-    + [("orders", "view_order"), ("orders", "view_orderevent"), ("orders", "view_orderline")],
+    + [("orders", "view_order"), ("orders", "view_orderevent"), ("orders", "view_orderline")]
+    # Managers watch webhook deliveries and resend them.
+    + [("orders", "view_webhookevent"), ("orders", "change_webhookevent")],
     WAREHOUSE: [("orders", "view_order"), ("orders", "view_orderline")],
     CUSTOMER_CARE: [
         ("orders", "view_order"),

@@ -1,9 +1,10 @@
 """Reads of orders."""
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Prefetch, QuerySet
 from django_fsm import can_proceed, has_transition_perm
 
-from .models import Order
+from .models import Order, OrderEvent, Storefront
 from .services import TRANSITIONS, TransitionSpec, transition_unmet_conditions
 
 
@@ -31,3 +32,25 @@ def order_blocked_transitions(
         if refusals:
             blocked.append((spec, refusals))
     return blocked
+
+
+def order_queryset_for_api(*, storefront: Storefront | None) -> QuerySet[Order]:
+    """Orders an API caller may see: one storefront's, or all of them for staff (`None`)."""
+    orders = Order.objects.select_related("customer", "shipping_address", "storefront")
+    if storefront is not None:
+        orders = orders.filter(storefront=storefront)
+    return orders
+
+
+def order_detail_prefetch(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """Add what the order detail shows, in a fixed number of queries."""
+    from fulfillment.models import AfterSalesRequest
+
+    return orders.prefetch_related(
+        "lines",
+        Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id")),
+        Prefetch(
+            "after_sales_requests",
+            queryset=AfterSalesRequest.objects.prefetch_related("lines__order_line"),
+        ),
+    )

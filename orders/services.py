@@ -7,20 +7,26 @@ refuse a stale version, check the transition is legal, apply it, bump the
 version, save, write the `OrderEvent`, register side effects after commit.
 """
 
+import hashlib
+import json
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import TextChoices
+from django.utils import timezone
 from django_fsm import ConcurrentTransition, InvalidResultState, TransitionNotAllowed, can_proceed
 
 from customers.models import Address, Customer
 
 from .exceptions import (
+    IdempotencyConflict,
     InvalidTransition,
     OrderConflict,
     OrderValidationError,
@@ -29,6 +35,7 @@ from .exceptions import (
 )
 from .models import (
     HoldReason,
+    IdempotencyKey,
     Order,
     OrderEvent,
     OrderEventType,
@@ -457,3 +464,103 @@ def _customer_upsert(
         setattr(customer, field, value)
     customer.save(update_fields=[*changed, "updated_at"])
     return customer
+
+
+def order_create_idempotent(
+    *, storefront: Storefront, idempotency_key: str, request_body: Any, **order_fields: Any
+) -> tuple[Order, bool]:
+    """Create the order once per (storefront, key); return it and whether it was created now.
+
+    The same key with the same body returns the first order; with another body
+    it is refused (422). The key row is inserted before the order, so concurrent
+    requests with one key wait on its unique index and then replay the winner's
+    order. A failed creation rolls the key back with it, so the client can fix
+    the request and retry with the same key. Keys expire after
+    IDEMPOTENCY_KEY_TTL_SECONDS.
+    """
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 255:
+        raise OrderValidationError(
+            "Send an Idempotency-Key header (1 to 255 characters) with each new order.",
+            details={"Idempotency-Key": ["This header is required, at most 255 characters."]},
+        )
+    request_hash = hashlib.sha256(
+        json.dumps(request_body, sort_keys=True, separators=(",", ":"), default=str).encode()
+    ).hexdigest()
+    now = timezone.now()
+
+    with transaction.atomic():
+        IdempotencyKey.objects.filter(storefront=storefront, key=key, expires_at__lte=now).delete()
+        try:
+            with transaction.atomic():
+                record = IdempotencyKey.objects.create(
+                    storefront=storefront,
+                    key=key,
+                    request_hash=request_hash,
+                    created_at=now,
+                    expires_at=now + timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL_SECONDS),
+                )
+        except IntegrityError:
+            record = IdempotencyKey.objects.select_related("order").get(
+                storefront=storefront, key=key
+            )
+            if record.request_hash != request_hash:
+                raise IdempotencyConflict(
+                    "This Idempotency-Key was already used with a different request body.",
+                    details={"Idempotency-Key": [key]},
+                ) from None
+            return record.order, False
+        order = order_create(storefront=storefront, **order_fields)
+        record.order = order
+        record.save(update_fields=["order"])
+    return order, True
+
+
+def idempotency_keys_expired_delete(*, now=None) -> int:
+    """Delete idempotency keys past their lifetime; return how many."""
+    deleted, _ = IdempotencyKey.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted
+
+
+def storefront_create(
+    *,
+    name: str,
+    code: str = "",
+    currency: str = "VND",
+    webhook_url: str = "",
+    default_language: str = "en",
+) -> tuple[Storefront, str]:
+    """Create a storefront and its first API key; return both (the key in clear, once)."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.core.validators import URLValidator
+    from django.utils.text import slugify
+
+    from .currencies import ISO_4217_CODES
+    from .models import StorefrontAPIKey
+
+    name = name.strip()
+    code = slugify(code or name)[:40]
+    currency = currency.upper()
+    if not name or not code:
+        raise OrderValidationError("A storefront needs a name.")
+    if currency not in ISO_4217_CODES:
+        raise OrderValidationError(f"'{currency}' is not an ISO 4217 currency code.")
+    if webhook_url:
+        try:
+            URLValidator(schemes=["http", "https"])(webhook_url)
+        except DjangoValidationError:
+            raise OrderValidationError(f"'{webhook_url}' is not an http(s) URL.") from None
+    if Storefront.objects.filter(code=code).exists():
+        raise OrderConflict(f"A storefront with code '{code}' already exists.")
+    with transaction.atomic():
+        storefront = Storefront.objects.create(
+            name=name,
+            code=code,
+            currency=currency,
+            webhook_url=webhook_url,
+            default_language=default_language,
+        )
+        _api_key, key = StorefrontAPIKey.objects.create_key(
+            name=f"{code} key", storefront=storefront
+        )
+    return storefront, key

@@ -40,7 +40,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_fsm",
     "rest_framework",
+    "rest_framework.authtoken",
     "rest_framework_api_key",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
     "django_celery_beat",
     "orders",
     "fulfillment",
@@ -58,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "orders.api.errors.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "orders_project.urls"
@@ -159,9 +164,57 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="orders@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Storefronts send "Authorization: Api-Key <key>"; staff tools a DRF token or a session.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "orders.api.authentication.StorefrontAPIKeyAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "orders.api.throttling.StorefrontKeyThrottle",
+        "orders.api.throttling.StaffUserThrottle",
+        "orders.api.throttling.UnauthenticatedThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "storefront": env("API_THROTTLE_RATE", default="600/min"),
+        "staff": env("API_STAFF_THROTTLE_RATE", default="1200/min"),
+        "anon": env("API_ANON_THROTTLE_RATE", default="60/min"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "orders.api.errors.api_exception_handler",
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Order status management API",
+    "DESCRIPTION": (
+        "The storefront API (v1): push orders in, read their status, cancel them and open "
+        "after-sales requests; plus operations endpoints for staff tools. Authenticate "
+        "storefronts with `Authorization: Api-Key <key>`. Errors are JSON: "
+        '`{"error": {"code": "...", "message": "...", "details": {...}}}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "PaymentStatusEnum": "orders.models.PaymentStatus",
+    },
+}
+
+# Idempotency keys of order creation are kept this long, then a retry creates anew.
+IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 3600)
+# The public address of this site, for links in e-mails and API responses.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 LOGIN_URL = "admin:login"
 
@@ -190,5 +243,31 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+    },
+}
+
+# --- Storefront webhooks (orders/webhooks.py) ---------------------------------
+# Each try waits this long for an answer; timeouts, 5xx, 408 and 429 are retried
+# after WEBHOOK_RETRY_BASE_SECONDS doubled per attempt (capped, with jitter) for
+# WEBHOOK_RETRY_FOR_SECONDS after the event; other 4xx and 3xx fail for good.
+# Keep the cap below CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"].
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+WEBHOOK_RETRY_MAX_DELAY_SECONDS = env.float("WEBHOOK_RETRY_MAX_DELAY_SECONDS", default=7200.0)
+WEBHOOK_RETRY_FOR_SECONDS = env.float("WEBHOOK_RETRY_FOR_SECONDS", default=26 * 3600.0)
+# Webhook sends get their own queue so a slow receiver cannot hold up other work;
+# `make worker` consumes it (-Q default,webhooks,notifications,reports).
+CELERY_TASK_ROUTES = {
+    "orders.webhook_event_deliver": {"queue": "webhooks"},
+    "orders.webhook_events_send_due": {"queue": "webhooks"},
+}
+# The sweeper re-enqueues pending events whose scheduled try was lost; beat's
+# DatabaseScheduler copies this entry into its table at start-up. A sweep that
+# waited a whole minute in the queue is dropped: the next one does its work.
+CELERY_BEAT_SCHEDULE = {
+    "orders.webhook_events_send_due": {
+        "task": "orders.webhook_events_send_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
 }

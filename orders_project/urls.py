@@ -1,6 +1,7 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 admin.site.site_header = "Order status management"
 admin.site.site_title = "Order status management"
@@ -9,4 +10,11 @@ admin.site.index_title = "Managers' console"
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("orders.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("track/", include("customers.urls")),
 ]
+
+handler404 = "orders.api.errors.api_or_html_404"
+handler500 = "orders.api.errors.api_or_html_500"

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("<str:token>/", views.track_order, name="track_order"),
+]

@@ -1,0 +1,32 @@
+"""Who may call which endpoint: storefronts (API key) and staff (token or session)."""
+
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from .authentication import request_storefront
+
+
+def is_staff_request(request: Request) -> bool:
+    user = request.user
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+class IsStorefront(BasePermission):
+    message = "This endpoint needs a storefront API key."
+
+    def has_permission(self, request: Request, view) -> bool:
+        return request_storefront(request) is not None
+
+
+class IsStaff(BasePermission):
+    message = "This endpoint is for staff users."
+
+    def has_permission(self, request: Request, view) -> bool:
+        return is_staff_request(request)
+
+
+class IsStorefrontOrStaff(BasePermission):
+    message = "Authenticate with a storefront API key or as a staff user."
+
+    def has_permission(self, request: Request, view) -> bool:
+        return request_storefront(request) is not None or is_staff_request(request)

@@ -1,0 +1,273 @@
+"""Shapes of the storefront API: what comes in (checked here) and what goes out.
+
+Serializers check shape and types; business rules (currency of the storefront,
+totals, transitions) live in the services, which raise `OrderError`s.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from customers.tracking import tracking_url
+from fulfillment.models import AfterSalesKind, AfterSalesRequest
+from orders.currencies import ISO_4217_CODES
+from orders.models import (
+    CUSTOMER_STATUS_NAMES,
+    HoldReason,
+    Order,
+    OrderEvent,
+    OrderEventType,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+)
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+# -- input ---------------------------------------------------------------------
+
+
+class CustomerInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    name = serializers.CharField(max_length=200)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    language = serializers.ChoiceField(
+        choices=[code for code, _ in settings.LANGUAGES], required=False
+    )
+
+
+class AddressInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    line1 = serializers.CharField(max_length=255)
+    line2 = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    city = serializers.CharField(max_length=120)
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$",
+        help_text="ISO 3166-1 alpha-2 country code, e.g. VN.",
+        error_messages={"invalid": "Use a two-letter ISO 3166-1 country code, e.g. VN."},
+    )
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+    def validate_country(self, value: str) -> str:
+        return value.upper()
+
+
+class LineInputSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    name = serializers.CharField(max_length=255)
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+    unit_price = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
+    category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=100)
+    currency = serializers.CharField(min_length=3, max_length=3)
+    customer = CustomerInputSerializer()
+    shipping_address = AddressInputSerializer()
+    lines = LineInputSerializer(many=True, allow_empty=False, max_length=500)
+    shipping_price = serializers.DecimalField(
+        **MONEY, min_value=Decimal("0"), required=False, default=Decimal("0")
+    )
+    payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    payment_status = serializers.ChoiceField(
+        choices=[PaymentStatus.UNPAID, PaymentStatus.AUTHORIZED, PaymentStatus.PAID],
+        required=False,
+        default=PaymentStatus.UNPAID,
+    )
+
+    def validate_currency(self, value: str) -> str:
+        value = value.upper()
+        if value not in ISO_4217_CODES:
+            raise serializers.ValidationError(f"'{value}' is not an ISO 4217 currency code.")
+        storefront = self.context.get("storefront")
+        if storefront is not None and value != storefront.currency:
+            raise serializers.ValidationError(
+                f"This storefront sells in {storefront.currency}; send {storefront.currency}."
+            )
+        return value
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class AfterSalesLineInputSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+
+
+class AfterSalesCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=AfterSalesKind.choices)
+    reason = serializers.CharField(max_length=2000)
+    lines = AfterSalesLineInputSerializer(many=True, required=False, default=list, max_length=500)
+
+
+class TransitionRunSerializer(serializers.Serializer):
+    transition = serializers.CharField(max_length=40)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    amount = serializers.DecimalField(**MONEY, required=False, allow_null=True, default=None)
+
+
+# -- output --------------------------------------------------------------------
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLine
+        fields = ["sku", "name", "category", "quantity", "unit_price", "line_total"]
+
+
+class CustomerSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class AddressSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    line1 = serializers.CharField()
+    line2 = serializers.CharField()
+    city = serializers.CharField()
+    postal_code = serializers.CharField()
+    country = serializers.CharField()
+
+
+class ShipmentSerializer(serializers.Serializer):
+    carrier = serializers.CharField()
+    tracking_number = serializers.CharField()
+    tracking_url = serializers.CharField(allow_blank=True)
+    status = serializers.CharField()
+
+
+class OrderEventSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="event_type")
+    at = serializers.DateTimeField(source="created_at")
+    message = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderEvent
+        fields = ["type", "from_status", "to_status", "at", "message"]
+
+    def get_message(self, event: OrderEvent) -> str:
+        return order_event_customer_message(event)
+
+
+def order_event_customer_message(event: OrderEvent) -> str:
+    """What a customer may read about `event`: never internal notes or staff names."""
+    if event.event_type == OrderEventType.CREATED:
+        return str(CUSTOMER_STATUS_NAMES[OrderStatus.RECEIVED])
+    if event.event_type == OrderEventType.STATUS_CHANGED:
+        message = str(CUSTOMER_STATUS_NAMES.get(event.to_status, event.to_status))
+        if event.to_status == OrderStatus.ON_HOLD and event.reason in HoldReason.values:
+            message = f"{message}: {HoldReason(event.reason).label}"
+        return message
+    if event.event_type == OrderEventType.PAYMENT_CHANGED and event.transition == "refund_payment":
+        return f"Refund issued: {event.data.get('amount', '')} {event.order.currency}".strip()
+    if event.event_type == OrderEventType.NOTE and "kind" in event.data:
+        return f"{AfterSalesKind(event.data['kind']).label} request opened"
+    return ""
+
+
+class AfterSalesLineSerializer(serializers.Serializer):
+    sku = serializers.CharField(source="order_line.sku")
+    quantity = serializers.IntegerField()
+
+
+class AfterSalesRequestSerializer(serializers.ModelSerializer):
+    order = serializers.CharField(source="order.number")
+    lines = AfterSalesLineSerializer(many=True)
+
+    class Meta:
+        model = AfterSalesRequest
+        fields = ["id", "order", "kind", "reason", "status", "resolution", "lines", "created_at"]
+
+
+class OrderSummarySerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="customer_status_display")
+
+    class Meta:
+        model = Order
+        fields = [
+            "number",
+            "external_id",
+            "status",
+            "status_display",
+            "payment_status",
+            "payment_method",
+            "currency",
+            "total",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class OrderSerializer(OrderSummarySerializer):
+    lines = OrderLineSerializer(many=True)
+    customer = CustomerSerializer()
+    shipping_address = AddressSerializer()
+    shipments = serializers.SerializerMethodField()
+    events = serializers.SerializerMethodField()
+    after_sales_requests = AfterSalesRequestSerializer(many=True)
+    tracking_url = serializers.SerializerMethodField()
+
+    class Meta(OrderSummarySerializer.Meta):
+        fields = [
+            *OrderSummarySerializer.Meta.fields,
+            "subtotal",
+            "shipping_price",
+            "amount_paid",
+            "amount_refunded",
+            "lines",
+            "customer",
+            "shipping_address",
+            "shipments",
+            "events",
+            "after_sales_requests",
+            "tracking_url",
+            "placed_at",
+        ]
+
+    @extend_schema_field(ShipmentSerializer(many=True))
+    def get_shipments(self, order: Order) -> list:
+        return []  # shipments arrive with the fulfillment work
+
+    @extend_schema_field(OrderEventSerializer(many=True))
+    def get_events(self, order: Order) -> list:
+        visible = [event for event in order.events.all() if event.customer_visible]
+        return OrderEventSerializer(visible, many=True).data
+
+    def get_tracking_url(self, order: Order) -> str:
+        return tracking_url(order)
+
+
+class TransitionOptionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    needs_reason = serializers.BooleanField()
+    reason_choices = serializers.ListField(child=serializers.CharField())
+    takes_amount = serializers.BooleanField()
+
+
+class TransitionListSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    version = serializers.IntegerField()
+    transitions = TransitionOptionSerializer(many=True)
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.DictField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()

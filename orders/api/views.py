@@ -1,0 +1,285 @@
+"""Storefront API (v1) and staff operations endpoints. Thin: services do the work."""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from fulfillment.services import after_sales_request_open
+from orders.models import Order
+from orders.selectors import (
+    order_available_transitions,
+    order_detail_prefetch,
+    order_queryset_for_api,
+)
+from orders.services import order_create_idempotent, order_transition
+
+from . import serializers as api
+from .authentication import request_storefront
+from .filters import OrderFilter
+from .pagination import OrderCursorPagination
+from .permissions import IsStaff, IsStorefront, IsStorefrontOrStaff
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    descriptions = {
+        400: "validation_error: the body, a header or a query parameter is invalid",
+        401: "not_authenticated: no or an invalid API key / token",
+        403: "permission_denied",
+        404: "not_found (another storefront's order is not found either)",
+        409: "invalid_transition: not allowed in the order's current state",
+        412: "precondition_failed: If-Match names an older version",
+        415: "unsupported_media_type: send application/json",
+        422: "idempotency_conflict: the key was used with another body",
+        429: "throttled: too many requests, see Retry-After",
+    }
+    return {
+        code: OpenApiResponse(api.ErrorSerializer, description=descriptions[code]) for code in codes
+    }
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="Any unique string per new order (e.g. a UUID). Retrying with the same key and "
+    "body returns the same order; kept 24 hours.",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='The order version you last saw, e.g. "3" (the ETag of the order). A newer '
+    "version on our side answers 412.",
+)
+
+CREATE_EXAMPLE = OpenApiExample(
+    "A cash-on-delivery order",
+    request_only=True,
+    value={
+        "external_id": "WEB-100234",
+        "currency": "VND",
+        "customer": {"email": "lan@example.com", "name": "Nguyễn Thị Lan", "phone": "+84901234567"},
+        "shipping_address": {
+            "name": "Nguyễn Thị Lan",
+            "line1": "12 Lê Lợi",
+            "line2": "",
+            "city": "TP. Hồ Chí Minh",
+            "postal_code": "700000",
+            "country": "VN",
+        },
+        "lines": [
+            {
+                "sku": "MUG-1",
+                "name": "Mug",
+                "quantity": 2,
+                "unit_price": "120000.00",
+                "category": "Home",
+            }
+        ],
+        "shipping_price": "30000.00",
+        "payment_method": "cod",
+        "payment_status": "unpaid",
+    },
+)
+
+
+def if_match_version(request: Request) -> int | None:
+    """Read the `If-Match` header as an order version; None when absent or '*'."""
+    raw = request.headers.get("If-Match", "").strip()
+    if not raw or raw == "*":
+        return None
+    value = raw.removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise ValidationError({"If-Match": ['Send the order version as an ETag, e.g. "3".']})
+    return int(value)
+
+
+def with_etag(response: Response, order: Order) -> Response:
+    response["ETag"] = f'"{order.version}"'
+    return response
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List orders",
+        description="Newest first, cursor-paginated (`next`/`previous` links).",
+        responses={200: api.OrderSummarySerializer(many=True), **_errors(400, 401, 403, 429)},
+    ),
+    retrieve=extend_schema(
+        summary="Read one order",
+        description="With the customer-visible events; the `ETag` header carries the version.",
+        responses={200: api.OrderSerializer, **_errors(401, 403, 404, 429)},
+    ),
+)
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_field = "number"
+    lookup_value_regex = r"[A-Za-z0-9_-]{1,20}"
+    pagination_class = OrderCursorPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = OrderFilter
+
+    def get_permissions(self):
+        if self.action in ("create", "cancel", "after_sales"):
+            return [IsStorefront()]
+        if self.action == "transitions":
+            return [IsStaff()]
+        return [IsStorefrontOrStaff()]
+
+    def get_queryset(self):
+        orders = order_queryset_for_api(storefront=request_storefront(self.request))
+        if self.action != "list":
+            orders = order_detail_prefetch(orders)
+        return orders
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return api.OrderSummarySerializer
+        return api.OrderSerializer
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        order = self.get_object()
+        return with_etag(Response(api.OrderSerializer(order).data), order)
+
+    def _order_response(self, order: Order, *, status_code: int = status.HTTP_200_OK) -> Response:
+        fresh = order_detail_prefetch(Order.objects.filter(pk=order.pk)).select_related(
+            "customer", "shipping_address"
+        )[0]
+        return with_etag(Response(api.OrderSerializer(fresh).data, status=status_code), fresh)
+
+    @extend_schema(
+        summary="Create an order",
+        parameters=[IDEMPOTENCY_KEY],
+        request=api.OrderCreateSerializer,
+        examples=[CREATE_EXAMPLE],
+        responses={201: api.OrderSerializer, **_errors(400, 401, 403, 409, 415, 422, 429)},
+        description="Totals are computed by us from the lines and the shipping price. The same "
+        "Idempotency-Key and body again returns the same order (header "
+        "`Idempotent-Replayed: true`); the same key with another body is 422.",
+    )
+    def create(self, request: Request) -> Response:
+        storefront = request_storefront(request)
+        payload = api.OrderCreateSerializer(data=request.data, context={"storefront": storefront})
+        payload.is_valid(raise_exception=True)
+        order, created = order_create_idempotent(
+            storefront=storefront,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            request_body=request.data,
+            **payload.validated_data,
+        )
+        response = self._order_response(order, status_code=status.HTTP_201_CREATED)
+        if not created:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+    @extend_schema(
+        summary="Cancel an order",
+        parameters=[IF_MATCH],
+        request=api.CancelSerializer,
+        responses={200: api.OrderSerializer, **_errors(400, 401, 403, 404, 409, 412, 415, 429)},
+        description="Possible until the order ships; afterwards 409 `invalid_transition`. A "
+        "paid order is refunded.",
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, number: str) -> Response:
+        order = self.get_object()
+        payload = api.CancelSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        order = order_transition(
+            order=order,
+            transition="cancel",
+            actor=None,
+            reason=payload.validated_data["reason"],
+            note="Cancelled by the storefront through the API.",
+            expected_version=if_match_version(request),
+        )
+        return self._order_response(order)
+
+    @extend_schema(
+        summary="Open a return, exchange, complaint or warranty claim",
+        request=api.AfterSalesCreateSerializer,
+        responses={
+            201: api.AfterSalesRequestSerializer,
+            **_errors(400, 401, 403, 404, 409, 415, 429),
+        },
+        description="Only after delivery; before that 409 `invalid_transition`.",
+    )
+    @action(detail=True, methods=["post"], url_path="after-sales")
+    def after_sales(self, request: Request, number: str) -> Response:
+        order = self.get_object()
+        payload = api.AfterSalesCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        after_sales_request = after_sales_request_open(
+            order=order,
+            kind=payload.validated_data["kind"],
+            reason=payload.validated_data["reason"],
+            lines=payload.validated_data["lines"],
+            source="storefront",
+        )
+        return Response(
+            api.AfterSalesRequestSerializer(after_sales_request).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Transitions you may run now (staff)",
+        responses={200: api.TransitionListSerializer, **_errors(401, 403, 404, 429)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Run a transition (staff)",
+        parameters=[IF_MATCH],
+        request=api.TransitionRunSerializer,
+        responses={
+            200: api.OrderSerializer,
+            **_errors(400, 401, 403, 404, 409, 412, 415, 429),
+        },
+    )
+    @action(detail=True, methods=["get", "post"])
+    def transitions(self, request: Request, number: str) -> Response:
+        order = self.get_object()
+        if request.method == "GET":
+            options = [
+                {
+                    "name": spec.name,
+                    "label": spec.label,
+                    "needs_reason": spec.needs_reason,
+                    "reason_choices": list(spec.reason_choices.values)
+                    if spec.reason_choices
+                    else [],
+                    "takes_amount": spec.takes_amount,
+                }
+                for spec in order_available_transitions(order=order, user=request.user)
+            ]
+            body = {
+                "number": order.number,
+                "status": order.status,
+                "version": order.version,
+                "transitions": options,
+            }
+            return with_etag(Response(api.TransitionListSerializer(body).data), order)
+        payload = api.TransitionRunSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        order = order_transition(
+            order=order,
+            transition=payload.validated_data["transition"],
+            actor=request.user,
+            note=payload.validated_data["note"],
+            reason=payload.validated_data["reason"],
+            amount=payload.validated_data["amount"],
+            expected_version=if_match_version(request),
+        )
+        return self._order_response(order)

@@ -1,0 +1,256 @@
+"""POST /api/v1/orders/: creation, idempotency, validation a shop developer can act on."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from orders.models import IdempotencyKey, Order, OrderLine
+from orders.services import storefront_create
+
+from .conftest import create, order_body
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_answers_201_with_totals_computed_by_us(shop):
+    storefront, client = shop
+
+    response = create(client, order_body(total="1.00", subtotal="1.00"))
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["subtotal"], body["shipping_price"], body["total"]) == (
+        "325000.50",
+        "30000.00",
+        "355000.50",
+    )
+    assert (body["status"], body["status_display"], body["payment_status"]) == (
+        "received",
+        "Order received",
+        "unpaid",
+    )
+    assert response["ETag"] == '"1"'
+    order = Order.objects.get(number=body["number"])
+    assert (order.storefront, order.external_id, str(order.total)) == (
+        storefront,
+        "WEB-1",
+        "355000.50",
+    )
+    assert [line["line_total"] for line in body["lines"]] == ["240000.00", "85000.50"]
+
+
+def test_same_key_and_body_returns_the_same_order_without_a_duplicate(shop):
+    _, client = shop
+    first = create(client, key="abc")
+
+    again = create(client, key="abc")
+
+    assert again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["number"] == first.json()["number"]
+    assert Order.objects.count() == 1
+
+
+def test_same_key_with_another_body_is_422_idempotency_conflict(shop):
+    _, client = shop
+    create(client, key="abc")
+
+    response = create(client, order_body(external_id="WEB-2"), key="abc")
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "idempotency_conflict"
+    assert Order.objects.count() == 1
+
+
+def test_keys_are_scoped_per_storefront(shop, other_shop):
+    _, client = shop
+    _, other_client = other_shop
+
+    first = create(client, key="shared")
+    second = create(other_client, key="shared")
+
+    assert second.status_code == 201
+    assert first.json()["number"] != second.json()["number"]
+
+
+def test_an_expired_key_creates_a_new_order(shop):
+    _, client = shop
+    create(client, key="old")
+    IdempotencyKey.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    response = create(client, order_body(external_id="WEB-2"), key="old")
+
+    assert response.status_code == 201
+    assert Order.objects.count() == 2
+
+
+def test_keys_live_for_24_hours(shop):
+    _, client = shop
+    before = timezone.now()
+
+    create(client, key="k")
+
+    record = IdempotencyKey.objects.get()
+    assert timedelta(hours=24) <= record.expires_at - before <= timedelta(hours=24, seconds=5)
+
+
+def test_a_refused_request_does_not_burn_its_key(shop):
+    _, client = shop
+    refused = create(client, order_body(currency="USD"), key="retry-me")
+    assert refused.status_code == 400
+
+    accepted = create(client, order_body(), key="retry-me")
+
+    assert accepted.status_code == 201
+
+
+def test_missing_idempotency_key_is_a_validation_error(shop):
+    _, client = shop
+
+    response = client.post("/api/v1/orders/", order_body(), format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {
+        "Idempotency-Key": ["This header is required, at most 255 characters."]
+    }
+    assert Order.objects.count() == 0
+
+
+def test_reused_external_id_under_a_new_key_is_a_conflict(shop):
+    _, client = shop
+    create(client, key="one")
+
+    response = create(client, key="two")
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "conflict"
+    assert response.json()["error"]["details"] == {
+        "external_id": ["Already used by another order of this storefront."]
+    }
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"lines": []}, "lines"),
+        ({"lines": "MUG-1"}, "lines"),
+        ({"currency": "XYZ"}, "currency"),
+        ({"currency": "USD"}, "currency"),
+        ({"payment_method": "barter"}, "payment_method"),
+        ({"payment_status": "refunded"}, "payment_status"),
+        ({"shipping_price": "-1"}, "shipping_price"),
+        ({"shipping_price": "abc"}, "shipping_price"),
+        ({"external_id": ""}, "external_id"),
+        ({"customer": {"email": "not-an-email", "name": "A"}}, "customer.email"),
+        ({"customer": "lan@example.com"}, "customer"),
+        ({"shipping_address": {"name": "A", "line1": "x", "city": "y", "country": "Viet Nam"}},
+         "shipping_address.country"),
+        ({"lines": [{"sku": "A", "name": "A", "quantity": 0, "unit_price": "1"}]},
+         "lines[0].quantity"),
+        ({"lines": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": "0"}]},
+         "lines[0].unit_price"),
+        ({"lines": [{"sku": "A", "name": "A", "quantity": "two", "unit_price": "1"}]},
+         "lines[0].quantity"),
+        ({"lines": [{"sku": "A", "name": "A", "quantity": 1.5, "unit_price": "1"}]},
+         "lines[0].quantity"),
+        ({"lines": [{"sku": "A", "name": "A", "quantity": 1, "unit_price": "1"}, {"name": "B"}]},
+         "lines[1].sku"),
+    ],
+)  # fmt: skip
+def test_each_bad_field_is_named_in_details(shop, override, field):
+    _, client = shop
+
+    response = create(client, order_body(**override))
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert field in error["details"], error["details"]
+    assert Order.objects.count() == OrderLine.objects.count() == 0
+
+
+def test_malformed_json_is_a_400_in_the_documented_shape(shop):
+    _, client = shop
+
+    response = client.generic(
+        "POST",
+        "/api/v1/orders/",
+        '{"external_id": "WEB-1",',
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+    assert response.json()["error"]["message"].startswith("JSON parse error")
+
+
+@pytest.mark.parametrize("body", ["[]", '"an order"', "null", "42"])
+def test_json_that_is_not_an_object_is_refused(shop, body):
+    _, client = shop
+
+    response = client.generic(
+        "POST", "/api/v1/orders/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_a_form_body_is_415(shop):
+    _, client = shop
+
+    response = client.post("/api/v1/orders/", {"external_id": "x"}, HTTP_IDEMPOTENCY_KEY="k")
+
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_staff_token_cannot_create_orders(db, django_user_model):
+    from rest_framework.authtoken.models import Token
+
+    staff = django_user_model.objects.create_user("ops", is_staff=True, is_superuser=True)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=staff).key}")
+
+    response = create(client)
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent inserts need PostgreSQL: set DATABASE_URL=postgres://... (CI does)",
+)
+def test_ten_simultaneous_requests_with_one_key_create_one_order():
+    storefront, key = storefront_create(name="Busy Shop")
+    barrier = threading.Barrier(10)
+    answers: list[tuple[int, str]] = []
+
+    def post():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+        try:
+            barrier.wait(10)
+            response = create(client, key="same-key")
+            answers.append((response.status_code, response.json().get("number", "")))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert len(answers) == 10
+    assert {status for status, _ in answers} == {201}
+    assert len({number for _, number in answers}) == 1
+    assert Order.objects.filter(storefront=storefront).count() == 1
+    assert IdempotencyKey.objects.filter(storefront=storefront).count() == 1
