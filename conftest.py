@@ -16,6 +16,13 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_background_webhook_retries(settings):
+    # A retry timer firing later would touch the database of whichever test runs then;
+    # the test of that mode turns it back on.
+    settings.WEBHOOK_RETRY_IN_PROCESS = False
+
+
 CHROMIUM = "/usr/bin/chromium"
 
 

@@ -25,6 +25,7 @@ import http.client
 import json
 import logging
 import random
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -37,7 +38,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -415,9 +416,24 @@ def _webhook_event_retry_schedule(event_id: str, delay: float) -> None:
     from .tasks import webhook_event_deliver
 
     if webhook_event_deliver.app.conf.task_always_eager:
-        # Eagerly a countdown would run at once, in this process: the event stays
-        # pending for the sweeper or a resend instead.
+        # Eagerly a countdown would run at once. Without a broker (`make run` with
+        # no REDIS_URL) a timer in this process retries instead; it dies with the
+        # process, and then the event waits for a resend from the admin.
+        if settings.WEBHOOK_RETRY_IN_PROCESS:
+            timer = threading.Timer(delay + 1, _webhook_event_retry_in_process, args=(event_id,))
+            timer.daemon = True
+            timer.start()
         return
     # A second more than the delay, so that a timer firing early or a worker whose
     # clock lags a little still finds the event due instead of leaving it to the sweeper.
     webhook_event_deliver.apply_async((event_id,), countdown=delay + 1)
+
+
+def _webhook_event_retry_in_process(event_id: str) -> None:
+    try:
+        webhook_event_deliver_now(event_id)
+    except Exception:
+        logger.exception("in-process retry of webhook event %s failed", event_id)
+    finally:
+        # This thread opened its own database connection; do not leak it.
+        connections.close_all()

@@ -255,6 +255,8 @@ WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
 WEBHOOK_RETRY_MAX_DELAY_SECONDS = env.float("WEBHOOK_RETRY_MAX_DELAY_SECONDS", default=7200.0)
 WEBHOOK_RETRY_FOR_SECONDS = env.float("WEBHOOK_RETRY_FOR_SECONDS", default=26 * 3600.0)
+# Without a broker (tasks run eagerly) retries use a timer in the web process.
+WEBHOOK_RETRY_IN_PROCESS = env.bool("WEBHOOK_RETRY_IN_PROCESS", default=CELERY_TASK_ALWAYS_EAGER)
 # Webhook sends get their own queue so a slow receiver cannot hold up other work;
 # `make worker` consumes it (-Q default,webhooks,notifications,reports).
 CELERY_TASK_ROUTES = {
