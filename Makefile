@@ -35,8 +35,8 @@ seed: migrate  ## load the demo data (idempotent) and print the demo logins
 
 run: seed  ## install, migrate, load demo data and serve http://127.0.0.1:8000 (with a worker if REDIS_URL is set)
 	@if [ -n "$$REDIS_URL$$CELERY_BROKER_URL" ]; then \
-		echo "Starting a Celery worker against the broker in REDIS_URL/CELERY_BROKER_URL"; \
-		$(BIN)/celery -A orders_project worker --loglevel INFO --concurrency 2 -Q default,webhooks,notifications,reports & worker=$$!; \
+		echo "Starting a Celery worker (with beat) against the broker in REDIS_URL/CELERY_BROKER_URL"; \
+		$(BIN)/celery -A orders_project worker --beat --scheduler django_celery_beat.schedulers:DatabaseScheduler --loglevel INFO --concurrency 2 -Q default,webhooks,notifications,reports & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(MANAGE) runserver $(HOST):$(PORT); \
 	else \
