@@ -3,7 +3,6 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from orders.api.serializers import order_event_customer_message
 from orders.models import Order
 
 from .tracking import tracking_token_read
@@ -18,7 +17,7 @@ def track_order(request: HttpRequest, token: str) -> HttpResponse:
     if order is None:
         raise Http404("No such order.")
     timeline = [
-        {"at": event.created_at, "message": order_event_customer_message(event)}
+        {"at": event.created_at, "message": event.customer_message()}
         for event in order.events.filter(customer_visible=True).order_by("created_at", "id")
     ]
     return render(

@@ -521,6 +521,26 @@ class OrderEvent(models.Model):
             return f"{self.transition}: {self.from_status} → {self.to_status}"
         return str(self.get_event_type_display())
 
+    def customer_message(self) -> str:
+        """What a customer may read about this event: never notes, staff or costs; "" for none."""
+        if self.event_type == OrderEventType.CREATED:
+            return str(CUSTOMER_STATUS_NAMES[OrderStatus.RECEIVED])
+        if self.event_type == OrderEventType.STATUS_CHANGED:
+            message = str(CUSTOMER_STATUS_NAMES.get(self.to_status, self.to_status))
+            if self.to_status == OrderStatus.ON_HOLD and self.reason in HoldReason.values:
+                message = f"{message}: {HoldReason(self.reason).label}"
+            return message
+        if (
+            self.event_type == OrderEventType.PAYMENT_CHANGED
+            and self.transition == "refund_payment"
+        ):
+            return f"Refund issued: {self.data.get('amount', '')} {self.order.currency}".strip()
+        if self.event_type == OrderEventType.NOTE and "kind" in self.data:
+            from fulfillment.models import AfterSalesKind
+
+            return f"{AfterSalesKind(self.data['kind']).label} request opened"
+        return ""
+
 
 class IdempotencyKey(models.Model):
     """A storefront's `Idempotency-Key` and the order its first request created.

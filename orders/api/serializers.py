@@ -14,11 +14,8 @@ from customers.tracking import tracking_url
 from fulfillment.models import AfterSalesKind, AfterSalesRequest
 from orders.currencies import ISO_4217_CODES
 from orders.models import (
-    CUSTOMER_STATUS_NAMES,
-    HoldReason,
     Order,
     OrderEvent,
-    OrderEventType,
     OrderLine,
     OrderStatus,
     PaymentMethod,
@@ -156,23 +153,7 @@ class OrderEventSerializer(serializers.ModelSerializer):
         fields = ["type", "from_status", "to_status", "at", "message"]
 
     def get_message(self, event: OrderEvent) -> str:
-        return order_event_customer_message(event)
-
-
-def order_event_customer_message(event: OrderEvent) -> str:
-    """What a customer may read about `event`: never internal notes or staff names."""
-    if event.event_type == OrderEventType.CREATED:
-        return str(CUSTOMER_STATUS_NAMES[OrderStatus.RECEIVED])
-    if event.event_type == OrderEventType.STATUS_CHANGED:
-        message = str(CUSTOMER_STATUS_NAMES.get(event.to_status, event.to_status))
-        if event.to_status == OrderStatus.ON_HOLD and event.reason in HoldReason.values:
-            message = f"{message}: {HoldReason(event.reason).label}"
-        return message
-    if event.event_type == OrderEventType.PAYMENT_CHANGED and event.transition == "refund_payment":
-        return f"Refund issued: {event.data.get('amount', '')} {event.order.currency}".strip()
-    if event.event_type == OrderEventType.NOTE and "kind" in event.data:
-        return f"{AfterSalesKind(event.data['kind']).label} request opened"
-    return ""
+        return event.customer_message()
 
 
 class AfterSalesLineSerializer(serializers.Serializer):
