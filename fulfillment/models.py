@@ -1,9 +1,12 @@
-"""Fulfillment: what happens to an order's goods. For now, after-sales requests.
+"""Fulfillment: what happens to an order's goods.
 
-Pick lists, packages, carriers, shipments and tracking events join this app
-with the fulfillment work; after-sales requests come first because the
-storefront API opens them.
+Packages (what goes in which box), carriers, shipments and their tracking
+events, and after-sales requests. Order status still moves only through
+`orders.services.order_transition`; these records are what its conditions
+(`mark_ready_to_ship`, `ship`) look at.
 """
+
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -142,3 +145,161 @@ class AfterSalesLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.order_line_id}"
+
+
+def generate_carrier_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Carrier(models.Model):
+    """A delivery company: where its tracking pages are, and the secret its webhook sends."""
+
+    name = models.CharField(_("name"), max_length=120)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    tracking_url_template = models.CharField(
+        _("tracking URL template"),
+        max_length=300,
+        blank=True,
+        help_text=_("With {tracking_number} where the number goes."),
+    )
+    # Compared with the X-Carrier-Token header of its tracking webhook.
+    webhook_secret = models.CharField(
+        _("webhook secret"), max_length=64, default=generate_carrier_secret
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("carrier")
+        verbose_name_plural = _("carriers")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def tracking_url(self, tracking_number: str) -> str:
+        if not self.tracking_url_template:
+            return ""
+        return self.tracking_url_template.replace("{tracking_number}", tracking_number)
+
+
+class ShipmentStatus(models.TextChoices):
+    CREATED = "created", _("Label created")
+    IN_TRANSIT = "in_transit", _("In transit")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED_ATTEMPT = "failed_attempt", _("Delivery attempt failed")
+    RETURNED_TO_SENDER = "returned_to_sender", _("Returned to sender")
+
+
+class Shipment(models.Model):
+    """One tracking number with one carrier, carrying one or more of an order's packages."""
+
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="shipments")
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="shipments")
+    tracking_number = models.CharField(_("tracking number"), max_length=100)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.CREATED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "tracking_number"], name="shipment_unique_tracking_per_carrier"
+            )
+        ]
+        indexes = [models.Index(fields=["tracking_number"], name="shipment_tracking_number_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.carrier.code} {self.tracking_number}"
+
+    @property
+    def tracking_url(self) -> str:
+        return self.carrier.tracking_url(self.tracking_number)
+
+
+class Package(models.Model):
+    """A box: which order lines, and how many of each, went into it."""
+
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="packages")
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.PROTECT, null=True, blank=True, related_name="packages"
+    )
+    weight_grams = models.PositiveIntegerField(_("weight (g)"))
+    length_mm = models.PositiveIntegerField(_("length (mm)"), null=True, blank=True)
+    width_mm = models.PositiveIntegerField(_("width (mm)"), null=True, blank=True)
+    height_mm = models.PositiveIntegerField(_("height (mm)"), null=True, blank=True)
+    packed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("packed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("package")
+        verbose_name_plural = _("packages")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight_grams__gt=0), name="package_weight_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"Package #{self.pk} of order {self.order_id}"
+
+
+class PackageLine(models.Model):
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey("orders.OrderLine", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        verbose_name = _("package line")
+        verbose_name_plural = _("package lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="package_line_quantity_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.order_line_id}"
+
+
+class TrackingEventStatus(models.TextChoices):
+    IN_TRANSIT = "in_transit", _("In transit")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED_ATTEMPT = "failed_attempt", _("Delivery attempt failed")
+    RETURNED_TO_SENDER = "returned_to_sender", _("Returned to sender")
+
+
+class TrackingEvent(models.Model):
+    """What a carrier reported about a shipment; its event id makes repeats harmless."""
+
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="+")
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking_events")
+    carrier_event_id = models.CharField(_("carrier event id"), max_length=100)
+    status = models.CharField(_("status"), max_length=20, choices=TrackingEventStatus.choices)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tracking event")
+        verbose_name_plural = _("tracking events")
+        ordering = ["occurred_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "carrier_event_id"], name="tracking_event_unique_per_carrier"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment}: {self.status}"

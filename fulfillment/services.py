@@ -1,15 +1,45 @@
 """Changes to fulfillment records. Order status changes still go through orders.services."""
 
+import hmac
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from orders.exceptions import InvalidTransition, OrderValidationError
-from orders.models import Order, OrderEvent, OrderEventType, OrderStatus
+from orders.exceptions import (
+    InvalidTransition,
+    OrderConflict,
+    OrderValidationError,
+    TransitionPermissionDenied,
+)
+from orders.models import (
+    HoldReason,
+    Order,
+    OrderEvent,
+    OrderEventType,
+    OrderStatus,
+    WebhookEventType,
+)
 from orders.services import order_transition
+from orders.webhooks import order_webhook_data, webhook_event_record
 
-from .models import AfterSalesKind, AfterSalesLine, AfterSalesRequest, AfterSalesSource
+from .models import (
+    AfterSalesKind,
+    AfterSalesLine,
+    AfterSalesRequest,
+    AfterSalesSource,
+    Carrier,
+    Package,
+    PackageLine,
+    Shipment,
+    ShipmentStatus,
+    TrackingEvent,
+    TrackingEventStatus,
+)
+from .selectors import order_unpacked_quantities
+
+Actor = AbstractBaseUser | AnonymousUser | None
 
 AFTER_SALES_OPEN_STATUSES = (OrderStatus.DELIVERED, OrderStatus.POST_DELIVERY)
 
@@ -104,3 +134,322 @@ def _after_sales_lines_resolve(order: Order, lines: list[dict[str, Any]]) -> lis
     if errors:
         raise OrderValidationError("Some lines do not match the order.", details=errors)
     return resolved
+
+
+def _actor_or_none(actor: Actor):
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def _permission_require(actor: Actor, permission: str, action: str) -> None:
+    if actor is not None and not actor.has_perm(permission):
+        raise TransitionPermissionDenied(
+            f"You may not {action}.", details={"permission": permission}
+        )
+
+
+def _order_lock(order: Order | int) -> Order:
+    order_pk = order.pk if isinstance(order, Order) else order
+    return Order.objects.select_for_update().get(pk=order_pk)
+
+
+def _order_changed(order: Order, *, actor: Actor, note: str, data: dict) -> None:
+    """Bump the locked order's version and write an internal history row for the change."""
+    order.version += 1
+    order.save(update_fields=["version", "updated_at"])
+    OrderEvent.objects.create(
+        order=order,
+        event_type=OrderEventType.NOTE,
+        actor=_actor_or_none(actor),
+        note=note,
+        customer_visible=False,
+        data=data,
+    )
+
+
+def package_create(
+    *,
+    order: Order | int,
+    lines: list[dict[str, Any]],
+    weight_grams: int,
+    actor: Actor,
+    length_mm: int | None = None,
+    width_mm: int | None = None,
+    height_mm: int | None = None,
+) -> Package:
+    """Pack some of an order's quantities into a new package while the order is being packed."""
+    _permission_require(actor, "fulfillment.add_package", "pack orders")
+    if not lines:
+        raise OrderValidationError(
+            "Name what goes into the package.",
+            details={"lines": ["This list may not be empty."]},
+        )
+    if not isinstance(weight_grams, int) or weight_grams <= 0:
+        raise OrderValidationError(
+            "A package needs its weight in grams.",
+            details={"weight_grams": ["Must be a whole number above 0."]},
+        )
+    with transaction.atomic():
+        locked = _order_lock(order)
+        if locked.status != OrderStatus.PACKING:
+            raise InvalidTransition(
+                f"Order {locked.number} is {locked.status}; packages are made while it is packing.",
+                details={"status": locked.status},
+            )
+        unpacked = order_unpacked_quantities(locked)
+        order_lines = {line.sku: line for line in locked.lines.all()}
+        errors: dict[str, list[str]] = {}
+        wanted: dict[str, int] = {}
+        for index, line in enumerate(lines):
+            sku, quantity = line.get("sku"), line.get("quantity")
+            if sku not in order_lines:
+                errors[f"lines[{index}].sku"] = [f"Order {locked.number} has no SKU '{sku}'."]
+            elif not isinstance(quantity, int) or quantity <= 0:
+                errors[f"lines[{index}].quantity"] = ["Must be a whole number above 0."]
+            else:
+                wanted[sku] = wanted.get(sku, 0) + quantity
+                if wanted[sku] > unpacked.get(sku, 0):
+                    errors[f"lines[{index}].quantity"] = [
+                        f"Only {unpacked.get(sku, 0)} x {sku} is left to pack."
+                    ]
+        if errors:
+            raise OrderValidationError("Some lines cannot go into this package.", details=errors)
+        package = Package.objects.create(
+            order=locked,
+            weight_grams=weight_grams,
+            length_mm=length_mm,
+            width_mm=width_mm,
+            height_mm=height_mm,
+            packed_by=_actor_or_none(actor),
+        )
+        PackageLine.objects.bulk_create(
+            PackageLine(package=package, order_line=order_lines[sku], quantity=quantity)
+            for sku, quantity in wanted.items()
+        )
+        contents = ", ".join(f"{quantity} x {sku}" for sku, quantity in wanted.items())
+        _order_changed(
+            locked,
+            actor=actor,
+            note=f"Package #{package.pk} packed ({weight_grams} g): {contents}.",
+            data={"package": package.pk},
+        )
+    return package
+
+
+def shipment_create(
+    *,
+    order: Order | int,
+    carrier_code: str,
+    tracking_number: str,
+    package_ids: list[int],
+    actor: Actor,
+) -> Shipment:
+    """Hand some of an order's packages to a carrier under one tracking number."""
+    _permission_require(actor, "fulfillment.add_shipment", "book shipments")
+    tracking_number = (tracking_number or "").strip()
+    errors: dict[str, list[str]] = {}
+    carrier = Carrier.objects.filter(code=carrier_code, is_active=True).first()
+    if carrier is None:
+        errors["carrier"] = [f"No active carrier with code '{carrier_code}'."]
+    if not tracking_number:
+        errors["tracking_number"] = ["This field is required."]
+    if not package_ids:
+        errors["packages"] = ["Name at least one package."]
+    if errors:
+        raise OrderValidationError("The shipment is incomplete.", details=errors)
+    with transaction.atomic():
+        locked = _order_lock(order)
+        if locked.status not in (OrderStatus.PACKING, OrderStatus.READY_TO_SHIP):
+            raise InvalidTransition(
+                f"Order {locked.number} is {locked.status}; shipments are booked once it is "
+                "packing or ready to ship.",
+                details={"status": locked.status},
+            )
+        packages = list(
+            Package.objects.select_for_update().filter(order=locked, pk__in=package_ids)
+        )
+        found = {package.pk for package in packages}
+        missing = [pk for pk in package_ids if pk not in found]
+        taken = [package.pk for package in packages if package.shipment_id]
+        if missing or taken:
+            raise OrderValidationError(
+                "Some packages cannot go into this shipment.",
+                details={
+                    "packages": [f"Package #{pk} is not a package of this order." for pk in missing]
+                    + [f"Package #{pk} is already in a shipment." for pk in taken]
+                },
+            )
+        try:
+            with transaction.atomic():
+                shipment = Shipment.objects.create(
+                    order=locked,
+                    carrier=carrier,
+                    tracking_number=tracking_number,
+                    created_by=_actor_or_none(actor),
+                )
+        except IntegrityError:
+            raise OrderConflict(
+                f"{carrier.name} tracking number {tracking_number} is already used.",
+                details={"tracking_number": ["Already used for this carrier."]},
+            ) from None
+        Package.objects.filter(pk__in=found).update(shipment=shipment)
+        _order_changed(
+            locked,
+            actor=actor,
+            note=f"Shipment {carrier.code} {tracking_number} booked for packages "
+            + ", ".join(f"#{pk}" for pk in sorted(found))
+            + ".",
+            data={"shipment": shipment.pk},
+        )
+        _shipment_webhook_record(locked, shipment)
+    return shipment
+
+
+def _shipment_webhook_record(order: Order, shipment: Shipment) -> None:
+    webhook_event_record(
+        storefront=order.storefront,
+        event_type=WebhookEventType.SHIPMENT_UPDATED,
+        data={
+            "order": order_webhook_data(order),
+            "shipment": {
+                "carrier": shipment.carrier.code,
+                "tracking_number": shipment.tracking_number,
+                "tracking_url": shipment.tracking_url,
+                "status": shipment.status,
+            },
+        },
+        order=order,
+    )
+
+
+_SHIPMENT_STATUS_OF = {
+    TrackingEventStatus.IN_TRANSIT: ShipmentStatus.IN_TRANSIT,
+    TrackingEventStatus.OUT_FOR_DELIVERY: ShipmentStatus.OUT_FOR_DELIVERY,
+    TrackingEventStatus.DELIVERED: ShipmentStatus.DELIVERED,
+    TrackingEventStatus.FAILED_ATTEMPT: ShipmentStatus.FAILED_ATTEMPT,
+    TrackingEventStatus.RETURNED_TO_SENDER: ShipmentStatus.RETURNED_TO_SENDER,
+}
+
+
+def carrier_authenticate(*, code: str, token: str) -> Carrier | None:
+    """Return the active carrier `code` if `token` is its webhook secret (constant-time check)."""
+    carrier = Carrier.objects.filter(code=code, is_active=True).first()
+    if carrier is None or not token or not hmac.compare_digest(carrier.webhook_secret, token):
+        return None
+    return carrier
+
+
+def tracking_event_record(
+    *,
+    carrier: Carrier,
+    event_id: str,
+    tracking_number: str,
+    status: str,
+    occurred_at: datetime,
+    location: str = "",
+    message: str = "",
+) -> tuple[TrackingEvent, bool]:
+    """Record a carrier's tracking event once; return it and whether it was new.
+
+    When every shipment of the order is delivered the order is delivered; a
+    failed attempt or a return to sender puts a shipped order on hold
+    (`delivery_failed`). Both go through the transition service as the system.
+    """
+    if status not in TrackingEventStatus.values:
+        raise OrderValidationError(
+            f"Unknown status '{status}'.",
+            details={"status": [f"Must be one of: {', '.join(TrackingEventStatus.values)}."]},
+        )
+    existing = TrackingEvent.objects.filter(carrier=carrier, carrier_event_id=event_id).first()
+    if existing is not None:
+        return existing, False
+    shipment = (
+        Shipment.objects.filter(carrier=carrier, tracking_number=tracking_number)
+        .select_related("order")
+        .first()
+    )
+    if shipment is None:
+        raise OrderValidationError(
+            f"No {carrier.name} shipment with tracking number {tracking_number}.",
+            details={"tracking_number": ["Unknown for this carrier."]},
+        )
+    try:
+        with transaction.atomic():
+            order = _order_lock(shipment.order_id)
+            event = TrackingEvent.objects.create(
+                carrier=carrier,
+                shipment=shipment,
+                carrier_event_id=event_id,
+                status=status,
+                occurred_at=occurred_at,
+                location=location,
+                message=message,
+            )
+            shipment.status = _SHIPMENT_STATUS_OF[status]
+            if status == TrackingEventStatus.DELIVERED:
+                shipment.delivered_at = occurred_at
+            shipment.save(update_fields=["status", "delivered_at"])
+            OrderEvent.objects.create(
+                order=order,
+                event_type=OrderEventType.NOTE,
+                note=f"{carrier.name} {tracking_number}: {shipment.get_status_display()}"
+                + (f" at {location}" if location else "")
+                + (f" ({message})" if message else ""),
+                customer_visible=False,
+                data={"shipment": shipment.pk, "tracking_status": status},
+            )
+            _shipment_webhook_record(order, shipment)
+            _order_follow_tracking(order, status)
+    except IntegrityError:
+        # The same event arrived twice at once; the other request recorded it.
+        return TrackingEvent.objects.get(carrier=carrier, carrier_event_id=event_id), False
+    return event, True
+
+
+def _order_follow_tracking(order: Order, status: str) -> None:
+    """Move the order as its shipments' tracking says, through the transition service."""
+    if status == TrackingEventStatus.DELIVERED:
+        all_delivered = not order.shipments.exclude(status=ShipmentStatus.DELIVERED).exists()
+        if not all_delivered:
+            return
+        if (
+            order.status == OrderStatus.ON_HOLD
+            and order.held_from_status == OrderStatus.SHIPPED
+            and order.hold_reason == HoldReason.DELIVERY_FAILED
+        ):
+            order = order_transition(
+                order=order, transition="release", actor=None, note="Delivered after all."
+            )
+        if order.status == OrderStatus.SHIPPED:
+            order_transition(order=order, transition="deliver", actor=None)
+    elif (
+        status in (TrackingEventStatus.FAILED_ATTEMPT, TrackingEventStatus.RETURNED_TO_SENDER)
+        and order.status == OrderStatus.SHIPPED
+    ):
+        order_transition(
+            order=order,
+            transition="hold",
+            actor=None,
+            reason=HoldReason.DELIVERY_FAILED,
+            note=f"Carrier reported: {status}.",
+        )
+
+
+def carriers_defaults_ensure() -> None:
+    """Create the carriers most shops here use, if missing (used by seed_demo)."""
+    for code, name, template in [
+        ("ghn", "Giao Hàng Nhanh", "https://donhang.ghn.vn/?order_code={tracking_number}"),
+        ("ghtk", "Giao Hàng Tiết Kiệm", "https://i.ghtk.vn/{tracking_number}"),
+        (
+            "vnpost",
+            "Vietnam Post",
+            "https://www.vnpost.vn/tra-cuu-hanh-trinh/buu-pham?key={tracking_number}",
+        ),
+        (
+            "dhl",
+            "DHL Express",
+            "https://www.dhl.com/vn-en/home/tracking.html?tracking-id={tracking_number}",
+        ),
+    ]:
+        Carrier.objects.get_or_create(
+            code=code, defaults={"name": name, "tracking_url_template": template}
+        )

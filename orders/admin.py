@@ -20,12 +20,17 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
+from fulfillment.models import Carrier, Package, Shipment
+from fulfillment.selectors import order_packages_without_shipment, order_unpacked_quantities
+from fulfillment.services import package_create, shipment_create
+
 from .exceptions import OrderError, OrderValidationError
 from .models import (
     HoldReason,
     Order,
     OrderEvent,
     OrderLine,
+    OrderStatus,
     Storefront,
     StorefrontAPIKey,
     WebhookAttempt,
@@ -109,6 +114,48 @@ class OrderEventInline(admin.TabularInline):
         return False
 
 
+class PackageInline(admin.TabularInline):
+    model = Package
+    fields = ["id", "contents", "weight_grams", "shipment", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("shipment__carrier")
+            .prefetch_related("lines__order_line")
+        )
+
+    @admin.display(description=_("contents"))
+    def contents(self, package: Package) -> str:
+        return ", ".join(f"{line.quantity} x {line.order_line.sku}" for line in package.lines.all())
+
+    def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return False
+
+
+class ShipmentInline(admin.TabularInline):
+    model = Shipment
+    fields = ["carrier", "tracking_number", "tracking_link", "status", "delivered_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("carrier")
+
+    @admin.display(description=_("tracking"))
+    def tracking_link(self, shipment: Shipment) -> str:
+        url = shipment.tracking_url
+        return format_html('<a href="{}" rel="noopener">{}</a>', url, url) if url else "-"
+
+    def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return False
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = [
@@ -122,12 +169,12 @@ class OrderAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     list_filter = ["status", "payment_status", "storefront", "payment_method", "placed_at"]
-    search_fields = ["number", "external_id", "customer__email"]
+    search_fields = ["number", "external_id", "customer__email", "shipments__tracking_number"]
     list_select_related = ["storefront", "customer"]
     date_hierarchy = "placed_at"
     list_per_page = 50
     show_full_result_count = False
-    inlines = [OrderLineInline, OrderEventInline]
+    inlines = [OrderLineInline, PackageInline, ShipmentInline, OrderEventInline]
     change_form_template = "admin/orders/order/change_form.html"
     fieldsets = [
         (
@@ -216,6 +263,16 @@ class OrderAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(require_POST(self.transition_view)),
                 name="orders_order_transition",
             ),
+            path(
+                "<path:object_id>/pack/",
+                self.admin_site.admin_view(require_POST(self.pack_view)),
+                name="orders_order_pack",
+            ),
+            path(
+                "<path:object_id>/book-shipment/",
+                self.admin_site.admin_view(require_POST(self.book_shipment_view)),
+                name="orders_order_book_shipment",
+            ),
             *super().get_urls(),
         ]
 
@@ -240,10 +297,69 @@ class OrderAdmin(admin.ModelAdmin):
                 order=order, user=request.user
             )
             extra_context["hold_reasons"] = HoldReason.choices
+            extra_context.update(self._fulfillment_context(request, order))
             extra_context["transition_url"] = reverse(
                 "admin:orders_order_transition", args=[order.pk]
             )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _fulfillment_context(self, request: HttpRequest, order: Order) -> dict:
+        user = request.user
+        unpacked = (
+            order_unpacked_quantities(order)
+            if order.status == OrderStatus.PACKING and user.has_perm("fulfillment.add_package")
+            else {}
+        )
+        unshipped = (
+            order_packages_without_shipment(order)
+            if order.status in (OrderStatus.PACKING, OrderStatus.READY_TO_SHIP)
+            and user.has_perm("fulfillment.add_shipment")
+            else []
+        )
+        return {
+            "unpacked": unpacked,
+            "unshipped_packages": unshipped,
+            "carriers": Carrier.objects.filter(is_active=True) if unshipped else [],
+            "pack_url": reverse("admin:orders_order_pack", args=[order.pk]),
+            "book_shipment_url": reverse("admin:orders_order_book_shipment", args=[order.pk]),
+        }
+
+    def pack_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Pack everything still unpacked into one package."""
+        order = _order_for_action(self, request, object_id)
+        try:
+            weight = request.POST.get("weight_grams", "").strip()
+            package = package_create(
+                order=order,
+                lines=[
+                    {"sku": sku, "quantity": quantity}
+                    for sku, quantity in order_unpacked_quantities(order).items()
+                ],
+                weight_grams=int(weight) if weight.isdigit() else 0,
+                actor=request.user,
+            )
+        except OrderError as error:
+            self.message_user(request, _message_with_details(error), level=messages.ERROR)
+        else:
+            self.message_user(request, f"Package #{package.pk} packed.", level=messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
+
+    def book_shipment_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Put every package without a shipment into one shipment."""
+        order = _order_for_action(self, request, object_id)
+        try:
+            shipment = shipment_create(
+                order=order,
+                carrier_code=request.POST.get("carrier", ""),
+                tracking_number=request.POST.get("tracking_number", ""),
+                package_ids=[p.pk for p in order_packages_without_shipment(order)],
+                actor=request.user,
+            )
+        except OrderError as error:
+            self.message_user(request, _message_with_details(error), level=messages.ERROR)
+        else:
+            self.message_user(request, f"Shipment {shipment} booked.", level=messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
 
     def transition_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         order = self.get_object(request, unquote(object_id))
@@ -276,6 +392,25 @@ class OrderAdmin(admin.ModelAdmin):
                 level=messages.SUCCESS,
             )
         return HttpResponseRedirect(change_url)
+
+
+def _message_with_details(error: OrderError) -> str:
+    """The error's message and what it says about each field, for a one-line admin message."""
+    details = "; ".join(
+        f"{field}: {' '.join(map(str, problems))}"
+        for field, problems in error.details.items()
+        if isinstance(problems, list)
+    )
+    return f"{error.message} {details}".strip()
+
+
+def _order_for_action(model_admin: "OrderAdmin", request: HttpRequest, object_id: str) -> Order:
+    order = model_admin.get_object(request, unquote(object_id))
+    if order is None:
+        raise Http404("No such order.")
+    if not model_admin.has_view_permission(request, order):
+        raise PermissionDenied
+    return order
 
 
 def _amount_parse(raw: str) -> Decimal | None:

@@ -28,6 +28,8 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from customers.models import Address, Customer
+from fulfillment.models import Package, Shipment, ShipmentStatus
+from fulfillment.services import carriers_defaults_ensure, package_create, shipment_create
 
 from . import roles
 from .models import (
@@ -356,6 +358,10 @@ class _OrderStory:
         gap_minutes: tuple[float, float] | None = None,
     ) -> None:
         low, high = gap_minutes or _GAP_MINUTES[transition]
+        if transition == "mark_ready_to_ship":
+            self._pack()
+        elif transition == "ship":
+            self._book_shipment()
         order = order_transition(
             order=self.order_id,
             transition=transition,
@@ -367,6 +373,41 @@ class _OrderStory:
         self.status = order.status
         self.payment_status = order.payment_status
         self.steps.append((transition, timedelta(minutes=self.rng.uniform(low, high))))
+        if transition == "deliver":
+            # Demo data only: the carrier's delivered scan that would have come in.
+            Shipment.objects.filter(order_id=self.order_id).update(status=ShipmentStatus.DELIVERED)
+
+    @property
+    def _fulfillment_rng(self) -> random.Random:
+        # Its own stream, so boxes and carriers never shift the rest of the demo data.
+        return random.Random(self.order_id)  # noqa: S311 - demo data, not a secret
+
+    def _pack(self) -> None:
+        """Pack the lines into one box, or two when there are several lines."""
+        lines = [{"sku": sku, "quantity": quantity} for sku, _price, quantity in self.lines]
+        boxes = [lines[: len(lines) // 2], lines[len(lines) // 2 :]] if len(lines) > 2 else [lines]
+        for box in boxes:
+            package_create(
+                order=self.order_id,
+                lines=box,
+                weight_grams=self._fulfillment_rng.randint(200, 4000),
+                actor=self.actors["warehouse"],
+            )
+
+    def _book_shipment(self) -> None:
+        rng = self._fulfillment_rng
+        carrier = "dhl" if self.currency == "USD" else rng.choice(["ghn", "ghtk", "vnpost"])
+        shipment_create(
+            order=self.order_id,
+            carrier_code=carrier,
+            tracking_number=f"{carrier.upper()}{self.order_id:06d}{rng.randint(100, 999)}",
+            package_ids=list(
+                Package.objects.filter(order_id=self.order_id, shipment=None).values_list(
+                    "pk", flat=True
+                )
+            ),
+            actor=self.actors["warehouse"],
+        )
 
 
 def demo_data_seed(*, orders: int = 300, stdout: TextIO | None = None) -> DemoSeedResult:
@@ -381,6 +422,7 @@ def demo_data_seed(*, orders: int = 300, stdout: TextIO | None = None) -> DemoSe
     rng = random.Random(RANDOM_SEED)  # noqa: S311 - repeatable demo data, not a secret
     with transaction.atomic():
         storefronts, storefronts_created = _storefronts_ensure()
+        carriers_defaults_ensure()
         # Users must be in their groups before the orders service checks their permissions.
         actors, users_created = _accounts_ensure(roles.roles_sync())
     say(

@@ -160,6 +160,59 @@ payment_allows_fulfilment.refusal = _(
 )
 
 
+class _FulfillmentCondition:
+    """A transition condition over the order's packages and shipments, with its own refusal.
+
+    The fulfillment app is imported when called, not at import time: it depends on this one.
+    """
+
+    def __init__(self, name: str, check, explain) -> None:
+        self.__name__ = name
+        self._check = check
+        self._explain = explain
+
+    def __call__(self, order: "Order") -> bool:
+        return self._check(order)
+
+    def explain(self, order: "Order") -> str:
+        return self._explain(order)
+
+
+def _unpacked(order: "Order") -> dict[str, int]:
+    from fulfillment.selectors import order_unpacked_quantities
+
+    return order_unpacked_quantities(order)
+
+
+def _unshipped(order: "Order") -> list:
+    from fulfillment.selectors import order_packages_without_shipment
+
+    return order_packages_without_shipment(order)
+
+
+everything_packed = _FulfillmentCondition(
+    "everything_packed",
+    check=lambda order: not _unpacked(order),
+    explain=lambda order: (
+        "Still to pack: "
+        + ", ".join(f"{quantity} x {sku}" for sku, quantity in _unpacked(order).items())
+        + "."
+    ),
+)
+
+every_package_shipped = _FulfillmentCondition(
+    "every_package_shipped",
+    check=lambda order: order.packages.exists() and not _unshipped(order),
+    explain=lambda order: (
+        "The order has no package yet."
+        if not order.packages.exists()
+        else "These packages have no shipment with a carrier and tracking number yet: "
+        + ", ".join(f"#{package.pk}" for package in _unshipped(order))
+        + "."
+    ),
+)
+
+
 def order_not_cancelled(order: "Order") -> bool:
     """No money is taken for a cancelled order."""
     return order.status != OrderStatus.CANCELLED
@@ -309,6 +362,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=OrderStatus.PACKING,
         target=OrderStatus.READY_TO_SHIP,
+        conditions=[everything_packed],
         permission="orders.mark_ready_to_ship_order",
     )
     def mark_ready_to_ship(self) -> None:
@@ -318,6 +372,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=OrderStatus.READY_TO_SHIP,
         target=OrderStatus.SHIPPED,
+        conditions=[every_package_shipped],
         permission="orders.ship_order",
     )
     def ship(self) -> None:

@@ -65,8 +65,27 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ]
     + [("orders", "view_order"), ("orders", "view_orderevent"), ("orders", "view_orderline")]
     # Managers watch webhook deliveries and resend them.
-    + [("orders", "view_webhookevent"), ("orders", "change_webhookevent")],
-    WAREHOUSE: [("orders", "view_order"), ("orders", "view_orderline")],
+    + [("orders", "view_webhookevent"), ("orders", "change_webhookevent")]
+    + [
+        ("fulfillment", "add_package"),
+        ("fulfillment", "view_package"),
+        ("fulfillment", "add_shipment"),
+        ("fulfillment", "view_shipment"),
+        ("fulfillment", "view_carrier"),
+        ("fulfillment", "add_carrier"),
+        ("fulfillment", "change_carrier"),
+        ("fulfillment", "view_trackingevent"),
+        ("fulfillment", "view_aftersalesrequest"),
+    ],
+    WAREHOUSE: [
+        ("orders", "view_order"),
+        ("orders", "view_orderline"),
+        # Packing and booking shipments are the floor's work between packing and shipping.
+        ("fulfillment", "add_package"),
+        ("fulfillment", "view_package"),
+        ("fulfillment", "add_shipment"),
+        ("fulfillment", "view_shipment"),
+    ],
     CUSTOMER_CARE: [
         ("orders", "view_order"),
         ("orders", "view_orderline"),

@@ -44,10 +44,14 @@ def order_queryset_for_api(*, storefront: Storefront | None) -> QuerySet[Order]:
 
 def order_detail_prefetch(orders: QuerySet[Order]) -> QuerySet[Order]:
     """Add what the order detail shows, in a fixed number of queries."""
-    from fulfillment.models import AfterSalesRequest
+    from fulfillment.models import AfterSalesRequest, Shipment
 
     return orders.prefetch_related(
         "lines",
+        Prefetch(
+            "shipments",
+            queryset=Shipment.objects.select_related("carrier").prefetch_related("packages"),
+        ),
         Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id")),
         Prefetch(
             "after_sales_requests",

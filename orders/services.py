@@ -117,10 +117,16 @@ def transition_unmet_conditions(order: Order, spec: TransitionSpec) -> list[str]
     if found is None:
         return []
     return [
-        str(getattr(condition, "refusal", condition.__doc__ or condition.__name__))
+        _condition_refusal(condition, order)
         for condition in found.conditions
         if not condition(order)
     ]
+
+
+def _condition_refusal(condition, order: Order) -> str:
+    if hasattr(condition, "explain"):
+        return condition.explain(order)
+    return str(getattr(condition, "refusal", condition.__doc__ or condition.__name__))
 
 
 def order_transition(

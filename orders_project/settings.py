@@ -182,6 +182,7 @@ REST_FRAMEWORK = {
         "storefront": env("API_THROTTLE_RATE", default="600/min"),
         "staff": env("API_STAFF_THROTTLE_RATE", default="1200/min"),
         "anon": env("API_ANON_THROTTLE_RATE", default="60/min"),
+        "carrier": env("API_CARRIER_THROTTLE_RATE", default="1200/min"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "orders.api.errors.api_exception_handler",

@@ -11,7 +11,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.tracking import tracking_url
-from fulfillment.models import AfterSalesKind, AfterSalesRequest
+from fulfillment.models import (
+    AfterSalesKind,
+    AfterSalesRequest,
+    Package,
+    Shipment,
+    TrackingEventStatus,
+)
 from orders.currencies import ISO_4217_CODES
 from orders.models import (
     Order,
@@ -105,6 +111,43 @@ class AfterSalesCreateSerializer(serializers.Serializer):
     lines = AfterSalesLineInputSerializer(many=True, required=False, default=list, max_length=500)
 
 
+class PackageLineInputSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+
+
+class PackageCreateSerializer(serializers.Serializer):
+    lines = PackageLineInputSerializer(many=True, allow_empty=False, max_length=500)
+    weight_grams = serializers.IntegerField(min_value=1, max_value=10_000_000)
+    length_mm = serializers.IntegerField(min_value=1, max_value=100_000, required=False)
+    width_mm = serializers.IntegerField(min_value=1, max_value=100_000, required=False)
+    height_mm = serializers.IntegerField(min_value=1, max_value=100_000, required=False)
+
+
+class ShipmentCreateSerializer(serializers.Serializer):
+    carrier = serializers.CharField(max_length=40, help_text="The carrier's code, e.g. ghn.")
+    tracking_number = serializers.CharField(max_length=100)
+    packages = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=500
+    )
+
+
+class CarrierEventSerializer(serializers.Serializer):
+    event_id = serializers.CharField(max_length=100)
+    tracking_number = serializers.CharField(max_length=100)
+    status = serializers.ChoiceField(choices=TrackingEventStatus.choices)
+    occurred_at = serializers.DateTimeField()
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    message = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class CarrierEventAnswerSerializer(serializers.Serializer):
+    event_id = serializers.CharField()
+    recorded = serializers.BooleanField(help_text="False when this event id was already known.")
+    shipment_status = serializers.CharField()
+    order_status = serializers.CharField()
+
+
 class TransitionRunSerializer(serializers.Serializer):
     transition = serializers.CharField(max_length=40)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
@@ -136,11 +179,40 @@ class AddressSerializer(serializers.Serializer):
     country = serializers.CharField()
 
 
-class ShipmentSerializer(serializers.Serializer):
-    carrier = serializers.CharField()
-    tracking_number = serializers.CharField()
-    tracking_url = serializers.CharField(allow_blank=True)
-    status = serializers.CharField()
+class ShipmentSerializer(serializers.ModelSerializer):
+    carrier = serializers.CharField(source="carrier.code")
+    tracking_url = serializers.CharField()
+    packages = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Shipment
+        fields = ["id", "carrier", "tracking_number", "tracking_url", "status", "packages"]
+
+    def get_packages(self, shipment: Shipment) -> list[int]:
+        return [package.pk for package in shipment.packages.all()]
+
+
+class PackageLineSerializer(serializers.Serializer):
+    sku = serializers.CharField(source="order_line.sku")
+    quantity = serializers.IntegerField()
+
+
+class PackageSerializer(serializers.ModelSerializer):
+    lines = PackageLineSerializer(many=True)
+    shipment = serializers.IntegerField(source="shipment_id", allow_null=True)
+
+    class Meta:
+        model = Package
+        fields = [
+            "id",
+            "weight_grams",
+            "length_mm",
+            "width_mm",
+            "height_mm",
+            "lines",
+            "shipment",
+            "created_at",
+        ]
 
 
 class OrderEventSerializer(serializers.ModelSerializer):
@@ -218,7 +290,7 @@ class OrderSerializer(OrderSummarySerializer):
 
     @extend_schema_field(ShipmentSerializer(many=True))
     def get_shipments(self, order: Order) -> list:
-        return []  # shipments arrive with the fulfillment work
+        return ShipmentSerializer(order.shipments.all(), many=True).data
 
     @extend_schema_field(OrderEventSerializer(many=True))
     def get_events(self, order: Order) -> list:

@@ -1,10 +1,14 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import OrderViewSet
+from .views import CarrierEventView, OrderViewSet
 
 app_name = "api"
 
 router = SimpleRouter(trailing_slash=True)
 router.register("orders", OrderViewSet, basename="order")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("carriers/<slug:code>/events/", CarrierEventView.as_view(), name="carrier-events"),
+]

@@ -11,11 +11,21 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAuthenticated, ValidationError
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
 
-from fulfillment.services import after_sales_request_open
+from fulfillment.models import Package, Shipment
+from fulfillment.services import (
+    after_sales_request_open,
+    carrier_authenticate,
+    package_create,
+    shipment_create,
+    tracking_event_record,
+)
 from orders.models import Order
 from orders.selectors import (
     order_available_transitions,
@@ -134,7 +144,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_permissions(self):
         if self.action in ("create", "cancel", "after_sales"):
             return [IsStorefront()]
-        if self.action == "transitions":
+        if self.action in ("transitions", "packages", "shipments"):
             return [IsStaff()]
         return [IsStorefrontOrStaff()]
 
@@ -283,3 +293,109 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             expected_version=if_match_version(request),
         )
         return self._order_response(order)
+
+    @extend_schema(
+        summary="Pack lines into a package (staff)",
+        request=api.PackageCreateSerializer,
+        responses={201: api.PackageSerializer, **_errors(400, 401, 403, 404, 409, 415, 429)},
+        description="While the order is packing. Quantities may not exceed what is left to "
+        "pack; `mark_ready_to_ship` is refused while anything is unpacked.",
+    )
+    @action(detail=True, methods=["post"])
+    def packages(self, request: Request, number: str) -> Response:
+        order = self.get_object()
+        payload = api.PackageCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        package = package_create(order=order, actor=request.user, **payload.validated_data)
+        package = Package.objects.prefetch_related("lines__order_line").get(pk=package.pk)
+        return Response(api.PackageSerializer(package).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Book a shipment for packages (staff)",
+        request=api.ShipmentCreateSerializer,
+        responses={201: api.ShipmentSerializer, **_errors(400, 401, 403, 404, 409, 415, 429)},
+        description="A carrier and a tracking number for packages of the order; `ship` is "
+        "refused while a package has none.",
+    )
+    @action(detail=True, methods=["post"])
+    def shipments(self, request: Request, number: str) -> Response:
+        order = self.get_object()
+        payload = api.ShipmentCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        shipment = shipment_create(
+            order=order,
+            carrier_code=payload.validated_data["carrier"],
+            tracking_number=payload.validated_data["tracking_number"],
+            package_ids=payload.validated_data["packages"],
+            actor=request.user,
+        )
+        shipment = (
+            Shipment.objects.select_related("carrier")
+            .prefetch_related("packages")
+            .get(pk=shipment.pk)
+        )
+        return Response(api.ShipmentSerializer(shipment).data, status=status.HTTP_201_CREATED)
+
+
+class CarrierEventView(APIView):
+    """`POST /api/v1/carriers/<code>/events/`: a carrier reports on a shipment."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_scope = "carrier"
+    throttle_classes = [ScopedRateThrottle]
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # Makes a missing or wrong token a 401 with a challenge, not a 403.
+        return "X-Carrier-Token"
+
+    @extend_schema(
+        summary="Report a tracking event (carriers)",
+        parameters=[
+            OpenApiParameter(
+                "X-Carrier-Token",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="The carrier's webhook secret.",
+            )
+        ],
+        request=api.CarrierEventSerializer,
+        responses={
+            200: OpenApiResponse(
+                api.CarrierEventAnswerSerializer, description="A repeated event_id: ignored."
+            ),
+            201: api.CarrierEventAnswerSerializer,
+            **_errors(400, 401, 404, 415, 429),
+        },
+        description="Idempotent on `event_id`. When every shipment of an order is delivered "
+        "the order is delivered; a failed attempt or a return to sender puts it on hold "
+        "(`delivery_failed`).",
+    )
+    def post(self, request: Request, code: str) -> Response:
+        carrier = carrier_authenticate(code=code, token=request.headers.get("X-Carrier-Token", ""))
+        if carrier is None:
+            raise NotAuthenticated("Unknown carrier or wrong X-Carrier-Token.")
+        payload = api.CarrierEventSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        event, recorded = tracking_event_record(
+            carrier=carrier,
+            event_id=data["event_id"],
+            tracking_number=data["tracking_number"],
+            status=data["status"],
+            occurred_at=data["occurred_at"],
+            location=data["location"],
+            message=data["message"],
+        )
+        shipment = Shipment.objects.select_related("order").get(pk=event.shipment_id)
+        body = {
+            "event_id": event.carrier_event_id,
+            "recorded": recorded,
+            "shipment_status": shipment.status,
+            "order_status": shipment.order.status,
+        }
+        return Response(
+            api.CarrierEventAnswerSerializer(body).data,
+            status=status.HTTP_201_CREATED if recorded else status.HTTP_200_OK,
+        )

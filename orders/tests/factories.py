@@ -6,6 +6,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from fulfillment.models import Carrier
+from fulfillment.services import package_create, shipment_create
 from orders.models import Order, OrderStatus, PaymentMethod, PaymentStatus, Storefront
 from orders.roles import roles_sync
 from orders.services import order_create, order_transition
@@ -19,6 +21,17 @@ class StorefrontFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Shop {n}")
     code = factory.Sequence(lambda n: f"shop-{n}")
     currency = "VND"
+
+
+class CarrierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Carrier
+        django_get_or_create = ["code"]
+
+    name = "Giao Hàng Nhanh"
+    code = "ghn"
+    tracking_url_template = "https://track.example/{tracking_number}"
+    webhook_secret = "carrier-secret-123"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -95,10 +108,44 @@ PATH_TO[OrderStatus.CANCELLED] = [("cancel", "customer changed their mind")]
 PATH_TO[OrderStatus.ON_HOLD] = [*PATH_TO[OrderStatus.PROCESSING], ("hold", "stock_shortage")]
 
 
+def order_pack_everything(order: Order, *, actor=None) -> Order:
+    """Pack every line of an order that is packing into one package."""
+    package_create(
+        order=order,
+        lines=[{"sku": line.sku, "quantity": line.quantity} for line in order.lines.all()],
+        weight_grams=1200,
+        actor=actor,
+    )
+    return Order.objects.get(pk=order.pk)
+
+
+def order_book_shipment(order: Order, *, actor=None, tracking_number: str = "") -> Order:
+    """Put every unshipped package of the order into one shipment with the test carrier."""
+    carrier = CarrierFactory()
+    shipment_create(
+        order=order,
+        carrier_code=carrier.code,
+        tracking_number=tracking_number or f"GHN{order.pk:08d}",
+        package_ids=list(order.packages.filter(shipment=None).values_list("pk", flat=True)),
+        actor=actor,
+    )
+    return Order.objects.get(pk=order.pk)
+
+
+def transition_prepare(order: Order, transition: str) -> Order:
+    """Do the fulfillment work a transition's conditions ask for (packing, booking a shipment)."""
+    if transition == "mark_ready_to_ship":
+        return order_pack_everything(order)
+    if transition == "ship":
+        return order_book_shipment(order)
+    return order
+
+
 def order_in_state(status: str, **kwargs) -> Order:
-    """Create an order and move it to `status` through the service, as the system."""
+    """Create an order and move it to `status` through the services, as the system."""
     order = order_new(**kwargs)
     for transition, reason in PATH_TO[status]:
+        order = transition_prepare(order, transition)
         order = order_transition(order=order, transition=transition, actor=None, reason=reason)
     assert order.status == status
     return order

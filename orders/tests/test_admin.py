@@ -7,8 +7,15 @@ from django.urls import reverse
 
 from orders.models import Order, OrderStatus
 from orders.roles import MANAGER, WAREHOUSE
+from orders.services import order_transition
 
-from .factories import StorefrontFactory, order_in_state, order_new, user_with_role
+from .factories import (
+    CarrierFactory,
+    StorefrontFactory,
+    order_in_state,
+    order_new,
+    user_with_role,
+)
 
 
 def buttons_on(page) -> list[str]:
@@ -44,15 +51,29 @@ def test_manager_moves_a_card_order_from_received_to_completed_with_the_buttons(
         ("complete", "completed", "paid"),
     ]
 
+    CarrierFactory()
     for transition, status, payment_status in steps:
         page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
+        if transition == "mark_ready_to_ship":
+            assert 'data-fulfillment="pack"' in page.content.decode()
+            client.post(reverse("admin:orders_order_pack", args=[order.pk]), {"weight_grams": 900})
+            page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
+        if transition == "ship":
+            assert 'data-fulfillment="book_shipment"' in page.content.decode()
+            client.post(
+                reverse("admin:orders_order_book_shipment", args=[order.pk]),
+                {"carrier": "ghn", "tracking_number": "GHN123"},
+            )
+            page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
         assert transition in buttons_on(page)
         order = press(client, order, transition)
         assert (order.status, order.payment_status) == (status, payment_status)
 
-    assert list(
-        order.events.exclude(event_type="created").values_list("transition", flat=True)
-    ) == [name for name, _, _ in steps]
+    assert order.packages.get().weight_grams == 900
+    assert order.shipments.get().tracking_number == "GHN123"
+
+    changes = order.events.filter(event_type__in=["status_changed", "payment_changed"])
+    assert list(changes.values_list("transition", flat=True)) == [name for name, _, _ in steps]
     assert set(order.events.exclude(event_type="created").values_list("actor", flat=True)) == {
         manager.pk
     }
@@ -179,14 +200,18 @@ def test_order_list_query_count_does_not_grow_with_orders(client, django_assert_
 @pytest.mark.django_db
 def test_order_page_query_count_does_not_grow_with_history(client, django_assert_max_num_queries):
     client.force_login(user_with_role(MANAGER))
-    order = order_in_state(OrderStatus.PROCESSING)
+    order = order_in_state(OrderStatus.SHIPPED)
     url = reverse("admin:orders_order_change", args=[order.pk])
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as short_history:
         client.get(url)
-    order = order_in_state(OrderStatus.COMPLETED)
+    order = order_in_state(OrderStatus.SHIPPED)
+    for transition, reason in [("hold", "address_check"), ("release", ""), ("deliver", "")]:
+        order = order_transition(order=order, transition=transition, actor=None, reason=reason)
+    for transition in ["open_after_sales", "complete"]:
+        order = order_transition(order=order, transition=transition, actor=None)
     url = reverse("admin:orders_order_change", args=[order.pk])
 
     with django_assert_max_num_queries(len(short_history.captured_queries)):
@@ -245,3 +270,17 @@ def test_transition_on_a_missing_order_is_404_not_500(client, object_id):
     )
 
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_packing_with_no_weight_is_refused_with_the_reason(client):
+    client.force_login(user_with_role(WAREHOUSE))
+    order = order_in_state(OrderStatus.PACKING)
+
+    response = client.post(
+        reverse("admin:orders_order_pack", args=[order.pk]), {"weight_grams": ""}, follow=True
+    )
+
+    (message,) = [str(m) for m in response.context["messages"]]
+    assert message.startswith("A package needs its weight in grams.")
+    assert order.packages.count() == 0

@@ -8,7 +8,7 @@ from django.conf import settings
 from orders.models import Order, OrderStatus
 from orders.roles import MANAGER
 
-from .factories import order_new, user_with_role
+from .factories import CarrierFactory, order_new, user_with_role
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-results" / "screenshots"
 
@@ -25,6 +25,7 @@ pytestmark = [
 def test_manager_logs_in_and_clicks_an_order_from_received_to_completed(live_server, page):
     user_with_role(MANAGER, username="boss", password="boss-pass-123")
     order = order_new(payment_method="card")
+    CarrierFactory()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     page.goto(f"{live_server.url}/admin/")
@@ -49,6 +50,16 @@ def test_manager_logs_in_and_clicks_an_order_from_received_to_completed(live_ser
         "open_after_sales",
         "complete",
     ]:
+        if transition == "mark_ready_to_ship":
+            page.fill("form[data-fulfillment=pack] input[name=weight_grams]", "850")
+            page.click("form[data-fulfillment=pack] button[type=submit]")
+            page.wait_for_selector(".messagelist .success")
+        if transition == "ship":
+            form = "form[data-fulfillment=book_shipment]"
+            page.select_option(f"{form} select[name=carrier]", "ghn")
+            page.fill(f"{form} input[name=tracking_number]", "GHN-778899")
+            page.click(f"{form} button[type=submit]")
+            page.wait_for_selector(".messagelist .success")
         page.click(f"form[data-transition={transition}] button[type=submit]")
         page.wait_for_selector(".messagelist .success")
         if transition == "ship":
@@ -60,4 +71,6 @@ def test_manager_logs_in_and_clicks_an_order_from_received_to_completed(live_ser
     page.screenshot(path=str(SCREENSHOTS / "admin-order-completed.png"), full_page=True)
     stored = Order.objects.get(pk=order.pk)
     assert (stored.status, stored.payment_status) == (OrderStatus.COMPLETED, "paid")
-    assert stored.events.count() == 11
+    # created, 10 transitions, and the packing and shipment notes
+    assert stored.events.count() == 13
+    assert stored.shipments.get().tracking_number == "GHN-778899"

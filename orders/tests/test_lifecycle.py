@@ -10,7 +10,7 @@ from orders.models import HOLDABLE_STATUSES, Order, OrderEvent, OrderStatus, Pay
 from orders.roles import CUSTOMER_CARE
 from orders.services import order_transition
 
-from .factories import order_in_state, order_new, user_with_role
+from .factories import order_in_state, order_new, transition_prepare, user_with_role
 
 S = OrderStatus
 HOLDABLE = {S.PROCESSING, S.PICKING, S.PACKING, S.READY_TO_SHIP, S.SHIPPED}
@@ -88,7 +88,7 @@ REASONS = {"cancel": "customer asked", "hold": "stock_shortage"}
     [key for key in DESIGN_STATUS_GRAPH if key[0] != "release"],
 )
 def test_allowed_transition_moves_order_and_writes_one_event(transition, source):
-    order = order_in_state(source)
+    order = transition_prepare(order_in_state(source), transition)
     events_before = order.events.count()
 
     order = order_transition(

@@ -9,7 +9,13 @@ from orders.roles import CUSTOMER_CARE, FINANCE, MANAGER, ROLE_TRANSITION_PERMIS
 from orders.selectors import order_available_transitions
 from orders.services import TRANSITIONS, order_transition
 
-from .factories import UserFactory, order_in_state, order_new, user_with_role
+from .factories import (
+    UserFactory,
+    order_in_state,
+    order_new,
+    transition_prepare,
+    user_with_role,
+)
 
 # A state where each transition is legal, and the arguments it needs.
 SETUP = {
@@ -51,7 +57,7 @@ def test_role_table_matches_the_issue():
 
 def order_ready_for(transition: str) -> Order:
     state, _ = SETUP[transition]
-    order = order_in_state(state)
+    order = transition_prepare(order_in_state(state), transition)
     if transition == "refund_payment":
         order = order_transition(order=order, transition="capture_payment", actor=None)
     return order

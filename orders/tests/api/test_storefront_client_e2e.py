@@ -161,38 +161,118 @@ def test_storefront_client_against_a_live_server(live_server, webhooks):
     )
     assert (status, cancelled["status"]) == (200, "cancelled")
 
-    # Warehouse staff ship another one through the operations endpoints; then cancel is 409.
+    # Staff take another order all the way through the operations endpoints and the
+    # carrier webhook alone: two packages, two shipments, a failed attempt held and released.
     from rest_framework.authtoken.models import Token
 
+    from fulfillment.models import Carrier
+
+    ghn = Carrier.objects.create(name="GHN", code="ghn", webhook_secret="ghn-secret")
     manager = user_with_role("Manager")
     staff = Storefront(live_server.url, "unused")
     staff.headers = {"Authorization": f"Token {Token.objects.create(user=manager).key}"}
+    number = numbers[2]
     version = None
-    for transition in ["confirm", "start_picking", "start_packing", "mark_ready_to_ship", "ship"]:
+
+    def run(transition, **body):
+        nonlocal version
         extra = {"If-Match": f'"{version}"'} if version else {}
-        status, moved, headers = staff.call(
+        answer = staff.call(
             "POST",
-            f"/api/v1/orders/{numbers[2]}/transitions/",
-            {"transition": transition},
+            f"/api/v1/orders/{number}/transitions/",
+            {"transition": transition, **body},
             **extra,
         )
-        assert status == 200, moved
-        version = moved["version"]
-    status, error, _ = shop.call(
-        "POST", f"/api/v1/orders/{numbers[2]}/cancel/", {"reason": "Too late"}
+        if answer[0] == 200:
+            version = answer[1]["version"]
+        return answer
+
+    for transition in ["confirm", "start_picking", "start_packing"]:
+        assert run(transition)[0] == 200
+    status, package_one, _ = staff.call(
+        "POST",
+        f"/api/v1/orders/{number}/packages/",
+        {"lines": [{"sku": "MUG-1", "quantity": 1}], "weight_grams": 450},
     )
+    assert status == 201
+    version = None  # packing changed the version; act on the current one again
+    status, refused, _ = run("mark_ready_to_ship")
+    assert (status, refused["error"]["code"]) == (409, "invalid_transition")
+    assert refused["error"]["message"].endswith("Still to pack: 1 x MUG-1.")
+    package_two = staff.call(
+        "POST",
+        f"/api/v1/orders/{number}/packages/",
+        {"lines": [{"sku": "MUG-1", "quantity": 1}], "weight_grams": 450},
+    )[1]
+    version = None  # packing changed the version; act on the current one again
+    assert run("mark_ready_to_ship")[0] == 200
+    status, refused, _ = run("ship")
+    assert (status, refused["error"]["code"]) == (409, "invalid_transition")
+    for tracking_number, package in [("GHN-A", package_one), ("GHN-B", package_two)]:
+        status, shipment, _ = staff.call(
+            "POST",
+            f"/api/v1/orders/{number}/shipments/",
+            {"carrier": "ghn", "tracking_number": tracking_number, "packages": [package["id"]]},
+        )
+        assert (status, shipment["tracking_number"]) == (201, tracking_number)
+    version = None
+    assert run("ship")[0] == 200
+    status, error, _ = shop.call("POST", f"/api/v1/orders/{number}/cancel/", {"reason": "Late"})
     assert (status, error["error"]["code"]) == (409, "invalid_transition")
 
-    # Every event reached the receiver once, signed with the storefront's secret.
-    wait_for(lambda: len(webhooks.requests) == 10)
+    carrier = Storefront(live_server.url, "unused")
+    carrier.headers = {"X-Carrier-Token": ghn.webhook_secret}
+
+    def scan(event_id, tracking_number, status):
+        return carrier.call(
+            "POST",
+            "/api/v1/carriers/ghn/events/",
+            {
+                "event_id": event_id,
+                "tracking_number": tracking_number,
+                "status": status,
+                "occurred_at": "2026-11-20T10:00:00+07:00",
+                "location": "Hồ Chí Minh",
+                "message": "",
+            },
+        )
+
+    wrong = Storefront(live_server.url, "unused")
+    wrong.headers = {"X-Carrier-Token": "guess"}
+    assert wrong.call("POST", "/api/v1/carriers/ghn/events/", {"event_id": "x"})[0] == 401
+    assert scan("e1", "GHN-A", "in_transit")[1]["order_status"] == "shipped"
+    assert scan("e2", "GHN-A", "failed_attempt")[1]["order_status"] == "on_hold"
+    held = shop.call("GET", f"/api/v1/orders/{number}/")[1]
+    assert (held["status_display"], held["events"][-1]["message"]) == (
+        "Delayed",
+        "Delayed: The carrier could not deliver the parcel",
+    )
+    version = None
+    assert run("release")[1]["status"] == "shipped"
+    assert scan("e3", "GHN-A", "delivered")[1]["order_status"] == "shipped"
+    status, repeated, _ = scan("e3", "GHN-A", "delivered")
+    assert (status, repeated["recorded"]) == (200, False)
+    assert scan("e4", "GHN-B", "delivered")[1]["order_status"] == "delivered"
+    version = None
+    assert run("complete")[1]["status"] == "completed"
+    final = shop.call("GET", f"/api/v1/orders/{number}/")[1]
+    assert [s["status"] for s in final["shipments"]] == ["delivered", "delivered"]
+
+    # Every event reached the receiver once, signed with the storefront's secret:
+    # 4 created, 10 status changes (cancel; confirm .. complete with hold and release),
+    # 6 shipment updates (2 bookings, 4 new scans; the repeated scan sends nothing).
+    wait_for(lambda: len(webhooks.requests) == 20)
     time.sleep(0.5)  # and nothing more arrives
     for _, headers, body in webhooks.requests:
         expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
         assert hmac.compare_digest(headers["X-Signature"], expected)
     types = [json.loads(body)["type"] for _, _, body in webhooks.requests]
-    assert types.count("order.created") == 4
-    assert types.count("order.status_changed") == 6  # one cancel, five moves
-    assert len(webhooks.requests) == len(set(webhooks.ids)) == 10
+    assert (
+        types.count("order.created"),
+        types.count("order.status_changed"),
+        types.count("shipment.updated"),
+    ) == (4, 10, 6)
+    assert len(webhooks.requests) == len(set(webhooks.ids)) == 20
 
 
 def test_a_webhook_answered_with_500_comes_again_with_the_same_id(live_server, webhooks):
