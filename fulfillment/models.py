@@ -61,6 +61,19 @@ class AfterSalesRequest(ConcurrentTransitionMixin, models.Model):
     resolution = models.CharField(
         _("resolution"), max_length=20, choices=AfterSalesResolution.choices, blank=True
     )
+    refund_amount = models.DecimalField(
+        _("refund amount"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    credit_amount = models.DecimalField(
+        _("store credit"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    replacement_order = models.OneToOneField(
+        "orders.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaces_request",
+    )
     source = models.CharField(_("opened through"), max_length=20, choices=AfterSalesSource.choices)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -200,6 +213,10 @@ class Shipment(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.CREATED
     )
+    # A line-haul shipment handed over to a last-mile carrier has its next leg here.
+    previous_leg = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_leg"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -303,3 +320,195 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shipment}: {self.status}"
+
+
+class InventoryItem(models.Model):
+    """How many of a SKU the warehouse holds, and where pickers find it."""
+
+    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    location = models.CharField(_("location"), max_length=40, help_text=_("e.g. A-03-2"))
+    quantity_on_hand = models.PositiveIntegerField(_("on hand"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("inventory item")
+        verbose_name_plural = _("inventory items")
+        ordering = ["location", "sku"]
+
+    def __str__(self) -> str:
+        return f"{self.sku} @ {self.location}"
+
+
+class PickList(models.Model):
+    """A printed list for one order, or a wave across many (lines summed per SKU and location)."""
+
+    orders = models.ManyToManyField("orders.Order", related_name="pick_lists")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pick list")
+        verbose_name_plural = _("pick lists")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Pick list #{self.pk}"
+
+
+class PickRecord(models.Model):
+    """What a picker actually took off the shelf for one order line, and what was missing."""
+
+    order_line = models.ForeignKey("orders.OrderLine", on_delete=models.PROTECT, related_name="+")
+    quantity_picked = models.PositiveIntegerField(_("picked"))
+    quantity_short = models.PositiveIntegerField(_("short"), default=0)
+    picked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    picked_at = models.DateTimeField(_("picked at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pick record")
+        verbose_name_plural = _("pick records")
+        ordering = ["picked_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity_picked} picked, {self.quantity_short} short"
+
+
+class Supplier(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    contact_name = models.CharField(_("contact"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    lead_time_days = models.PositiveSmallIntegerField(_("lead time (days)"), default=3)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("supplier")
+        verbose_name_plural = _("suppliers")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SupplierRequestStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    CONFIRMED = "confirmed", _("Confirmed")
+    SHIPPED = "shipped", _("Shipped by supplier")
+    RECEIVED = "received", _("Received")
+    FAILED = "failed", _("Failed")
+
+
+class SupplierDelivery(models.TextChoices):
+    TO_WAREHOUSE = "warehouse", _("To our warehouse")
+    DROP_SHIP = "drop_ship", _("Straight to the customer (drop-ship)")
+
+
+class SupplierRequest(ConcurrentTransitionMixin, models.Model):
+    """Goods asked of a supplier for an order; the order waits while any request is open."""
+
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, related_name="supplier_requests"
+    )
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="requests")
+    delivery = models.CharField(
+        _("delivery"),
+        max_length=20,
+        choices=SupplierDelivery.choices,
+        default=SupplierDelivery.TO_WAREHOUSE,
+    )
+    status = FSMField(
+        _("status"),
+        max_length=20,
+        choices=SupplierRequestStatus.choices,
+        default=SupplierRequestStatus.REQUESTED,
+        protected=True,
+    )
+    expected_at = models.DateTimeField(_("expected at"), null=True, blank=True)
+    failure_reason = models.CharField(_("failure reason"), max_length=500, blank=True)
+    # Set once the request e-mail went out, so a task running twice sends it once.
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("supplier request")
+        verbose_name_plural = _("supplier requests")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Supplier request #{self.pk} ({self.supplier_id})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (SupplierRequestStatus.RECEIVED, SupplierRequestStatus.FAILED)
+
+    @transition(
+        field=status,
+        source=SupplierRequestStatus.REQUESTED,
+        target=SupplierRequestStatus.CONFIRMED,
+    )
+    def confirm(self) -> None:
+        """The supplier will deliver."""
+
+    @transition(
+        field=status,
+        source=[SupplierRequestStatus.REQUESTED, SupplierRequestStatus.CONFIRMED],
+        target=SupplierRequestStatus.SHIPPED,
+    )
+    def ship(self) -> None:
+        """The supplier sent the goods."""
+
+    @transition(
+        field=status,
+        source=[
+            SupplierRequestStatus.REQUESTED,
+            SupplierRequestStatus.CONFIRMED,
+            SupplierRequestStatus.SHIPPED,
+        ],
+        target=SupplierRequestStatus.RECEIVED,
+    )
+    def receive(self) -> None:
+        """The goods arrived (at our warehouse, or at the customer for a drop-ship)."""
+
+    @transition(
+        field=status,
+        source=[
+            SupplierRequestStatus.REQUESTED,
+            SupplierRequestStatus.CONFIRMED,
+            SupplierRequestStatus.SHIPPED,
+        ],
+        target=SupplierRequestStatus.FAILED,
+    )
+    def fail(self, *, reason: str) -> None:
+        """The supplier cannot deliver."""
+        self.failure_reason = reason
+
+    for _method in (confirm, ship, receive, fail):
+        _method.alters_data = True
+    del _method
+
+
+class SupplierRequestLine(models.Model):
+    request = models.ForeignKey(SupplierRequest, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey("orders.OrderLine", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        verbose_name = _("supplier request line")
+        verbose_name_plural = _("supplier request lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="supplier_request_line_quantity_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.order_line_id}"

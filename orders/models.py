@@ -43,6 +43,11 @@ class Storefront(models.Model):
         _("webhook secret"), max_length=64, default=generate_webhook_secret
     )
     is_active = models.BooleanField(_("active"), default=True)
+    return_window_days = models.PositiveSmallIntegerField(
+        _("return window (days)"),
+        default=30,
+        help_text=_("After this many days a delivered order with nothing open is completed."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -137,6 +142,7 @@ class HoldReason(models.TextChoices):
     PAYMENT_REVIEW = "payment_review", _("The payment is being checked")
     ADDRESS_CHECK = "address_check", _("The delivery address is being checked")
     CUSTOMER_REQUEST = "customer_request", _("Held at your request")
+    AWAITING_SUPPLIER = "awaiting_supplier", _("We are waiting for an item from our supplier")
     OTHER = "other", _("The order needs attention from our team")
 
 
@@ -208,6 +214,27 @@ every_package_shipped = _FulfillmentCondition(
         if not order.packages.exists()
         else "These packages have no shipment with a carrier and tracking number yet: "
         + ", ".join(f"#{package.pk}" for package in _unshipped(order))
+        + "."
+    ),
+)
+
+
+def _open_after_sales(order: "Order") -> list:
+    from fulfillment.models import AfterSalesStatus
+
+    return list(
+        order.after_sales_requests.exclude(
+            status__in=[AfterSalesStatus.REJECTED, AfterSalesStatus.RESOLVED]
+        ).order_by("id")
+    )
+
+
+after_sales_settled = _FulfillmentCondition(
+    "after_sales_settled",
+    check=lambda order: not _open_after_sales(order),
+    explain=lambda order: (
+        "These after-sales requests are still open: "
+        + ", ".join(f"#{request.pk}" for request in _open_after_sales(order))
         + "."
     ),
 )
@@ -402,6 +429,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[OrderStatus.DELIVERED, OrderStatus.POST_DELIVERY],
         target=OrderStatus.COMPLETED,
+        conditions=[after_sales_settled],
         permission="orders.complete_order",
     )
     def complete(self) -> None:
