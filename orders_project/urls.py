@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("track/", include("customers.urls")),
+    path("fulfillment/", include("fulfillment.urls")),
 ]
 
 handler404 = "orders.api.errors.api_or_html_404"

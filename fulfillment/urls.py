@@ -1,0 +1,5 @@
+"""Printable warehouse pages (staff only)."""
+
+app_name = "fulfillment"
+
+urlpatterns: list = []
