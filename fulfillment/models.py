@@ -202,6 +202,7 @@ class ShipmentStatus(models.TextChoices):
     DELIVERED = "delivered", _("Delivered")
     FAILED_ATTEMPT = "failed_attempt", _("Delivery attempt failed")
     RETURNED_TO_SENDER = "returned_to_sender", _("Returned to sender")
+    HANDED_OVER = "handed_over", _("Handed over to the last-mile carrier")
 
 
 class Shipment(models.Model):

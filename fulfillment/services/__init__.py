@@ -9,6 +9,7 @@ from .packing import (
     carriers_defaults_ensure,
     package_create,
     shipment_create,
+    shipment_hand_over,
     tracking_event_record,
 )
 
@@ -18,5 +19,6 @@ __all__ = [
     "carriers_defaults_ensure",
     "package_create",
     "shipment_create",
+    "shipment_hand_over",
     "tracking_event_record",
 ]

@@ -137,6 +137,79 @@ def package_create(
     return package
 
 
+def shipment_hand_over(
+    *,
+    order: Order | int,
+    previous_leg_id: int,
+    carrier_code: str,
+    tracking_number: str,
+    actor: Actor,
+) -> Shipment:
+    """Continue a line-haul shipment with a last-mile carrier under its own tracking number.
+
+    The packages move to the new leg; the old leg is marked handed over and no
+    longer counts when deciding whether every shipment of the order is delivered.
+    """
+    _permission_require(actor, "fulfillment.add_shipment", "book shipments")
+    tracking_number = (tracking_number or "").strip()
+    carrier = Carrier.objects.filter(code=carrier_code, is_active=True).first()
+    errors: dict[str, list[str]] = {}
+    if carrier is None:
+        errors["carrier"] = [f"No active carrier with code '{carrier_code}'."]
+    if not tracking_number:
+        errors["tracking_number"] = ["This field is required."]
+    if errors:
+        raise OrderValidationError("The hand-over is incomplete.", details=errors)
+    with transaction.atomic():
+        locked = _order_lock(order)
+        previous = (
+            Shipment.objects.select_for_update()
+            .filter(order=locked, pk=previous_leg_id)
+            .select_related("carrier")
+            .first()
+        )
+        if previous is None:
+            raise OrderValidationError(
+                "No such shipment on this order.",
+                details={"previous_leg": [f"Shipment {previous_leg_id} is not this order's."]},
+            )
+        if Shipment.objects.filter(previous_leg=previous).exists() or previous.status in (
+            ShipmentStatus.DELIVERED,
+            ShipmentStatus.RETURNED_TO_SENDER,
+        ):
+            raise InvalidTransition(
+                f"Shipment {previous} is {previous.get_status_display().lower()}; "
+                "it cannot be handed over again.",
+                details={"previous_leg": previous.pk},
+            )
+        try:
+            with transaction.atomic():
+                leg = Shipment.objects.create(
+                    order=locked,
+                    carrier=carrier,
+                    tracking_number=tracking_number,
+                    previous_leg=previous,
+                    status=ShipmentStatus.IN_TRANSIT,
+                    created_by=_actor_or_none(actor),
+                )
+        except IntegrityError:
+            raise OrderConflict(
+                f"{carrier.name} tracking number {tracking_number} is already used.",
+                details={"tracking_number": ["Already used for this carrier."]},
+            ) from None
+        previous.packages.update(shipment=leg)
+        previous.status = ShipmentStatus.HANDED_OVER
+        previous.save(update_fields=["status"])
+        _order_changed(
+            locked,
+            actor=actor,
+            note=f"Shipment {previous} handed over to {carrier.code} {tracking_number}.",
+            data={"shipment": leg.pk, "previous_leg": previous.pk},
+        )
+        _shipment_webhook_record(locked, leg)
+    return leg
+
+
 def shipment_create(
     *,
     order: Order | int,
@@ -286,7 +359,9 @@ def tracking_event_record(
                 location=location,
                 message=message,
             )
-            shipment.status = _SHIPMENT_STATUS_OF[status]
+            # A late scan of a leg already handed over stays on its timeline only.
+            if shipment.status != ShipmentStatus.HANDED_OVER:
+                shipment.status = _SHIPMENT_STATUS_OF[status]
             if status == TrackingEventStatus.DELIVERED:
                 shipment.delivered_at = occurred_at
             shipment.save(update_fields=["status", "delivered_at"])
@@ -310,7 +385,9 @@ def tracking_event_record(
 def _order_follow_tracking(order: Order, status: str) -> None:
     """Move the order as its shipments' tracking says, through the transition service."""
     if status == TrackingEventStatus.DELIVERED:
-        all_delivered = not order.shipments.exclude(status=ShipmentStatus.DELIVERED).exists()
+        # A leg handed over to a last-mile carrier is finished by its next leg.
+        final_legs = order.shipments.exclude(status=ShipmentStatus.HANDED_OVER)
+        all_delivered = not final_legs.exclude(status=ShipmentStatus.DELIVERED).exists()
         if not all_delivered:
             return
         if (

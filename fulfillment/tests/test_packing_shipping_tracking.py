@@ -202,6 +202,7 @@ def test_the_order_detail_lists_its_shipments_with_tracking_links():
             "tracking_url": "https://track.example/GHN1",
             "status": "created",
             "packages": [order.packages.get().pk],
+            "previous_leg": None,
         }
     ]
 
@@ -316,3 +317,70 @@ def test_delivery_times_come_from_the_carrier(client):
     carrier_event(client, event_id="d", status="delivered", occurred_at=when.isoformat())
 
     assert Shipment.objects.get(order=order).delivered_at == when
+
+
+def test_a_line_haul_shipment_handed_over_to_last_mile_is_delivered_by_the_last_leg(client):
+    dhl = CarrierFactory(code="dhl", name="DHL", webhook_secret="dhl-secret")
+    order = order_pack_everything(order_in_state(OrderStatus.PACKING))
+    order = order_transition(order=order, transition="mark_ready_to_ship", actor=None)
+    api = staff_api()
+    package = order.packages.get()
+    line_haul = api.post(
+        f"/api/v1/orders/{order.number}/shipments/",
+        {"carrier": "dhl", "tracking_number": "DHL-1", "packages": [package.pk]},
+        format="json",
+    ).json()
+    order = order_transition(order=order, transition="ship", actor=None)
+    carrier_event(
+        client, code="dhl", token=dhl.webhook_secret, event_id="d-1", tracking_number="DHL-1"
+    )
+    CarrierFactory()  # ghn
+
+    last_mile = api.post(
+        f"/api/v1/orders/{order.number}/shipments/",
+        {"carrier": "ghn", "tracking_number": "GHN-LM-1", "previous_leg": line_haul["id"]},
+        format="json",
+    )
+    again = api.post(
+        f"/api/v1/orders/{order.number}/shipments/",
+        {"carrier": "ghn", "tracking_number": "GHN-LM-2", "previous_leg": line_haul["id"]},
+        format="json",
+    )
+
+    assert last_mile.status_code == 201
+    assert (last_mile.json()["previous_leg"], last_mile.json()["packages"]) == (
+        line_haul["id"],
+        [package.pk],
+    )
+    assert again.status_code == 409
+    # A late scan of the line-haul leg is kept but does not reopen it.
+    carrier_event(
+        client, code="dhl", token=dhl.webhook_secret, event_id="d-2", tracking_number="DHL-1"
+    )
+    assert Shipment.objects.get(tracking_number="DHL-1").status == "handed_over"
+
+    carrier_event(client, event_id="g-1", tracking_number="GHN-LM-1", status="delivered")
+
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.DELIVERED
+    body = api.get(f"/api/v1/orders/{order.number}/").json()
+    assert [(s["carrier"], s["status"]) for s in body["shipments"]] == [
+        ("dhl", "handed_over"),
+        ("ghn", "delivered"),
+    ]
+    notes = list(order.events.filter(event_type="note").values_list("note", flat=True))
+    assert any(note.startswith("DHL DHL-1: In transit") for note in notes)
+    assert any(note.startswith("Giao Hàng Nhanh GHN-LM-1: Delivered") for note in notes)
+    assert any("handed over to ghn GHN-LM-1" in note for note in notes)
+
+
+def test_handing_over_needs_a_shipment_of_this_order():
+    order = order_book_shipment(order_pack_everything(order_in_state(OrderStatus.PACKING)))
+
+    response = staff_api().post(
+        f"/api/v1/orders/{order.number}/shipments/",
+        {"carrier": "ghn", "tracking_number": "X-9", "previous_leg": 999999},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "previous_leg" in response.json()["error"]["details"]

@@ -128,8 +128,29 @@ class ShipmentCreateSerializer(serializers.Serializer):
     carrier = serializers.CharField(max_length=40, help_text="The carrier's code, e.g. ghn.")
     tracking_number = serializers.CharField(max_length=100)
     packages = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=500
+        child=serializers.IntegerField(min_value=1),
+        max_length=500,
+        required=False,
+        default=list,
+        help_text="The packages this shipment carries (not with previous_leg).",
     )
+    previous_leg = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Hand this line-haul shipment over to a last-mile carrier: its packages "
+        "move to the new shipment.",
+    )
+
+    def validate(self, data: dict) -> dict:
+        if data["previous_leg"] is None and not data["packages"]:
+            raise serializers.ValidationError({"packages": ["Name at least one package."]})
+        if data["previous_leg"] is not None and data["packages"]:
+            raise serializers.ValidationError(
+                {"packages": ["Leave out packages when handing over a previous leg."]}
+            )
+        return data
 
 
 class CarrierEventSerializer(serializers.Serializer):
@@ -186,7 +207,15 @@ class ShipmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Shipment
-        fields = ["id", "carrier", "tracking_number", "tracking_url", "status", "packages"]
+        fields = [
+            "id",
+            "carrier",
+            "tracking_number",
+            "tracking_url",
+            "status",
+            "packages",
+            "previous_leg",
+        ]
 
     def get_packages(self, shipment: Shipment) -> list[int]:
         return [package.pk for package in shipment.packages.all()]

@@ -24,6 +24,7 @@ from fulfillment.services import (
     carrier_authenticate,
     package_create,
     shipment_create,
+    shipment_hand_over,
     tracking_event_record,
 )
 from orders.models import Order
@@ -315,20 +316,31 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         request=api.ShipmentCreateSerializer,
         responses={201: api.ShipmentSerializer, **_errors(400, 401, 403, 404, 409, 415, 429)},
         description="A carrier and a tracking number for packages of the order; `ship` is "
-        "refused while a package has none.",
+        "refused while a package has none. With `previous_leg`, hands that shipment over to a "
+        "last-mile carrier (its packages move to the new shipment).",
     )
     @action(detail=True, methods=["post"])
     def shipments(self, request: Request, number: str) -> Response:
         order = self.get_object()
         payload = api.ShipmentCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        shipment = shipment_create(
-            order=order,
-            carrier_code=payload.validated_data["carrier"],
-            tracking_number=payload.validated_data["tracking_number"],
-            package_ids=payload.validated_data["packages"],
-            actor=request.user,
-        )
+        data = payload.validated_data
+        if data["previous_leg"] is not None:
+            shipment = shipment_hand_over(
+                order=order,
+                previous_leg_id=data["previous_leg"],
+                carrier_code=data["carrier"],
+                tracking_number=data["tracking_number"],
+                actor=request.user,
+            )
+        else:
+            shipment = shipment_create(
+                order=order,
+                carrier_code=data["carrier"],
+                tracking_number=data["tracking_number"],
+                package_ids=data["packages"],
+                actor=request.user,
+            )
         shipment = (
             Shipment.objects.select_related("carrier")
             .prefetch_related("packages")
