@@ -1,6 +1,18 @@
 from django.contrib import admin
+from django.db.models import Count
+from django.utils.html import format_html
 
-from .models import AfterSalesRequest, Carrier, Package, Shipment, TrackingEvent
+from .models import (
+    AfterSalesRequest,
+    Carrier,
+    InventoryItem,
+    Package,
+    PickList,
+    Shipment,
+    Supplier,
+    SupplierRequestLine,
+    TrackingEvent,
+)
 
 
 @admin.register(Carrier)
@@ -88,4 +100,59 @@ class AfterSalesRequestAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(InventoryItem)
+class InventoryItemAdmin(admin.ModelAdmin):
+    list_display = ["sku", "name", "location", "quantity_on_hand", "updated_at"]
+    search_fields = ["sku", "name", "location"]
+    list_filter = ["location"]
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin):
+    list_display = ["name", "contact_name", "email", "phone", "lead_time_days", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "contact_name", "email"]
+
+
+class SupplierRequestLineInline(admin.TabularInline):
+    model = SupplierRequestLine
+    fields = ["order_line", "quantity"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PickList)
+class PickListAdmin(admin.ModelAdmin):
+    list_display = ["id", "created_at", "created_by", "order_count", "printable"]
+    readonly_fields = ["orders", "created_by", "created_at"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("created_by")
+            .annotate(number_of_orders=Count("orders"))
+        )
+
+    @admin.display(description="orders")
+    def order_count(self, pick_list: PickList) -> int:
+        return pick_list.number_of_orders
+
+    @admin.display(description="print")
+    def printable(self, pick_list: PickList) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', f"/fulfillment/pick-lists/{pick_list.pk}/", "Print"
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

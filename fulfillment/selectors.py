@@ -1,10 +1,18 @@
 """Reads of fulfillment state."""
 
-from django.db.models import Sum
+from django.db.models import Min, Sum
 
-from orders.models import Order
+from orders.models import Order, OrderLine
 
-from .models import Package, PackageLine
+from .models import (
+    InventoryItem,
+    Package,
+    PackageLine,
+    PickList,
+    SupplierDelivery,
+    SupplierRequestLine,
+    SupplierRequestStatus,
+)
 
 
 def order_unpacked_quantities(order: Order) -> dict[str, int]:
@@ -15,9 +23,20 @@ def order_unpacked_quantities(order: Order) -> dict[str, int]:
         .annotate(total=Sum("quantity"))
         .values_list("order_line_id", "total")
     )
+    # Goods a supplier delivered straight to the customer are never packed by us.
+    drop_shipped = dict(
+        SupplierRequestLine.objects.filter(
+            request__order=order,
+            request__delivery=SupplierDelivery.DROP_SHIP,
+            request__status=SupplierRequestStatus.RECEIVED,
+        )
+        .values_list("order_line_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("order_line_id", "total")
+    )
     missing: dict[str, int] = {}
     for line in order.lines.all():
-        remaining = line.quantity - packed.get(line.pk, 0)
+        remaining = line.quantity - packed.get(line.pk, 0) - drop_shipped.get(line.pk, 0)
         if remaining > 0:
             missing[line.sku] = missing.get(line.sku, 0) + remaining
     return missing
@@ -26,3 +45,64 @@ def order_unpacked_quantities(order: Order) -> dict[str, int]:
 def order_packages_without_shipment(order: Order) -> list[Package]:
     """Return `order`'s packages that no shipment (carrier and tracking number) carries yet."""
     return list(order.packages.filter(shipment__isnull=True).order_by("id"))
+
+
+# Where a SKU with no inventory record is to be found; sorts after every real location.
+NO_LOCATION = "—"
+
+
+def pick_list_rows(pick_list: PickList) -> list[dict]:
+    """Return `pick_list`'s lines summed per SKU and location, in walking order."""
+    return _pick_rows(OrderLine.objects.filter(order__pick_lists=pick_list))
+
+
+def order_pick_list_rows(order: Order) -> list[dict]:
+    """Return `order`'s lines as pick-list rows, without saving a pick list."""
+    return _pick_rows(OrderLine.objects.filter(order=order))
+
+
+def _pick_rows(lines) -> list[dict]:
+    """Sum `lines` per SKU in the database; three queries however many orders there are."""
+    totals = list(
+        lines.order_by()
+        .values("sku")
+        .annotate(quantity=Sum("quantity"), line_name=Min("name"))
+        .values_list("sku", "quantity", "line_name")
+    )
+    numbers: dict[str, list[str]] = {}
+    for sku, number in (
+        lines.order_by("order__number").values_list("sku", "order__number").distinct()
+    ):
+        numbers.setdefault(sku, []).append(number)
+    items = {
+        item.sku: item for item in InventoryItem.objects.filter(sku__in=[row[0] for row in totals])
+    }
+    rows = []
+    for sku, quantity, line_name in totals:
+        item = items.get(sku)
+        rows.append(
+            {
+                "sku": sku,
+                "name": (item.name if item is not None else "") or line_name,
+                "location": item.location if item is not None else NO_LOCATION,
+                "quantity": quantity,
+                "order_numbers": numbers.get(sku, []),
+            }
+        )
+    rows.sort(key=lambda row: (row["location"], row["sku"]))
+    return rows
+
+
+def package_slip(package: Package) -> dict:
+    """Return what a packing slip shows: `package`'s lines, its order and "i of n"."""
+    order = package.order
+    package_ids = list(order.packages.order_by("created_at", "id").values_list("pk", flat=True))
+    return {
+        "package": package,
+        "order": order,
+        "storefront": order.storefront,
+        "address": order.shipping_address,
+        "lines": list(package.lines.select_related("order_line").order_by("order_line__id", "id")),
+        "position": package_ids.index(package.pk) + 1,
+        "count": len(package_ids),
+    }

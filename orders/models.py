@@ -208,7 +208,8 @@ everything_packed = _FulfillmentCondition(
 
 every_package_shipped = _FulfillmentCondition(
     "every_package_shipped",
-    check=lambda order: order.packages.exists() and not _unshipped(order),
+    # With no package at all, only an order whose goods were all drop-shipped may ship.
+    check=lambda order: not _unshipped(order) and (order.packages.exists() or not _unpacked(order)),
     explain=lambda order: (
         "The order has no package yet."
         if not order.packages.exists()
@@ -622,6 +623,14 @@ class OrderEvent(models.Model):
             from fulfillment.models import AfterSalesKind
 
             return f"{AfterSalesKind(self.data['kind']).label} request opened"
+        if self.event_type == OrderEventType.NOTE and "after_sales_status" in self.data:
+            from fulfillment.models import AfterSalesResolution, AfterSalesStatus
+
+            status = AfterSalesStatus(self.data["after_sales_status"]).label
+            message = f"Request #{self.data.get('after_sales_request')}: {status}"
+            if self.data.get("resolution") in AfterSalesResolution.values:
+                message += f" ({AfterSalesResolution(self.data['resolution']).label})"
+            return message
         return ""
 
 

@@ -9,6 +9,7 @@ project folder, Celery tasks in process after commit, e-mail written to
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -272,5 +273,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.webhook_events_send_due",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # Delivered orders whose return window passed with nothing open are completed.
+    "fulfillment.orders_complete_after_return_window": {
+        "task": "fulfillment.orders_complete_after_return_window",
+        "schedule": crontab(hour=3, minute=0),
     },
 }

@@ -1,15 +1,45 @@
-"""After-sales requests: returns, exchanges, complaints and warranty claims."""
+"""After-sales requests: returns, exchanges, complaints and warranty claims.
 
+A request follows its own small FSM (open -> approved | rejected, approved ->
+item_received -> resolved). The order moves only through
+`orders.services.order_transition`: opening the first request moves a
+delivered order to post_delivery; once every request is rejected or resolved,
+`complete` is allowed again (run by staff, or by the return-window task).
+"""
+
+import logging
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
-from orders.exceptions import InvalidTransition, OrderValidationError
-from orders.models import Order, OrderEvent, OrderEventType, OrderStatus
-from orders.services import order_transition
+from orders.exceptions import (
+    InvalidTransition,
+    OrderConflict,
+    OrderError,
+    OrderValidationError,
+    TransitionPermissionDenied,
+)
+from orders.models import Order, OrderEvent, OrderEventType, OrderStatus, PaymentStatus, Storefront
+from orders.services import order_create, order_transition
 
-from ..models import AfterSalesKind, AfterSalesLine, AfterSalesRequest, AfterSalesSource
+from ..models import (
+    AfterSalesKind,
+    AfterSalesLine,
+    AfterSalesRequest,
+    AfterSalesResolution,
+    AfterSalesSource,
+    AfterSalesStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+Actor = AbstractBaseUser | AnonymousUser | None
 
 AFTER_SALES_OPEN_STATUSES = (OrderStatus.DELIVERED, OrderStatus.POST_DELIVERY)
 
@@ -104,3 +134,347 @@ def _after_sales_lines_resolve(order: Order, lines: list[dict[str, Any]]) -> lis
     if errors:
         raise OrderValidationError("Some lines do not match the order.", details=errors)
     return resolved
+
+
+# -- handling a request ---------------------------------------------------------
+
+HANDLE_PERMISSION = "fulfillment.handle_aftersalesrequest"
+SETTLED_STATUSES = (AfterSalesStatus.REJECTED, AfterSalesStatus.RESOLVED)
+
+# What staff may do to a request before resolving it, and what the history says.
+_ADVANCE_TRANSITIONS = {
+    "approve": ("approved", True),
+    "reject": ("rejected", True),
+    # Internal: the customer learns of progress from the resolution that follows.
+    "receive_item": ("items received", False),
+}
+
+
+def _actor_or_none(actor: Actor):
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def _handle_permission_require(actor: Actor) -> None:
+    if actor is not None and not actor.has_perm(HANDLE_PERMISSION):
+        raise TransitionPermissionDenied(
+            "You may not handle after-sales requests.",
+            details={"permission": HANDLE_PERMISSION},
+        )
+
+
+def _request_lock(request: AfterSalesRequest | int) -> tuple[Order, AfterSalesRequest]:
+    """Lock the order, then the request: the same order as every other order change."""
+    request_pk = request.pk if isinstance(request, AfterSalesRequest) else request
+    order_pk = (
+        AfterSalesRequest.objects.filter(pk=request_pk).values_list("order_id", flat=True).first()
+    )
+    if order_pk is None:
+        raise OrderValidationError(
+            f"After-sales request {request_pk} does not exist.",
+            details={"request": ["Unknown request."]},
+        )
+    order = Order.objects.select_for_update().get(pk=order_pk)
+    locked = AfterSalesRequest.objects.select_for_update().get(pk=request_pk)
+    return order, locked
+
+
+def _request_label(request: AfterSalesRequest) -> str:
+    return f"{request.get_kind_display()} request #{request.pk}"
+
+
+def _request_save(request: AfterSalesRequest) -> None:
+    try:
+        request.save()
+    except ConcurrentTransition:
+        raise OrderConflict(
+            f"{_request_label(request)} was changed by someone else at the same time. "
+            "Reload and try again."
+        ) from None
+
+
+def _after_sales_note(
+    *,
+    order_pk: int,
+    request: AfterSalesRequest,
+    actor: Actor,
+    note: str,
+    customer_visible: bool,
+    data: dict[str, Any] | None = None,
+) -> OrderEvent:
+    """Bump the order's version and write a history row about `request`.
+
+    The version goes up through an UPDATE rather than a save of the locked
+    instance: `order_transition` may have changed (and saved) the order since.
+    `data` never carries "kind": `OrderEvent.customer_message` reads that key as
+    "request opened".
+    """
+    Order.objects.filter(pk=order_pk).update(version=F("version") + 1, updated_at=timezone.now())
+    return OrderEvent.objects.create(
+        order_id=order_pk,
+        event_type=OrderEventType.NOTE,
+        actor=_actor_or_none(actor),
+        note=note,
+        customer_visible=customer_visible,
+        data={
+            "after_sales_request": request.pk,
+            "after_sales_status": request.status,
+            **(data or {}),
+        },
+    )
+
+
+def _fsm_refusal(request: AfterSalesRequest, action: str) -> InvalidTransition:
+    return InvalidTransition(
+        f"Cannot {action} {_request_label(request)}: it is {request.get_status_display().lower()}.",
+        details={"transition": action, "status": request.status},
+    )
+
+
+def after_sales_request_advance(
+    *,
+    request: AfterSalesRequest | int,
+    transition: str,
+    actor: Actor,
+    note: str = "",
+) -> AfterSalesRequest:
+    """Approve, reject or mark the goods of an after-sales request received.
+
+    A complaint without goods to send back still passes through item_received
+    (staff run `receive_item` with a note saying nothing came back): DESIGN's
+    graph resolves only from item_received.
+    """
+    if transition not in _ADVANCE_TRANSITIONS:
+        raise OrderValidationError(
+            f"Unknown after-sales transition '{transition}'.",
+            details={"transition": [f"Must be one of: {', '.join(_ADVANCE_TRANSITIONS)}."]},
+        )
+    _handle_permission_require(actor)
+    done, customer_visible = _ADVANCE_TRANSITIONS[transition]
+    note = (note or "").strip()
+    with transaction.atomic():
+        order, locked = _request_lock(request)
+        method = getattr(locked, transition)
+        if not can_proceed(method):
+            raise _fsm_refusal(locked, transition.replace("_", " "))
+        try:
+            method()
+        except TransitionNotAllowed:
+            raise _fsm_refusal(locked, transition.replace("_", " ")) from None
+        _request_save(locked)
+        _after_sales_note(
+            order_pk=order.pk,
+            request=locked,
+            actor=actor,
+            note=f"{_request_label(locked)} {done}." + (f" {note}" if note else ""),
+            customer_visible=customer_visible,
+            data={"transition": transition},
+        )
+    return locked
+
+
+def _money(value: Decimal | str | None, field: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise OrderValidationError(
+            f"'{value}' is not an amount of money.",
+            details={field: ["Must be a decimal amount."]},
+        ) from None
+    if not amount.is_finite():
+        raise OrderValidationError(
+            f"'{value}' is not an amount of money.", details={field: ["Must be a decimal amount."]}
+        )
+    return amount
+
+
+def after_sales_request_value(request: AfterSalesRequest) -> Decimal:
+    """Return what the request's goods cost the customer (unit price x quantity per line)."""
+    return sum(
+        (line.order_line.unit_price * line.quantity for line in request.lines.all()),
+        Decimal("0.00"),
+    )
+
+
+def after_sales_request_resolve(
+    *,
+    request: AfterSalesRequest | int,
+    resolution: str,
+    actor: Actor,
+    amount: Decimal | None = None,
+    note: str = "",
+) -> AfterSalesRequest:
+    """Settle a request whose goods are back with a refund, a replacement or store credit.
+
+    refund: `amount` (default: the value of the request's lines) goes back
+    through the order's `refund_payment` transition, as `actor`, who therefore
+    needs `orders.refund_payment_order` too. replacement: a new order for the
+    request's lines at no charge, confirmed into processing. credit: `amount`
+    is required. The order is not completed here; `complete` is allowed once
+    every request is settled.
+    """
+    if resolution not in AfterSalesResolution.values:
+        raise OrderValidationError(
+            f"Unknown resolution '{resolution}'.",
+            details={"resolution": [f"Must be one of: {', '.join(AfterSalesResolution.values)}."]},
+        )
+    _handle_permission_require(actor)
+    amount = _money(amount, "amount")
+    if resolution == AfterSalesResolution.CREDIT and (amount is None or amount <= 0):
+        raise OrderValidationError(
+            "Store credit needs an amount above 0.", details={"amount": ["Must be above 0."]}
+        )
+    note = (note or "").strip()
+
+    with transaction.atomic():
+        order, locked = _request_lock(request)
+        if not can_proceed(locked.resolve):
+            raise _fsm_refusal(locked, "resolve")
+        label = _request_label(locked)
+        data: dict[str, Any] = {"resolution": resolution}
+        if resolution == AfterSalesResolution.REFUND:
+            amount = _refund_check(order, locked, amount)
+            order_transition(
+                order=order.pk,
+                transition="refund_payment",
+                actor=actor,
+                amount=amount,
+                note=f"Refund for {label}.",
+            )
+            locked.refund_amount = amount
+            data["amount"] = str(amount)
+            summary = f"refunded {amount} {order.currency}"
+        elif resolution == AfterSalesResolution.REPLACEMENT:
+            replacement = _replacement_order_create(order, locked, actor=actor)
+            locked.replacement_order = replacement
+            data["replacement_order"] = replacement.number
+            summary = f"replacement order {replacement.number} sent"
+        else:
+            locked.credit_amount = amount
+            data["amount"] = str(amount)
+            summary = f"store credit of {amount} {order.currency}"
+        locked.resolve(resolution=resolution)
+        _request_save(locked)
+        _after_sales_note(
+            order_pk=order.pk,
+            request=locked,
+            actor=actor,
+            note=f"{label} resolved: {summary}." + (f" {note}" if note else ""),
+            customer_visible=True,
+            data=data,
+        )
+    return locked
+
+
+def _refund_check(order: Order, request: AfterSalesRequest, amount: Decimal | None) -> Decimal:
+    if amount is None:
+        amount = after_sales_request_value(request)
+    refundable = order.amount_refundable
+    if order.payment_status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
+        raise InvalidTransition(
+            f"Order {order.number} has payment status '{order.payment_status}'; "
+            "only paid money can be refunded.",
+            details={"payment_status": order.payment_status},
+        )
+    if amount <= 0 or amount > refundable:
+        raise OrderValidationError(
+            f"A refund must be more than 0 and at most {refundable} {order.currency}.",
+            details={"amount": [f"Must be between 0.01 and {refundable}."]},
+        )
+    return amount
+
+
+def _replacement_order_create(order: Order, request: AfterSalesRequest, *, actor: Actor) -> Order:
+    """Create the replacement order at no charge and move it to processing."""
+    lines = [
+        {
+            "sku": line.order_line.sku,
+            "name": line.order_line.name,
+            "category": line.order_line.category,
+            "quantity": line.quantity,
+            # The customer paid for these on the original order; finance sees no new revenue.
+            "unit_price": "0.00",
+        }
+        for line in request.lines.select_related("order_line").order_by("id")
+    ]
+    if not lines:
+        raise OrderValidationError(
+            f"{_request_label(request)} names no items to replace.",
+            details={"resolution": ["A replacement needs the request to name its items."]},
+        )
+    customer, address = order.customer, order.shipping_address
+    replacement = order_create(
+        storefront=order.storefront,
+        external_id=f"{order.external_id}-R{request.pk}",
+        customer={"email": customer.email, "name": customer.name, "phone": customer.phone},
+        shipping_address={
+            field: getattr(address, field)
+            for field in ("name", "line1", "line2", "city", "postal_code", "country", "phone")
+        },
+        lines=lines,
+        payment_method=order.payment_method,
+        payment_status=PaymentStatus.PAID,
+        shipping_price=Decimal("0.00"),
+        currency=order.currency,
+        actor=actor,
+    )
+    return order_transition(
+        order=replacement.pk,
+        transition="confirm",
+        actor=None,
+        note=f"Replacement for order {order.number} ({_request_label(request)}); no charge.",
+    )
+
+
+# -- the return window ----------------------------------------------------------
+
+RETURN_WINDOW_BATCH_SIZE = 500
+
+
+def orders_past_return_window(*, now: datetime) -> Any:
+    """Return delivered or post_delivery orders past their storefront's window, nothing open."""
+    windows = Storefront.objects.values_list("return_window_days", flat=True).distinct()
+    past_window = Q(pk__in=[])
+    # One condition per distinct window length: a handful, and portable date arithmetic.
+    for days in windows:
+        past_window |= Q(
+            storefront__return_window_days=days, delivered_at__lt=now - timedelta(days=days)
+        )
+    return (
+        Order.objects.filter(
+            past_window, status__in=[OrderStatus.DELIVERED, OrderStatus.POST_DELIVERY]
+        )
+        .exclude(
+            after_sales_requests__status__in=[
+                status for status in AfterSalesStatus.values if status not in SETTLED_STATUSES
+            ]
+        )
+        .order_by("delivered_at", "id")
+    )
+
+
+def orders_complete_after_return_window(*, now: datetime | None = None) -> int:
+    """Complete orders whose return window is over with nothing open; return how many.
+
+    At most RETURN_WINDOW_BATCH_SIZE per run, each in its own transaction as
+    the system; an order that fails is logged and left for the next run.
+    """
+    now = now or timezone.now()
+    order_pks = list(
+        orders_past_return_window(now=now).values_list("pk", flat=True)[:RETURN_WINDOW_BATCH_SIZE]
+    )
+    completed = 0
+    for order_pk in order_pks:
+        try:
+            order_transition(
+                order=order_pk,
+                transition="complete",
+                actor=None,
+                note="Return window over; nothing open.",
+            )
+        except OrderError as error:
+            logger.warning("return window: order %s not completed: %s", order_pk, error.message)
+            continue
+        completed += 1
+    return completed

@@ -116,6 +116,28 @@ class PackageLineInputSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=100_000)
 
 
+class PicksSerializer(serializers.Serializer):
+    picks = PackageLineInputSerializer(many=True, allow_empty=False, max_length=500)
+
+
+class PickRecordSerializer(serializers.Serializer):
+    sku = serializers.CharField(source="order_line.sku")
+    quantity_picked = serializers.IntegerField()
+    quantity_short = serializers.IntegerField()
+
+
+class PickListCreateSerializer(serializers.Serializer):
+    orders = serializers.ListField(
+        child=serializers.CharField(max_length=20), allow_empty=False, max_length=500
+    )
+
+
+class PickListSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    orders = serializers.ListField(child=serializers.CharField())
+    print_url = serializers.CharField()
+
+
 class PackageCreateSerializer(serializers.Serializer):
     lines = PackageLineInputSerializer(many=True, allow_empty=False, max_length=500)
     weight_grams = serializers.IntegerField(min_value=1, max_value=10_000_000)

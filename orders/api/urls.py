@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import CarrierEventView, OrderViewSet
+from .views import CarrierEventView, OrderViewSet, PickListCreateView
 
 app_name = "api"
 
@@ -11,4 +11,5 @@ router.register("orders", OrderViewSet, basename="order")
 urlpatterns = [
     *router.urls,
     path("carriers/<slug:code>/events/", CarrierEventView.as_view(), name="carrier-events"),
+    path("pick-lists/", PickListCreateView.as_view(), name="pick-lists"),
 ]

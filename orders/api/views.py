@@ -1,5 +1,6 @@
 """Storefront API (v1) and staff operations endpoints. Thin: services do the work."""
 
+from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -27,6 +28,7 @@ from fulfillment.services import (
     shipment_hand_over,
     tracking_event_record,
 )
+from fulfillment.services.picking import pick_list_create, picking_record
 from orders.models import Order
 from orders.selectors import (
     order_available_transitions,
@@ -145,7 +147,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_permissions(self):
         if self.action in ("create", "cancel", "after_sales"):
             return [IsStorefront()]
-        if self.action in ("transitions", "packages", "shipments"):
+        if self.action in ("transitions", "packages", "shipments", "picks"):
             return [IsStaff()]
         return [IsStorefrontOrStaff()]
 
@@ -296,6 +298,28 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return self._order_response(order)
 
     @extend_schema(
+        summary="Record what was picked (staff)",
+        request=api.PicksSerializer,
+        responses={
+            201: api.PickRecordSerializer(many=True),
+            **_errors(400, 401, 403, 404, 409, 415, 429),
+        },
+        description="While the order is picking. What the shelf cannot give is recorded as "
+        "short and puts the order on hold with the reason `stock_shortage`.",
+    )
+    @action(detail=True, methods=["post"])
+    def picks(self, request: Request, number: str) -> Response:
+        order = self.get_object()
+        payload = api.PicksSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        records = picking_record(
+            order=order, picks=payload.validated_data["picks"], actor=request.user
+        )
+        return Response(
+            api.PickRecordSerializer(records, many=True).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
         summary="Pack lines into a package (staff)",
         request=api.PackageCreateSerializer,
         responses={201: api.PackageSerializer, **_errors(400, 401, 403, 404, 409, 415, 429)},
@@ -411,3 +435,31 @@ class CarrierEventView(APIView):
             api.CarrierEventAnswerSerializer(body).data,
             status=status.HTTP_201_CREATED if recorded else status.HTTP_200_OK,
         )
+
+
+class PickListCreateView(APIView):
+    """`POST /api/v1/pick-lists/`: one wave pick list across orders being picked (staff)."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        summary="Create a wave pick list (staff)",
+        request=api.PickListCreateSerializer,
+        responses={201: api.PickListSerializer, **_errors(400, 401, 403, 415, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        payload = api.PickListCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        numbers = payload.validated_data["orders"]
+        orders = list(Order.objects.filter(number__in=numbers))
+        found = {order.number for order in orders}
+        missing = [number for number in numbers if number not in found]
+        if missing:
+            raise ValidationError({"orders": [f"No order {number}." for number in missing]})
+        pick_list = pick_list_create(orders=orders, actor=request.user)
+        body = {
+            "id": pick_list.pk,
+            "orders": sorted(found),
+            "print_url": reverse("fulfillment:pick-list", args=[pick_list.pk]),
+        }
+        return Response(api.PickListSerializer(body).data, status=status.HTTP_201_CREATED)

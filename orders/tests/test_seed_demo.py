@@ -70,7 +70,7 @@ def test_seeding_twice_adds_nothing_and_resets_the_demo_users():
     assert second.status_counts == first.status_counts
     # The role table is applied again, undoing hand edits of the groups.
     assert set(Group.objects.get(name=roles.WAREHOUSE).permissions.all()) == warehouse_permissions
-    assert len(warehouse_permissions) == 10  # 4 transitions, 2 views, packing and shipments
+    assert len(warehouse_permissions) == 18  # transitions, views, packing, picking, suppliers
     for username, password, role in EXPECTED_ACCOUNTS:
         user = User.objects.get(username=username)
         assert user.is_staff is True
