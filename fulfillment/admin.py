@@ -1,18 +1,33 @@
-from django.contrib import admin
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+from django_fsm import can_proceed
+
+from orders.exceptions import OrderError
 
 from .models import (
+    AfterSalesLine,
     AfterSalesRequest,
+    AfterSalesResolution,
     Carrier,
     InventoryItem,
     Package,
     PickList,
     Shipment,
     Supplier,
+    SupplierRequest,
     SupplierRequestLine,
     TrackingEvent,
 )
+from .services.after_sales import after_sales_request_advance, after_sales_request_resolve
+from .services.suppliers import supplier_request_advance
 
 
 @admin.register(Carrier)
@@ -79,10 +94,97 @@ class PackageAdmin(admin.ModelAdmin):
         return False
 
 
+class SupplierRequestLineInline(admin.TabularInline):
+    model = SupplierRequestLine
+    fields = ["order_line", "quantity"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ActionPanelMixin:
+    """Buttons on a request's page that call the service, never save the state directly.
+
+    Subclasses list `panel_actions` as dicts (name, label, permission, fields) and
+    implement `panel_run(request, obj, action, values)`.
+    """
+
+    change_form_template = "admin/fulfillment/action_panel_change_form.html"
+    panel_actions: list[dict] = []
+
+    class Media:
+        css = {"all": ["orders/admin.css"]}
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/act/",
+                self.admin_site.admin_view(require_POST(self.panel_view)),
+                name=f"{opts.app_label}_{opts.model_name}_act",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        extra_context = extra_context or {}
+        if obj is not None:
+            opts = self.model._meta
+            extra_context["panel_actions"] = [
+                action
+                for action in self.panel_actions
+                if request.user.has_perm(action["permission"]) and self.panel_allowed(obj, action)
+            ]
+            extra_context["panel_url"] = reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_act", args=[obj.pk]
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def panel_allowed(self, obj, action: dict) -> bool:
+        return can_proceed(getattr(obj, action.get("method", action["name"])))
+
+    def panel_view(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        name = request.POST.get("action", "")
+        action = next((a for a in self.panel_actions if a["name"] == name), None)
+        if action is None or not request.user.has_perm(action["permission"]):
+            raise PermissionDenied
+        values = {field["name"]: request.POST.get(field["name"], "") for field in action["fields"]}
+        try:
+            self.panel_run(request, obj, name, values)
+        except OrderError as error:
+            self.message_user(request, error.message, level=messages.ERROR)
+        except (InvalidOperation, ValueError):
+            self.message_user(request, "That amount is not a number.", level=messages.ERROR)
+        else:
+            self.message_user(request, f"{action['label']}: done.", level=messages.SUCCESS)
+        opts = self.model._meta
+        return HttpResponseRedirect(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        )
+
+
+class AfterSalesLineInline(admin.TabularInline):
+    model = AfterSalesLine
+    fields = ["order_line", "quantity"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(AfterSalesRequest)
-class AfterSalesRequestAdmin(admin.ModelAdmin):
-    list_display = ["id", "order", "kind", "status", "source", "created_at"]
-    list_filter = ["kind", "status", "source"]
+class AfterSalesRequestAdmin(ActionPanelMixin, admin.ModelAdmin):
+    list_display = ["id", "order", "kind", "status", "resolution", "source", "created_at"]
+    list_filter = ["kind", "status", "source", "resolution"]
     search_fields = ["order__number", "reason"]
     list_select_related = ["order"]
     readonly_fields = [
@@ -91,12 +193,103 @@ class AfterSalesRequestAdmin(admin.ModelAdmin):
         "reason",
         "status",
         "resolution",
+        "refund_amount",
+        "credit_amount",
+        "replacement_order",
         "source",
         "opened_by",
         "created_at",
     ]
+    inlines = [AfterSalesLineInline]
+    _handle = "fulfillment.handle_aftersalesrequest"
+    _note = {"name": "note", "label": "Note", "required": False}
+    panel_actions = [
+        {"name": "approve", "label": "Approve", "permission": _handle, "fields": [_note]},
+        {"name": "reject", "label": "Reject", "permission": _handle, "fields": [_note]},
+        {
+            "name": "receive_item",
+            "label": "Goods received (or checked)",
+            "permission": _handle,
+            "fields": [_note],
+        },
+        {
+            "name": "resolve",
+            "label": "Resolve",
+            "permission": _handle,
+            "fields": [
+                {
+                    "name": "resolution",
+                    "label": "Resolution",
+                    "required": True,
+                    "choices": AfterSalesResolution.choices,
+                },
+                {"name": "amount", "label": "Amount (refund or credit)", "required": False},
+            ],
+        },
+    ]
+
+    def panel_run(self, request, obj, name, values) -> None:
+        if name == "resolve":
+            amount = Decimal(values["amount"]) if values["amount"].strip() else None
+            after_sales_request_resolve(
+                request=obj, resolution=values["resolution"], actor=request.user, amount=amount
+            )
+        else:
+            after_sales_request_advance(
+                request=obj, transition=name, actor=request.user, note=values["note"]
+            )
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SupplierRequest)
+class SupplierRequestAdmin(ActionPanelMixin, admin.ModelAdmin):
+    list_display = ["id", "order", "supplier", "delivery", "status", "emailed_at", "created_at"]
+    list_filter = ["status", "delivery", "supplier"]
+    search_fields = ["order__number", "supplier__name"]
+    list_select_related = ["order", "supplier"]
+    readonly_fields = [
+        "order",
+        "supplier",
+        "delivery",
+        "status",
+        "expected_at",
+        "failure_reason",
+        "emailed_at",
+        "created_by",
+        "created_at",
+    ]
+    inlines = [SupplierRequestLineInline]
+    _change = "fulfillment.change_supplierrequest"
+    panel_actions = [
+        {"name": "confirm", "label": "Supplier confirmed", "permission": _change, "fields": []},
+        {"name": "ship", "label": "Supplier shipped", "permission": _change, "fields": []},
+        {"name": "receive", "label": "Goods received", "permission": _change, "fields": []},
+        {
+            "name": "fail",
+            "label": "Supplier cannot deliver",
+            "permission": _change,
+            "fields": [{"name": "reason", "label": "Reason", "required": True}],
+        },
+    ]
+
+    def panel_run(self, request, obj, name, values) -> None:
+        supplier_request_advance(
+            request=obj, transition=name, actor=request.user, reason=values.get("reason", "")
+        )
+
+    def has_add_permission(self, request) -> bool:
+        # Requests start from an order (supplier_request_create), which holds it.
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
@@ -115,17 +308,6 @@ class SupplierAdmin(admin.ModelAdmin):
     list_display = ["name", "contact_name", "email", "phone", "lead_time_days", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "contact_name", "email"]
-
-
-class SupplierRequestLineInline(admin.TabularInline):
-    model = SupplierRequestLine
-    fields = ["order_line", "quantity"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(PickList)

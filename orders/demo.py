@@ -28,7 +28,7 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from customers.models import Address, Customer
-from fulfillment.models import Package, Shipment, ShipmentStatus
+from fulfillment.models import InventoryItem, Package, Shipment, ShipmentStatus, Supplier
 from fulfillment.services import carriers_defaults_ensure, package_create, shipment_create
 
 from . import roles
@@ -423,6 +423,7 @@ def demo_data_seed(*, orders: int = 300, stdout: TextIO | None = None) -> DemoSe
     with transaction.atomic():
         storefronts, storefronts_created = _storefronts_ensure()
         carriers_defaults_ensure()
+        _warehouse_ensure()
         # Users must be in their groups before the orders service checks their permissions.
         actors, users_created = _accounts_ensure(roles.roles_sync())
     say(
@@ -448,6 +449,27 @@ def demo_data_seed(*, orders: int = 300, stdout: TextIO | None = None) -> DemoSe
         orders_created=orders_created,
         status_counts={status: counts.get(status, 0) for status in OrderStatus.values},
     )
+
+
+def _warehouse_ensure() -> None:
+    """Give every demo SKU a shelf and stock, and add two suppliers."""
+    for index, (sku, name_vi, _name_en, _category, _vnd, _usd) in enumerate(_PRODUCTS):
+        InventoryItem.objects.get_or_create(
+            sku=sku,
+            defaults={
+                "name": name_vi,
+                "location": f"{'ABCD'[index % 4]}-{index // 4 + 1:02d}-{index % 3 + 1}",
+                "quantity_on_hand": 40 + (index * 7) % 60,
+            },
+        )
+    for name, contact, email, lead_time in [
+        ("Gốm Bát Tràng Co.", "Chị Hạnh", "sales@battrang.example", 3),
+        ("Trà Thái Nguyên", "Anh Tuấn", "orders@trathainguyen.example", 5),
+    ]:
+        Supplier.objects.get_or_create(
+            name=name,
+            defaults={"contact_name": contact, "email": email, "lead_time_days": lead_time},
+        )
 
 
 def _storefronts_ensure() -> tuple[dict[str, Storefront], int]:
