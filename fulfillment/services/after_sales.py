@@ -58,6 +58,11 @@ def after_sales_request_open(
     The first request moves the order from delivered to post_delivery through
     the transition service; later ones are added to the order's history.
     """
+    if actor is not None and not actor.has_perm("orders.open_after_sales_order"):
+        raise TransitionPermissionDenied(
+            "You may not open after-sales requests.",
+            details={"permission": "orders.open_after_sales_order"},
+        )
     if kind not in AfterSalesKind.values:
         raise OrderValidationError(
             f"Unknown kind '{kind}'.",

@@ -13,6 +13,7 @@ from fulfillment.models import (
     SupplierRequestLine,
     SupplierRequestStatus,
 )
+from fulfillment.services.picking import picking_record
 from fulfillment.services.suppliers import supplier_request_advance, supplier_request_create
 from fulfillment.tasks import supplier_request_email_send
 from orders.exceptions import InvalidTransition, OrderValidationError, TransitionPermissionDenied
@@ -83,12 +84,17 @@ def test_a_short_pick_covered_by_a_supplier_waits_on_hold_then_ships(
     supplier, on_commit, mailoutbox
 ):
     manager = staff_with("add_supplierrequest", "change_supplierrequest")
-    InventoryItem.objects.create(sku="MUG-1", location="A-03-2", quantity_on_hand=0)
+    InventoryItem.objects.create(sku="MUG-1", location="A-03-2", quantity_on_hand=1)
+    InventoryItem.objects.create(sku="TEA-7", location="B-01-1", quantity_on_hand=5)
     order = order_in_state(OrderStatus.PICKING)  # 2 x MUG-1, 1 x TEA-7
-    # The picker found only 1 of 2 mugs.
-    order = order_transition(
-        order=order, transition="hold", actor=None, reason=HoldReason.STOCK_SHORTAGE
+    # The picker finds only 1 of the 2 mugs: a real short pick holds the order.
+    records = picking_record(
+        order=order,
+        picks=[{"sku": "MUG-1", "quantity": 2}, {"sku": "TEA-7", "quantity": 1}],
+        actor=None,
     )
+    assert [(r.quantity_picked, r.quantity_short) for r in records] == [(1, 1), (1, 0)]
+    order.refresh_from_db()
 
     with on_commit():
         request = supplier_request_create(
@@ -155,6 +161,11 @@ def test_a_short_pick_covered_by_a_supplier_waits_on_hold_then_ships(
         None,
     )
 
+    # The picker now finds the missing mug, nothing is short, and the order goes on.
+    (record,) = picking_record(order=order, picks=[{"sku": "MUG-1", "quantity": 1}], actor=None)
+    assert (record.quantity_picked, record.quantity_short) == (1, 0)
+    assert InventoryItem.objects.get(sku="MUG-1").quantity_on_hand == 0
+    order.refresh_from_db()
     for transition in ("start_packing", "mark_ready_to_ship", "ship"):
         order = transition_prepare(order, transition)
         order = order_transition(order=order, transition=transition, actor=None)

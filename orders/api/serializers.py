@@ -16,6 +16,7 @@ from fulfillment.models import (
     AfterSalesRequest,
     Package,
     Shipment,
+    SupplierDelivery,
     TrackingEventStatus,
 )
 from orders.currencies import ISO_4217_CODES
@@ -114,6 +115,12 @@ class AfterSalesCreateSerializer(serializers.Serializer):
 class PackageLineInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+
+
+class SupplierRequestCreateSerializer(serializers.Serializer):
+    supplier = serializers.IntegerField(min_value=1, help_text="The supplier's id.")
+    delivery = serializers.ChoiceField(choices=SupplierDelivery.choices)
+    lines = PackageLineInputSerializer(many=True, allow_empty=False, max_length=500)
 
 
 class PicksSerializer(serializers.Serializer):
@@ -282,6 +289,15 @@ class OrderEventSerializer(serializers.ModelSerializer):
 class AfterSalesLineSerializer(serializers.Serializer):
     sku = serializers.CharField(source="order_line.sku")
     quantity = serializers.IntegerField()
+
+
+class SupplierRequestSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    order = serializers.CharField(source="order.number")
+    supplier = serializers.CharField(source="supplier.name")
+    delivery = serializers.CharField()
+    status = serializers.CharField()
+    lines = AfterSalesLineSerializer(many=True)
 
 
 class AfterSalesRequestSerializer(serializers.ModelSerializer):

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from fulfillment.models import Package, Shipment
+from fulfillment.models import Package, Shipment, Supplier, SupplierRequest
 from fulfillment.services import (
     after_sales_request_open,
     carrier_authenticate,
@@ -29,6 +29,7 @@ from fulfillment.services import (
     tracking_event_record,
 )
 from fulfillment.services.picking import pick_list_create, picking_record
+from fulfillment.services.suppliers import supplier_request_create
 from orders.models import Order
 from orders.selectors import (
     order_available_transitions,
@@ -145,9 +146,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     filterset_class = OrderFilter
 
     def get_permissions(self):
-        if self.action in ("create", "cancel", "after_sales"):
+        if self.action in ("create", "cancel"):
             return [IsStorefront()]
-        if self.action in ("transitions", "packages", "shipments", "picks"):
+        if self.action in ("transitions", "packages", "shipments", "picks", "supplier_requests"):
             return [IsStaff()]
         return [IsStorefrontOrStaff()]
 
@@ -227,19 +228,22 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             201: api.AfterSalesRequestSerializer,
             **_errors(400, 401, 403, 404, 409, 415, 429),
         },
-        description="Only after delivery; before that 409 `invalid_transition`.",
+        description="Only after delivery; before that 409 `invalid_transition`. Storefronts "
+        "open requests for their customers; staff may open them too.",
     )
     @action(detail=True, methods=["post"], url_path="after-sales")
     def after_sales(self, request: Request, number: str) -> Response:
         order = self.get_object()
         payload = api.AfterSalesCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        by_staff = request_storefront(request) is None
         after_sales_request = after_sales_request_open(
             order=order,
             kind=payload.validated_data["kind"],
             reason=payload.validated_data["reason"],
             lines=payload.validated_data["lines"],
-            source="storefront",
+            source="staff" if by_staff else "storefront",
+            actor=request.user if by_staff else None,
         )
         return Response(
             api.AfterSalesRequestSerializer(after_sales_request).data,
@@ -296,6 +300,41 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             expected_version=if_match_version(request),
         )
         return self._order_response(order)
+
+    @extend_schema(
+        summary="Ask a supplier for goods for this order (staff)",
+        request=api.SupplierRequestCreateSerializer,
+        responses={
+            201: api.SupplierRequestSerializer,
+            **_errors(400, 401, 403, 404, 409, 415, 429),
+        },
+        description="To the warehouse or drop-shipped to the customer. The order waits on "
+        "hold (`awaiting_supplier`) until every request is received; the supplier is e-mailed.",
+    )
+    @action(detail=True, methods=["post"], url_path="supplier-requests")
+    def supplier_requests(self, request: Request, number: str) -> Response:
+        order = self.get_object()
+        payload = api.SupplierRequestCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        supplier = Supplier.objects.filter(pk=data["supplier"]).first()
+        if supplier is None:
+            raise ValidationError({"supplier": [f"No supplier {data['supplier']}."]})
+        supplier_request = supplier_request_create(
+            order=order,
+            supplier=supplier,
+            lines=data["lines"],
+            delivery=data["delivery"],
+            actor=request.user,
+        )
+        supplier_request = (
+            SupplierRequest.objects.select_related("order", "supplier")
+            .prefetch_related("lines__order_line")
+            .get(pk=supplier_request.pk)
+        )
+        return Response(
+            api.SupplierRequestSerializer(supplier_request).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(
         summary="Record what was picked (staff)",
