@@ -43,6 +43,11 @@ class Storefront(models.Model):
         _("webhook secret"), max_length=64, default=generate_webhook_secret
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Branding of customer e-mails and pages.
+    brand_color = models.CharField(
+        _("brand colour"), max_length=7, default="#1f6feb", help_text=_("e.g. #1f6feb")
+    )
+    support_email = models.EmailField(_("support e-mail"), blank=True)
     return_window_days = models.PositiveSmallIntegerField(
         _("return window (days)"),
         default=30,

@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, InvalidResultState, TransitionNotAllowed, can_proceed
 
 from customers.models import Address, Customer
+from orders_project.celery import enqueue
 
 from .exceptions import (
     IdempotencyConflict,
@@ -317,7 +319,7 @@ def _side_effects_register(events: list[OrderEvent]) -> None:
     from .tasks import order_event_dispatch
 
     for event in events:
-        order_event_dispatch.delay_on_commit(event.pk)
+        transaction.on_commit(partial(enqueue, order_event_dispatch, event.pk))
 
 
 # -- creation -----------------------------------------------------------------

@@ -4,6 +4,8 @@ import logging
 
 from celery import shared_task
 
+from orders_project.celery import enqueue
+
 from .models import OrderEvent
 from .webhooks import webhook_event_deliver_now, webhook_events_due
 
@@ -46,7 +48,7 @@ def webhook_events_send_due() -> int:
     """
     due = webhook_events_due()
     for event_id in due:
-        webhook_event_deliver.delay(str(event_id))
+        enqueue(webhook_event_deliver, str(event_id))
     if due:
         logger.info("webhook sweeper: %d overdue event(s) enqueued", len(due))
     return len(due)

@@ -42,6 +42,8 @@ from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from orders_project.celery import enqueue
+
 from .models import (
     Order,
     Storefront,
@@ -116,7 +118,7 @@ def webhook_event_record(
 def _webhook_event_send_soon(event_id) -> None:
     from .tasks import webhook_event_deliver
 
-    webhook_event_deliver.delay(str(event_id))
+    enqueue(webhook_event_deliver, str(event_id))
 
 
 def webhook_event_resend(*, event: WebhookEvent, actor: Actor) -> WebhookEvent:
@@ -426,7 +428,7 @@ def _webhook_event_retry_schedule(event_id: str, delay: float) -> None:
         return
     # A second more than the delay, so that a timer firing early or a worker whose
     # clock lags a little still finds the event due instead of leaving it to the sweeper.
-    webhook_event_deliver.apply_async((event_id,), countdown=delay + 1)
+    enqueue(webhook_event_deliver, event_id, countdown=delay + 1)
 
 
 def _webhook_event_retry_in_process(event_id: str) -> None:

@@ -153,6 +153,14 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Longer than any countdown or retry delay, or Redis redelivers tasks in a loop.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 24 * 3600}
 CELERY_TIMEZONE = TIME_ZONE
+# When the broker is down, fail a publish within seconds; the outbox sweepers resend.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # E-mail: files under var/mail/ unless EMAIL_URL says otherwise.

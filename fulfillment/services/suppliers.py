@@ -6,6 +6,7 @@ for is still open. Order status changes go through `orders.services.order_transi
 as the system; locks are always taken order first, then the request, then stock.
 """
 
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +19,7 @@ from orders.exceptions import (
 )
 from orders.models import HoldReason, Order, OrderStatus
 from orders.services import order_transition
+from orders_project.celery import enqueue
 
 from ..models import (
     InventoryItem,
@@ -123,7 +125,7 @@ def supplier_request_create(
             )
         from ..tasks import supplier_request_email_send
 
-        supplier_request_email_send.delay_on_commit(request.pk)
+        transaction.on_commit(partial(enqueue, supplier_request_email_send, request.pk))
     return request
 
 
