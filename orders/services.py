@@ -25,6 +25,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, InvalidResultState, TransitionNotAllowed, can_proceed
 
 from customers.models import Address, Customer
+from customers.notifications import notifications_for_order_events
 from orders_project.celery import enqueue
 
 from .exceptions import (
@@ -183,6 +184,7 @@ def order_transition(
         for event in events:
             event.save()
         _webhooks_record(locked, events)
+        notifications_for_order_events(locked, events)
         _side_effects_register(events)
     return locked
 
@@ -436,6 +438,7 @@ def order_create(
                 actor=actor if actor is not None and actor.is_authenticated else None,
                 customer_visible=True,
             )
+            notifications_for_order_events(order, [event])
             webhook_event_record(
                 storefront=storefront,
                 event_type=WebhookEventType.ORDER_CREATED,

@@ -272,6 +272,9 @@ WEBHOOK_RETRY_IN_PROCESS = env.bool("WEBHOOK_RETRY_IN_PROCESS", default=CELERY_T
 CELERY_TASK_ROUTES = {
     "orders.webhook_event_deliver": {"queue": "webhooks"},
     "orders.webhook_events_send_due": {"queue": "webhooks"},
+    "customers.notification_send": {"queue": "notifications"},
+    "customers.notifications_send_due": {"queue": "notifications"},
+    "fulfillment.supplier_request_email_send": {"queue": "notifications"},
 }
 # The sweeper re-enqueues pending events whose scheduled try was lost; beat's
 # DatabaseScheduler copies this entry into its table at start-up. A sweep that
@@ -282,9 +285,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "customers.notifications_send_due": {
+        "task": "customers.notifications_send_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Delivered orders whose return window passed with nothing open are completed.
     "fulfillment.orders_complete_after_return_window": {
         "task": "fulfillment.orders_complete_after_return_window",
         "schedule": crontab(hour=3, minute=0),
     },
 }
+
+# --- Customer notifications (customers/notifications.py) ----------------------
+# A send holds its row this long; a row still pending after the resend delay is
+# queued again by the sweeper (every minute), and fails for good after the
+# maximum number of attempts, visible in the admin with its error.
+NOTIFICATION_LEASE_SECONDS = env.float("NOTIFICATION_LEASE_SECONDS", default=120.0)
+NOTIFICATION_RESEND_AFTER_SECONDS = env.float("NOTIFICATION_RESEND_AFTER_SECONDS", default=180.0)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)

@@ -18,6 +18,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
+from customers.models import NotificationKind
+from customers.notifications import notification_record
 from orders.exceptions import (
     InvalidTransition,
     OrderConflict,
@@ -115,6 +117,11 @@ def after_sales_request_open(
                 note=f"{request.get_kind_display()} request #{request.pk} opened ({source}).",
                 customer_visible=True,
                 data={"after_sales_request": request.pk, "kind": kind},
+            )
+            notification_record(
+                order=locked,
+                kind=NotificationKind.AFTER_SALES_OPENED,
+                context={"request": request.pk, "kind": kind},
             )
     return request
 
@@ -368,6 +375,11 @@ def after_sales_request_resolve(
             note=f"{label} resolved: {summary}." + (f" {note}" if note else ""),
             customer_visible=True,
             data=data,
+        )
+        notification_record(
+            order=Order.objects.select_related("customer").get(pk=order.pk),
+            kind=NotificationKind.AFTER_SALES_RESOLVED,
+            context={"request": locked.pk, "kind": locked.kind, "resolution": resolution},
         )
     return locked
 

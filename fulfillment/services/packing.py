@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 
+from customers.models import NotificationKind
+from customers.notifications import notification_record
 from orders.exceptions import (
     InvalidTransition,
     OrderConflict,
@@ -375,6 +377,12 @@ def tracking_event_record(
                 data={"shipment": shipment.pk, "tracking_status": status},
             )
             _shipment_webhook_record(order, shipment)
+            if status == TrackingEventStatus.OUT_FOR_DELIVERY:
+                notification_record(
+                    order=order,
+                    kind=NotificationKind.OUT_FOR_DELIVERY,
+                    context={"carrier": carrier.name, "tracking_number": tracking_number},
+                )
             _order_follow_tracking(order, status)
     except IntegrityError:
         # The same event arrived twice at once; the other request recorded it.
