@@ -1,38 +1,165 @@
-"""Building a customer e-mail from its notification row."""
+"""Building a customer e-mail from its notification row.
+
+Templates are looked up in this order, so a manager overrides a message by
+dropping a file in the project's `templates/` folder (searched before the
+defaults), for one storefront or for all:
+
+    customers/emails/<storefront code>/<kind>.<ext>
+    customers/emails/<storefront code>/default.<ext>
+    customers/emails/<kind>.<ext>
+    customers/emails/default.<ext>
+
+with <ext> one of `subject.txt`, `txt` and `html`.
+"""
+
+import re
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-from django.utils import translation
+from django.template.loader import select_template
+from django.utils import formats, translation
 
-from .models import Notification
+from fulfillment.models import AfterSalesKind, AfterSalesResolution
+from orders.models import HoldReason, PaymentStatus
+
+from .models import ESSENTIAL_NOTIFICATION_KINDS, Notification, NotificationKind
+from .preferences import preferences_url
 from .tracking import tracking_url
+
+_DEFAULT_BRAND_COLOR = "#1f6feb"
+_BRAND_COLOR = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?")
+
+
+def notification_template_names(*, storefront_code: str, kind: str, ext: str) -> list[str]:
+    """Return the template names tried for one part of an e-mail, most specific first."""
+    return [
+        f"customers/emails/{storefront_code}/{kind}.{ext}",
+        f"customers/emails/{storefront_code}/default.{ext}",
+        f"customers/emails/{kind}.{ext}",
+        f"customers/emails/default.{ext}",
+    ]
+
+
+def _shipments(order, notification: Notification) -> list[dict[str, str]]:
+    """The final legs the customer can follow (a handed-over line-haul leg is not theirs)."""
+    if notification.kind not in (NotificationKind.SHIPPED, NotificationKind.OUT_FOR_DELIVERY):
+        return []
+    shipments = order.shipments.select_related("carrier").filter(next_leg__isnull=True)
+    tracking_number = notification.context.get("tracking_number")
+    if notification.kind == NotificationKind.OUT_FOR_DELIVERY and tracking_number:
+        shipments = shipments.filter(tracking_number=tracking_number)
+    legs = [
+        {
+            "carrier": shipment.carrier.name,
+            "tracking_number": shipment.tracking_number,
+            "tracking_url": shipment.tracking_url,
+        }
+        for shipment in shipments
+    ]
+    if not legs and tracking_number:
+        # The carrier told us about a shipment we cannot find: still give the number.
+        legs = [
+            {
+                "carrier": notification.context.get("carrier", ""),
+                "tracking_number": tracking_number,
+                "tracking_url": "",
+            }
+        ]
+    return legs
+
+
+def _hold_reason_label(context: dict) -> str:
+    # Only the label of a known reason reaches the customer, never free text or notes.
+    reason = context.get("hold_reason", "")
+    if reason not in HoldReason.values:
+        reason = HoldReason.OTHER
+    return str(HoldReason(reason).label)
+
+
+def _amount(value) -> str:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return ""
+    return formats.number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
+
+
+def _money_back(order) -> str:
+    """What happens to the customer's money on a cancelled order."""
+    if order.payment_status in (PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED):
+        return "refunded"
+    if order.payment_status == PaymentStatus.VOIDED:
+        return "released"
+    if order.payment_status == PaymentStatus.UNPAID:
+        return "not_charged"
+    return "contact"
+
+
+def _choice_label(choices, value) -> str:
+    return str(choices(value).label) if value in choices.values else ""
 
 
 def notification_message_build(notification: Notification) -> EmailMultiAlternatives:
     """Return the e-mail for `notification` in the customer's language (text and HTML)."""
     order = notification.order
     storefront = order.storefront
-    with translation.override(notification.customer.language or storefront.default_language):
+    customer = notification.customer
+    kind = notification.kind
+    essential = kind in ESSENTIAL_NOTIFICATION_KINDS
+    opt_out_url = None if essential else preferences_url(customer)
+    names = {
+        ext: notification_template_names(storefront_code=storefront.code, kind=kind, ext=ext)
+        for ext in ("subject.txt", "txt", "html")
+    }
+    with translation.override(customer.language or storefront.default_language):
         context = {
             "notification": notification,
-            "kind": notification.kind,
+            "kind": kind,
+            "kind_label": notification.get_kind_display(),
+            "essential": essential,
             "order": order,
+            "order_status": order.customer_status_display,
             "storefront": storefront,
-            "customer": notification.customer,
+            "brand_color": (
+                storefront.brand_color
+                if _BRAND_COLOR.fullmatch(storefront.brand_color or "")
+                else _DEFAULT_BRAND_COLOR
+            ),
+            "customer": customer,
             "context": notification.context,
+            "language": translation.get_language(),
             "tracking_url": tracking_url(order),
+            "opt_out_url": opt_out_url,
+            "shipments": _shipments(order, notification),
+            "hold_reason": _hold_reason_label(notification.context),
+            "amount": _amount(notification.context.get("amount", "")),
+            "money_back": _money_back(order),
+            "request_number": notification.context.get("request", ""),
+            "request_kind": _choice_label(AfterSalesKind, notification.context.get("kind")),
+            "resolution": _choice_label(
+                AfterSalesResolution, notification.context.get("resolution")
+            ),
         }
-        subject = render_to_string("customers/emails/subject.txt", context).strip()
-        text = render_to_string("customers/emails/notification.txt", context)
-        html = render_to_string("customers/emails/notification.html", context)
+        subject = select_template(names["subject.txt"]).render(context)
+        text = select_template(names["txt"]).render(context)
+        html = select_template(names["html"]).render(context)
+    headers = {"X-Notification-Id": str(notification.pk)}
+    if opt_out_url:
+        headers["List-Unsubscribe"] = f"<{opt_out_url}>"
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
-        body=text,
+        body=_tidy_text(text),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[notification.customer.email],
+        to=[customer.email],
         reply_to=[storefront.support_email] if storefront.support_email else None,
-        headers={"X-Notification-Id": str(notification.pk)},
+        headers=headers,
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def _tidy_text(text: str) -> str:
+    # Template tags leave blank lines and trailing spaces; a plain-text mail should not.
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"

@@ -122,6 +122,16 @@ def notification_send_now(notification_id: int) -> Notification | None:
     notification = Notification.objects.select_related(
         "order__storefront", "order__shipping_address", "customer"
     ).get(pk=notification_id)
+    if (
+        notification.customer.marketing_opt_out_at is not None
+        and notification.kind not in ESSENTIAL_NOTIFICATION_KINDS
+    ):
+        # The customer opted out after this was queued: respect it.
+        Notification.objects.filter(pk=notification.pk).update(
+            status=NotificationStatus.SKIPPED, lease_until=None
+        )
+        notification.refresh_from_db()
+        return notification
     try:
         notification_message_build(notification).send(fail_silently=False)
     except Exception as error:  # any sending failure is recorded, then retried or failed

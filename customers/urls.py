@@ -6,4 +6,9 @@ app_name = "customers"
 
 urlpatterns = [
     path("<str:token>/", views.track_order, name="track_order"),
+    path(
+        "preferences/<str:token>/",
+        views.notification_preferences,
+        name="notification_preferences",
+    ),
 ]

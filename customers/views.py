@@ -1,10 +1,18 @@
-"""The customer tracking page (reached from the signed link in e-mails and the API)."""
+"""The customer pages reached from signed links in e-mails: tracking and e-mail preferences."""
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.views.decorators.http import require_http_methods
 
 from orders.models import Order
 
+from .models import Customer
+from .preferences import (
+    customer_notifications_opt_in,
+    customer_notifications_opt_out,
+    preferences_token_read,
+)
 from .tracking import tracking_token_read
 
 
@@ -25,3 +33,40 @@ def track_order(request: HttpRequest, token: str) -> HttpResponse:
         "customers/track_order.html",
         {"order": order, "timeline": [entry for entry in timeline if entry["message"]]},
     )
+
+
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request: HttpRequest, token: str) -> HttpResponse:
+    """Show and change whether the customer gets non-essential e-mails; forged token → 404."""
+    customer_id = preferences_token_read(token)
+    customer = (
+        Customer.objects.select_related("storefront").filter(pk=customer_id).first()
+        if customer_id is not None
+        else None
+    )
+    if customer is None:
+        raise Http404("No such customer.")
+    error = ""
+    if request.method == "POST":
+        choice = request.POST.get("updates")
+        if choice == "off":
+            customer_notifications_opt_out(customer=customer)
+        elif choice == "on":
+            customer_notifications_opt_in(customer=customer)
+        if choice in ("on", "off"):
+            return redirect(f"{request.path}?saved=1")
+        error = "choose"
+    with translation.override(customer.language or customer.storefront.default_language):
+        return render(
+            request,
+            "customers/preferences.html",
+            {
+                "customer": customer,
+                "storefront": customer.storefront,
+                "opted_out": customer.marketing_opt_out_at is not None,
+                "saved": request.method == "GET" and request.GET.get("saved") == "1",
+                "error": error,
+                "language": translation.get_language(),
+            },
+            status=400 if error else 200,
+        )

@@ -145,3 +145,15 @@ def test_a_transition_succeeds_while_the_broker_is_unreachable():
         ("order_received", "pending"),
         ("order_confirmed", "pending"),
     ]
+
+
+def test_an_opt_out_after_queuing_is_respected_when_sending():
+    order = order_new()
+    notification = order.notifications.get()
+    order.customer.marketing_opt_out_at = timezone.now()
+    order.customer.save()
+
+    result = notification_send_now(notification.pk)
+
+    assert result.status == NotificationStatus.SKIPPED
+    assert mail.outbox == []
