@@ -169,6 +169,9 @@ if env("EMAIL_URL", default=""):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
+# A mail server that stops answering must not hold a worker past its send lease
+# (NOTIFICATION_LEASE_SECONDS), or the sweeper could send the message again.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=30.0)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="orders@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

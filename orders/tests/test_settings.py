@@ -93,3 +93,7 @@ def test_database_and_redis_urls_switch_to_postgresql_and_a_real_broker():
         "email": "django.core.mail.backends.smtp.EmailBackend",
         "debug": True,
     }
+
+
+def test_an_smtp_send_gives_up_well_before_the_notification_lease_runs_out():
+    assert 0 < settings.EMAIL_TIMEOUT < settings.NOTIFICATION_LEASE_SECONDS / 2
