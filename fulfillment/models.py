@@ -16,6 +16,22 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 
+class OrderLineQuantity(models.Model):
+    """A quantity of one order line: what a package, request or return is about."""
+
+    order_line = models.ForeignKey("orders.OrderLine", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="%(class)s_quantity_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.order_line_id}"
+
+
 class AfterSalesKind(models.TextChoices):
     RETURN = "return", _("Return")
     EXCHANGE = "exchange", _("Exchange")
@@ -140,24 +156,14 @@ class AfterSalesRequest(ConcurrentTransitionMixin, models.Model):
     del _method
 
 
-class AfterSalesLine(models.Model):
+class AfterSalesLine(OrderLineQuantity):
     """Which order line, and how many of it, a request is about."""
 
     request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="lines")
-    order_line = models.ForeignKey("orders.OrderLine", on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveIntegerField(_("quantity"))
 
-    class Meta:
+    class Meta(OrderLineQuantity.Meta):
         verbose_name = _("after-sales line")
         verbose_name_plural = _("after-sales lines")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(quantity__gt=0), name="after_sales_line_quantity_positive"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.quantity} x {self.order_line_id}"
 
 
 def generate_carrier_secret() -> str:
@@ -271,22 +277,12 @@ class Package(models.Model):
         return f"Package #{self.pk} of order {self.order_id}"
 
 
-class PackageLine(models.Model):
+class PackageLine(OrderLineQuantity):
     package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="lines")
-    order_line = models.ForeignKey("orders.OrderLine", on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveIntegerField(_("quantity"))
 
-    class Meta:
+    class Meta(OrderLineQuantity.Meta):
         verbose_name = _("package line")
         verbose_name_plural = _("package lines")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(quantity__gt=0), name="package_line_quantity_positive"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.quantity} x {self.order_line_id}"
 
 
 class TrackingEventStatus(models.TextChoices):
@@ -497,19 +493,9 @@ class SupplierRequest(ConcurrentTransitionMixin, models.Model):
     del _method
 
 
-class SupplierRequestLine(models.Model):
+class SupplierRequestLine(OrderLineQuantity):
     request = models.ForeignKey(SupplierRequest, on_delete=models.CASCADE, related_name="lines")
-    order_line = models.ForeignKey("orders.OrderLine", on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveIntegerField(_("quantity"))
 
-    class Meta:
+    class Meta(OrderLineQuantity.Meta):
         verbose_name = _("supplier request line")
         verbose_name_plural = _("supplier request lines")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(quantity__gt=0), name="supplier_request_line_quantity_positive"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.quantity} x {self.order_line_id}"

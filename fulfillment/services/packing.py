@@ -139,6 +139,20 @@ def package_create(
     return package
 
 
+def _shipment_insert(*, carrier: Carrier, tracking_number: str, **fields: Any) -> Shipment:
+    """Create a shipment, refusing a tracking number the carrier already has (409)."""
+    try:
+        with transaction.atomic():
+            return Shipment.objects.create(
+                carrier=carrier, tracking_number=tracking_number, **fields
+            )
+    except IntegrityError:
+        raise OrderConflict(
+            f"{carrier.name} tracking number {tracking_number} is already used.",
+            details={"tracking_number": ["Already used for this carrier."]},
+        ) from None
+
+
 def shipment_hand_over(
     *,
     order: Order | int,
@@ -184,21 +198,14 @@ def shipment_hand_over(
                 "it cannot be handed over again.",
                 details={"previous_leg": previous.pk},
             )
-        try:
-            with transaction.atomic():
-                leg = Shipment.objects.create(
-                    order=locked,
-                    carrier=carrier,
-                    tracking_number=tracking_number,
-                    previous_leg=previous,
-                    status=ShipmentStatus.IN_TRANSIT,
-                    created_by=_actor_or_none(actor),
-                )
-        except IntegrityError:
-            raise OrderConflict(
-                f"{carrier.name} tracking number {tracking_number} is already used.",
-                details={"tracking_number": ["Already used for this carrier."]},
-            ) from None
+        leg = _shipment_insert(
+            order=locked,
+            carrier=carrier,
+            tracking_number=tracking_number,
+            previous_leg=previous,
+            status=ShipmentStatus.IN_TRANSIT,
+            created_by=_actor_or_none(actor),
+        )
         previous.packages.update(shipment=leg)
         previous.status = ShipmentStatus.HANDED_OVER
         previous.save(update_fields=["status"])
@@ -255,19 +262,12 @@ def shipment_create(
                     + [f"Package #{pk} is already in a shipment." for pk in taken]
                 },
             )
-        try:
-            with transaction.atomic():
-                shipment = Shipment.objects.create(
-                    order=locked,
-                    carrier=carrier,
-                    tracking_number=tracking_number,
-                    created_by=_actor_or_none(actor),
-                )
-        except IntegrityError:
-            raise OrderConflict(
-                f"{carrier.name} tracking number {tracking_number} is already used.",
-                details={"tracking_number": ["Already used for this carrier."]},
-            ) from None
+        shipment = _shipment_insert(
+            order=locked,
+            carrier=carrier,
+            tracking_number=tracking_number,
+            created_by=_actor_or_none(actor),
+        )
         Package.objects.filter(pk__in=found).update(shipment=shipment)
         _order_changed(
             locked,
