@@ -224,6 +224,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# The public /track/ form: attempts per client address and window before it answers 429.
+TRACKING_LOOKUP_LIMIT = env.int("TRACKING_LOOKUP_LIMIT", default=10)
+TRACKING_LOOKUP_WINDOW_SECONDS = env.int("TRACKING_LOOKUP_WINDOW_SECONDS", default=300)
 # Idempotency keys of order creation are kept this long, then a retry creates anew.
 IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 3600)
 # The public address of this site, for links in e-mails and API responses.

@@ -1,0 +1,126 @@
+"""The /track/ lookup and the order status page customers see."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from customers.tracking import tracking_url
+from orders.models import OrderStatus
+from orders.services import order_transition
+from orders.tests.factories import order_in_state, order_new
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings, request):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        }
+    }
+
+
+def look_up(client, number, secret):
+    return client.post("/track/", {"number": number, "email_or_postal_code": secret})
+
+
+def without_csrf(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+@pytest.mark.parametrize("secret", ["lan@example.com", "LAN@Example.com", "700000", " 700 000 "])
+def test_the_number_and_email_or_postal_code_open_the_status_page(client, secret):
+    order = order_new()
+
+    response = look_up(client, order.number.lower(), secret)
+
+    assert response.status_code == 302
+    assert response["Location"] == tracking_url(order).removeprefix("http://127.0.0.1:8000")
+
+
+def test_a_wrong_pair_and_an_unknown_number_get_the_same_answer(client):
+    order = order_new()
+
+    wrong_email = look_up(client, order.number, "someone@else.com")
+    unknown = look_up(client, "ORNOSUCH1", "lan@example.com")
+
+    assert wrong_email.status_code == unknown.status_code == 200
+    assert without_csrf(wrong_email.content.decode()).replace(order.number, "") == without_csrf(
+        unknown.content.decode()
+    ).replace("ORNOSUCH1", "")
+    assert "We could not find an order with these details." in unknown.content.decode()
+
+
+def test_the_eleventh_rapid_attempt_is_refused(client):
+    order = order_new()
+
+    answers = [look_up(client, order.number, f"guess{i}@x.com").status_code for i in range(10)]
+    eleventh = look_up(client, order.number, "lan@example.com")
+
+    assert answers == [200] * 10
+    assert eleventh.status_code == 429
+    assert "Too many attempts" in eleventh.content.decode()
+
+
+def test_the_limit_is_per_client_address():
+    order = order_new()
+    first, second = Client(REMOTE_ADDR="10.0.0.1"), Client(REMOTE_ADDR="10.0.0.2")
+
+    for _ in range(11):
+        look_up(first, order.number, "nope@x.com")
+
+    assert look_up(second, order.number, "lan@example.com").status_code == 302
+
+
+def test_the_form_needs_its_csrf_token():
+    order = order_new()
+
+    response = look_up(Client(enforce_csrf_checks=True), order.number, "lan@example.com")
+
+    assert response.status_code == 403
+
+
+def status_page(client, order, **params):
+    return client.get(tracking_url(order).removeprefix("http://127.0.0.1:8000"), params)
+
+
+def test_the_page_shows_progress_shipments_and_the_timeline_but_nothing_internal(client):
+    order = order_in_state(OrderStatus.SHIPPED)
+    order_transition(order=order, transition="hold", actor=None, reason="delivery_failed",
+                     note="Driver Minh says the gate was locked")  # fmt: skip
+
+    html = status_page(client, order).content.decode()
+
+    assert "Delayed" in html
+    assert "The carrier could not deliver the parcel" in html
+    assert 'aria-current="step"' in html
+    assert re.search(r'class=" current"[^>]*>\s*On its way', html)
+    assert "https://track.example/GHN" in html
+    assert "Driver Minh" not in html
+    assert "Times are shown in Asia/Ho_Chi_Minh." in html
+
+
+def test_a_cancelled_order_says_so_plainly(client):
+    order = order_in_state(OrderStatus.CANCELLED)
+
+    html = status_page(client, order).content.decode()
+
+    assert "This order has been cancelled." in html
+    assert 'class="progress"' not in html
+
+
+def test_the_page_follows_the_customers_language_and_can_switch(client):
+    order = order_in_state(OrderStatus.PICKING)
+    order.customer.language = "vi"
+    order.customer.save()
+
+    vietnamese = status_page(client, order)
+    english = status_page(client, order, lang="en")
+
+    assert vietnamese["Content-Language"] == "vi"
+    assert "Đang lấy hàng" in vietnamese.content.decode()
+    assert english["Content-Language"] == "en"
+    assert "Being picked" in english.content.decode()
