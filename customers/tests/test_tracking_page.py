@@ -122,6 +122,6 @@ def test_the_page_follows_the_customers_language_and_can_switch(client):
 
     assert vietnamese["Content-Language"] == "vi"
     assert "Đang lấy hàng" in vietnamese.content.decode()
-    assert '>English</a>' in vietnamese.content.decode()  # each language named in its own tongue
+    assert ">English</a>" in vietnamese.content.decode()  # each language named in its own tongue
     assert english["Content-Language"] == "en"
     assert "Being picked" in english.content.decode()
