@@ -38,10 +38,10 @@ from ..models import (
     AfterSalesSource,
     AfterSalesStatus,
 )
+from .common import Actor, actor_or_none, permission_require
 
 logger = logging.getLogger(__name__)
 
-Actor = AbstractBaseUser | AnonymousUser | None
 
 AFTER_SALES_OPEN_STATUSES = (OrderStatus.DELIVERED, OrderStatus.POST_DELIVERY)
 
@@ -162,16 +162,8 @@ _ADVANCE_TRANSITIONS = {
 }
 
 
-def _actor_or_none(actor: Actor):
-    return actor if actor is not None and actor.is_authenticated else None
-
-
 def _handle_permission_require(actor: Actor) -> None:
-    if actor is not None and not actor.has_perm(HANDLE_PERMISSION):
-        raise TransitionPermissionDenied(
-            "You may not handle after-sales requests.",
-            details={"permission": HANDLE_PERMISSION},
-        )
+    permission_require(actor, HANDLE_PERMISSION, "handle after-sales requests")
 
 
 def _request_lock(request: AfterSalesRequest | int) -> tuple[Order, AfterSalesRequest]:
@@ -224,7 +216,7 @@ def _after_sales_note(
     return OrderEvent.objects.create(
         order_id=order_pk,
         event_type=OrderEventType.NOTE,
-        actor=_actor_or_none(actor),
+        actor=actor_or_none(actor),
         note=note,
         customer_visible=customer_visible,
         data={

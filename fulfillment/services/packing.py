@@ -4,7 +4,6 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 
 from customers.models import NotificationKind
@@ -13,7 +12,6 @@ from orders.exceptions import (
     InvalidTransition,
     OrderConflict,
     OrderValidationError,
-    TransitionPermissionDenied,
 )
 from orders.models import (
     HoldReason,
@@ -36,38 +34,7 @@ from ..models import (
     TrackingEventStatus,
 )
 from ..selectors import order_unpacked_quantities
-
-Actor = AbstractBaseUser | AnonymousUser | None
-
-
-def _actor_or_none(actor: Actor):
-    return actor if actor is not None and actor.is_authenticated else None
-
-
-def _permission_require(actor: Actor, permission: str, action: str) -> None:
-    if actor is not None and not actor.has_perm(permission):
-        raise TransitionPermissionDenied(
-            f"You may not {action}.", details={"permission": permission}
-        )
-
-
-def _order_lock(order: Order | int) -> Order:
-    order_pk = order.pk if isinstance(order, Order) else order
-    return Order.objects.select_for_update().get(pk=order_pk)
-
-
-def _order_changed(order: Order, *, actor: Actor, note: str, data: dict) -> None:
-    """Bump the locked order's version and write an internal history row for the change."""
-    order.version += 1
-    order.save(update_fields=["version", "updated_at"])
-    OrderEvent.objects.create(
-        order=order,
-        event_type=OrderEventType.NOTE,
-        actor=_actor_or_none(actor),
-        note=note,
-        customer_visible=False,
-        data=data,
-    )
+from .common import Actor, actor_or_none, order_changed, order_lock, permission_require
 
 
 def package_create(
@@ -81,7 +48,7 @@ def package_create(
     height_mm: int | None = None,
 ) -> Package:
     """Pack some of an order's quantities into a new package while the order is being packed."""
-    _permission_require(actor, "fulfillment.add_package", "pack orders")
+    permission_require(actor, "fulfillment.add_package", "pack orders")
     if not lines:
         raise OrderValidationError(
             "Name what goes into the package.",
@@ -93,7 +60,7 @@ def package_create(
             details={"weight_grams": ["Must be a whole number above 0."]},
         )
     with transaction.atomic():
-        locked = _order_lock(order)
+        locked = order_lock(order)
         if locked.status != OrderStatus.PACKING:
             raise InvalidTransition(
                 f"Order {locked.number} is {locked.status}; packages are made while it is packing.",
@@ -123,14 +90,14 @@ def package_create(
             length_mm=length_mm,
             width_mm=width_mm,
             height_mm=height_mm,
-            packed_by=_actor_or_none(actor),
+            packed_by=actor_or_none(actor),
         )
         PackageLine.objects.bulk_create(
             PackageLine(package=package, order_line=order_lines[sku], quantity=quantity)
             for sku, quantity in wanted.items()
         )
         contents = ", ".join(f"{quantity} x {sku}" for sku, quantity in wanted.items())
-        _order_changed(
+        order_changed(
             locked,
             actor=actor,
             note=f"Package #{package.pk} packed ({weight_grams} g): {contents}.",
@@ -166,7 +133,7 @@ def shipment_hand_over(
     The packages move to the new leg; the old leg is marked handed over and no
     longer counts when deciding whether every shipment of the order is delivered.
     """
-    _permission_require(actor, "fulfillment.add_shipment", "book shipments")
+    permission_require(actor, "fulfillment.add_shipment", "book shipments")
     tracking_number = (tracking_number or "").strip()
     carrier = Carrier.objects.filter(code=carrier_code, is_active=True).first()
     errors: dict[str, list[str]] = {}
@@ -177,7 +144,7 @@ def shipment_hand_over(
     if errors:
         raise OrderValidationError("The hand-over is incomplete.", details=errors)
     with transaction.atomic():
-        locked = _order_lock(order)
+        locked = order_lock(order)
         previous = (
             Shipment.objects.select_for_update()
             .filter(order=locked, pk=previous_leg_id)
@@ -204,12 +171,12 @@ def shipment_hand_over(
             tracking_number=tracking_number,
             previous_leg=previous,
             status=ShipmentStatus.IN_TRANSIT,
-            created_by=_actor_or_none(actor),
+            created_by=actor_or_none(actor),
         )
         previous.packages.update(shipment=leg)
         previous.status = ShipmentStatus.HANDED_OVER
         previous.save(update_fields=["status"])
-        _order_changed(
+        order_changed(
             locked,
             actor=actor,
             note=f"Shipment {previous} handed over to {carrier.code} {tracking_number}.",
@@ -228,7 +195,7 @@ def shipment_create(
     actor: Actor,
 ) -> Shipment:
     """Hand some of an order's packages to a carrier under one tracking number."""
-    _permission_require(actor, "fulfillment.add_shipment", "book shipments")
+    permission_require(actor, "fulfillment.add_shipment", "book shipments")
     tracking_number = (tracking_number or "").strip()
     errors: dict[str, list[str]] = {}
     carrier = Carrier.objects.filter(code=carrier_code, is_active=True).first()
@@ -241,7 +208,7 @@ def shipment_create(
     if errors:
         raise OrderValidationError("The shipment is incomplete.", details=errors)
     with transaction.atomic():
-        locked = _order_lock(order)
+        locked = order_lock(order)
         if locked.status not in (OrderStatus.PACKING, OrderStatus.READY_TO_SHIP):
             raise InvalidTransition(
                 f"Order {locked.number} is {locked.status}; shipments are booked once it is "
@@ -266,10 +233,10 @@ def shipment_create(
             order=locked,
             carrier=carrier,
             tracking_number=tracking_number,
-            created_by=_actor_or_none(actor),
+            created_by=actor_or_none(actor),
         )
         Package.objects.filter(pk__in=found).update(shipment=shipment)
-        _order_changed(
+        order_changed(
             locked,
             actor=actor,
             note=f"Shipment {carrier.code} {tracking_number} booked for packages "
@@ -351,7 +318,7 @@ def tracking_event_record(
         )
     try:
         with transaction.atomic():
-            order = _order_lock(shipment.order_id)
+            order = order_lock(shipment.order_id)
             event = TrackingEvent.objects.create(
                 carrier=carrier,
                 shipment=shipment,

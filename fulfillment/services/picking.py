@@ -15,12 +15,12 @@ from orders.models import HoldReason, Order, OrderLine, OrderStatus
 from orders.services import order_transition
 
 from ..models import InventoryItem, PickList, PickRecord
-from .packing import Actor, _actor_or_none, _order_changed, _order_lock, _permission_require
+from .common import Actor, actor_or_none, order_changed, order_lock, permission_require
 
 
 def pick_list_create(*, orders: list[Order], actor: Actor) -> PickList:
     """Save a pick list over `orders`, all of which must be picking."""
-    _permission_require(actor, "fulfillment.add_picklist", "print pick lists")
+    permission_require(actor, "fulfillment.add_picklist", "print pick lists")
     order_pks = list(dict.fromkeys(order.pk for order in orders))
     if not order_pks:
         raise OrderValidationError(
@@ -37,7 +37,7 @@ def pick_list_create(*, orders: list[Order], actor: Actor) -> PickList:
                     + (["Some orders do not exist."] if len(found) != len(order_pks) else [])
                 },
             )
-        pick_list = PickList.objects.create(created_by=_actor_or_none(actor))
+        pick_list = PickList.objects.create(created_by=actor_or_none(actor))
         pick_list.orders.set(found)
     return pick_list
 
@@ -50,13 +50,13 @@ def picking_record(
     Each pick takes min(asked, on hand) and lowers the stock by that much; the
     rest is recorded as short and puts the order on hold (`stock_shortage`).
     """
-    _permission_require(actor, "fulfillment.add_pickrecord", "record picks")
+    permission_require(actor, "fulfillment.add_pickrecord", "record picks")
     if not picks:
         raise OrderValidationError(
             "Name what was picked.", details={"picks": ["This list may not be empty."]}
         )
     with transaction.atomic():
-        locked = _order_lock(order)
+        locked = order_lock(order)
         if locked.status != OrderStatus.PICKING:
             raise InvalidTransition(
                 f"Order {locked.number} is {locked.status}; picks are recorded while it is "
@@ -120,7 +120,7 @@ def picking_record(
                         order_line=line,
                         quantity_picked=line_picked,
                         quantity_short=share - line_picked,
-                        picked_by=_actor_or_none(actor),
+                        picked_by=actor_or_none(actor),
                     )
                 )
                 asked -= share
@@ -129,7 +129,7 @@ def picking_record(
 
         picked_text = _quantities_text(picked)
         short_text = _quantities_text(short)
-        _order_changed(
+        order_changed(
             locked,
             actor=actor,
             note=f"Picked: {picked_text or 'nothing'}."

@@ -29,7 +29,7 @@ from ..models import (
     SupplierRequestLine,
     SupplierRequestStatus,
 )
-from .packing import Actor, _actor_or_none, _order_changed, _order_lock, _permission_require
+from .common import Actor, actor_or_none, order_changed, order_lock, permission_require
 
 SUPPLIER_REQUEST_ORDER_STATUSES = (
     OrderStatus.PROCESSING,
@@ -63,7 +63,7 @@ def supplier_request_create(
     An order not on hold is put on hold (`awaiting_supplier`); one already on
     hold stays held as it is. The e-mail to the supplier goes out after commit.
     """
-    _permission_require(actor, "fulfillment.add_supplierrequest", "request goods from suppliers")
+    permission_require(actor, "fulfillment.add_supplierrequest", "request goods from suppliers")
     if delivery not in SupplierDelivery.values:
         raise OrderValidationError(
             f"Unknown delivery '{delivery}'.",
@@ -83,7 +83,7 @@ def supplier_request_create(
         )
 
     with transaction.atomic():
-        locked = _order_lock(order)
+        locked = order_lock(order)
         if locked.status not in SUPPLIER_REQUEST_ORDER_STATUSES:
             raise InvalidTransition(
                 f"Order {locked.number} is {locked.status}; goods are requested from suppliers "
@@ -95,7 +95,7 @@ def supplier_request_create(
             order=locked,
             supplier=supplier,
             delivery=delivery,
-            created_by=_actor_or_none(actor),
+            created_by=actor_or_none(actor),
         )
         order_lines = {line.sku: line for line in locked.lines.all()}
         SupplierRequestLine.objects.bulk_create(
@@ -109,7 +109,7 @@ def supplier_request_create(
             note += (
                 f"; the order stays on hold ({locked.hold_reason}) and now waits for the supplier"
             )
-        _order_changed(
+        order_changed(
             locked,
             actor=actor,
             note=note + ".",
@@ -164,7 +164,7 @@ def supplier_request_advance(
     order is open, an order held for the supplier or a stock shortage is
     released; a failed request keeps the order on hold for staff to decide.
     """
-    _permission_require(actor, "fulfillment.change_supplierrequest", "update supplier requests")
+    permission_require(actor, "fulfillment.change_supplierrequest", "update supplier requests")
     if transition not in SUPPLIER_REQUEST_TRANSITIONS:
         raise OrderValidationError(
             f"Unknown transition '{transition}'.",
@@ -183,7 +183,7 @@ def supplier_request_advance(
         raise OrderValidationError(f"Supplier request {request_pk} does not exist.")
 
     with transaction.atomic():
-        order = _order_lock(order_pk)
+        order = order_lock(order_pk)
         locked = (
             SupplierRequest.objects.select_for_update()
             .select_related("supplier")
@@ -220,7 +220,7 @@ def supplier_request_advance(
             note = f"{prefix} received at our warehouse: {contents} added to stock."
         else:
             note = f"{prefix} delivered to the customer (drop-ship): {contents}."
-        _order_changed(
+        order_changed(
             order,
             actor=actor,
             note=note,

@@ -1,0 +1,41 @@
+"""What every fulfillment service needs: who acts, may they, and locking and noting the order."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from orders.exceptions import TransitionPermissionDenied
+from orders.models import Order, OrderEvent, OrderEventType
+
+Actor = AbstractBaseUser | AnonymousUser | None
+
+
+def actor_or_none(actor: Actor):
+    """The user to record on a row, or None when the system (or nobody logged in) acts."""
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def permission_require(actor: Actor, permission: str, action: str) -> None:
+    """Refuse a user without `permission`; the system (None) may do everything."""
+    if actor is not None and not actor.has_perm(permission):
+        raise TransitionPermissionDenied(
+            f"You may not {action}.", details={"permission": permission}
+        )
+
+
+def order_lock(order: Order | int) -> Order:
+    """Lock the order's row for the rest of the transaction and return it fresh."""
+    order_pk = order.pk if isinstance(order, Order) else order
+    return Order.objects.select_for_update().get(pk=order_pk)
+
+
+def order_changed(order: Order, *, actor: Actor, note: str, data: dict) -> None:
+    """Bump the locked order's version and write an internal history row for the change."""
+    order.version += 1
+    order.save(update_fields=["version", "updated_at"])
+    OrderEvent.objects.create(
+        order=order,
+        event_type=OrderEventType.NOTE,
+        actor=actor_or_none(actor),
+        note=note,
+        customer_visible=False,
+        data=data,
+    )
