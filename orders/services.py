@@ -262,7 +262,8 @@ def _refund_amount_validate(order: Order, amount: Decimal | None) -> Decimal:
     refundable = order.amount_refundable
     if amount is None:
         return refundable
-    if amount <= 0 or amount > refundable:
+    # NaN and infinity compare by raising, not by being false: refuse them first.
+    if not amount.is_finite() or amount <= 0 or amount > refundable:
         raise OrderValidationError(
             f"A refund must be more than 0 and at most {refundable} {order.currency}.",
             details={"amount": [f"Must be between 0.01 and {refundable}."]},

@@ -145,7 +145,9 @@ def test_unreadable_refund_amount_is_an_error_not_a_full_refund(client):
     order = order_new(payment_method="card", payment_status="paid")
 
     order = press(client, order, "refund_payment", amount="lots")
+    assert (order.payment_status, str(order.amount_refunded)) == ("paid", "0.00")
 
+    order = press(client, order, "refund_payment", amount="NaN")  # parses, then must be refused
     assert (order.payment_status, str(order.amount_refunded)) == ("paid", "0.00")
 
 

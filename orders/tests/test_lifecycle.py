@@ -300,7 +300,10 @@ def test_partial_then_full_refund():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("amount", [Decimal("0"), Decimal("-5"), Decimal("355000.51")])
+@pytest.mark.parametrize(
+    "amount",
+    [Decimal("0"), Decimal("-5"), Decimal("355000.51"), Decimal("NaN"), Decimal("Infinity")],
+)
 def test_refund_outside_what_was_paid_is_refused(amount):
     order = order_new(payment_method="card", payment_status="paid")
 
