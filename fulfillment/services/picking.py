@@ -18,6 +18,19 @@ from ..models import InventoryItem, PickList, PickRecord
 from .common import Actor, actor_or_none, order_changed, order_lock, permission_require
 
 
+def pick_list_create_for_numbers(*, numbers: list[str], actor: Actor) -> PickList:
+    """Save a pick list over the orders with these public numbers, naming any unknown one."""
+    orders = list(Order.objects.filter(number__in=numbers))
+    found = {order.number for order in orders}
+    missing = [number for number in numbers if number not in found]
+    if missing:
+        raise OrderValidationError(
+            "Some orders do not exist.",
+            details={"orders": [f"No order {number}." for number in missing]},
+        )
+    return pick_list_create(orders=orders, actor=actor)
+
+
 def pick_list_create(*, orders: list[Order], actor: Actor) -> PickList:
     """Save a pick list over `orders`, all of which must be picking."""
     permission_require(actor, "fulfillment.add_picklist", "print pick lists")

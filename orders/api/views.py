@@ -28,7 +28,7 @@ from fulfillment.services import (
     shipment_hand_over,
     tracking_event_record,
 )
-from fulfillment.services.picking import pick_list_create, picking_record
+from fulfillment.services.picking import pick_list_create_for_numbers, picking_record
 from fulfillment.services.suppliers import supplier_request_create
 from orders.models import Order
 from orders.selectors import (
@@ -489,16 +489,12 @@ class PickListCreateView(APIView):
     def post(self, request: Request) -> Response:
         payload = api.PickListCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        numbers = payload.validated_data["orders"]
-        orders = list(Order.objects.filter(number__in=numbers))
-        found = {order.number for order in orders}
-        missing = [number for number in numbers if number not in found]
-        if missing:
-            raise ValidationError({"orders": [f"No order {number}." for number in missing]})
-        pick_list = pick_list_create(orders=orders, actor=request.user)
+        pick_list = pick_list_create_for_numbers(
+            numbers=payload.validated_data["orders"], actor=request.user
+        )
         body = {
             "id": pick_list.pk,
-            "orders": sorted(found),
+            "orders": sorted(pick_list.orders.values_list("number", flat=True)),
             "print_url": reverse("fulfillment:pick-list", args=[pick_list.pk]),
         }
         return Response(api.PickListSerializer(body).data, status=status.HTTP_201_CREATED)
