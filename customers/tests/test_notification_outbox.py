@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from customers.models import Notification, NotificationStatus
 from customers.notifications import notification_send_now, notifications_due
+from customers.tests.broker import producer_use
 from orders import services
 from orders.models import OrderStatus
 from orders.services import order_transition
@@ -131,14 +132,13 @@ def test_a_transition_succeeds_while_the_broker_is_unreachable():
 
     eager, broker = app.conf.task_always_eager, app.conf.broker_url
     app.conf.task_always_eager = False
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    app.pool.force_close_all()
+    producer_use("redis://127.0.0.1:1/0")
     try:
         order = order_new()
         order = order_transition(order=order, transition="confirm", actor=None)
     finally:
-        app.conf.task_always_eager, app.conf.broker_url = eager, broker
-        app.pool.force_close_all()
+        app.conf.task_always_eager = eager
+        producer_use(broker)
 
     assert order.status == OrderStatus.PROCESSING
     assert list(order.notifications.order_by("id").values_list("kind", "status")) == [

@@ -31,9 +31,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
-from kombu import pools as kombu_pools
 
 from customers.models import Notification, NotificationKind, NotificationStatus
+from customers.tests.broker import producer_use
 from fulfillment.services.packing import tracking_event_record
 from orders.models import OrderEvent, OrderStatus, PaymentMethod
 from orders.services import order_transition
@@ -75,16 +75,6 @@ pytestmark = [
 # -- the producer (this process) and the broker ------------------------------------
 
 
-def _producer_use(broker_url: str) -> None:
-    """Point this process's Celery producer at `broker_url` (dropping pooled connections)."""
-    app.conf.broker_url = broker_url
-    # Closing only the app's pool would leave it, closed, in kombu's global pool groups,
-    # which hand it back when the same URL is used again ("Acquire on closed pool").
-    kombu_pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def broker():
     import redis
@@ -92,12 +82,12 @@ def broker():
     client = redis.Redis.from_url(BROKER_URL)
     client.flushdb()
     previous_url, previous_eager = app.conf.broker_url, app.conf.task_always_eager
-    _producer_use(BROKER_URL)
+    producer_use(BROKER_URL)
     app.conf.task_always_eager = False
     try:
         yield client
     finally:
-        _producer_use(previous_url)
+        producer_use(previous_url)
         app.conf.task_always_eager = previous_eager
         client.flushdb()
         client.close()
@@ -353,7 +343,7 @@ def test_with_the_broker_down_transitions_succeed_and_the_sweeper_delivers_each_
 ):
     worker = workers(filemail_url(mail_dir))
 
-    _producer_use(UNREACHABLE_BROKER_URL)
+    producer_use(UNREACHABLE_BROKER_URL)
     started = time.monotonic()
     order = order_new()  # cash on delivery: confirming needs no payment
     order = step(order, "confirm")
@@ -373,7 +363,7 @@ def test_with_the_broker_down_transitions_succeed_and_the_sweeper_delivers_each_
     assert set(statuses(order).values()) == {NotificationStatus.PENDING}
     assert mailed_notification_ids(mail_dir) == Counter()
 
-    _producer_use(BROKER_URL)
+    producer_use(BROKER_URL)
     resend_delay_pass(order)
     sweep(worker)
     wait_until(lambda: all_sent(order), timeout=20, what="every notification sent", worker=worker)
