@@ -1,6 +1,12 @@
-"""Reads for the customer-facing pages."""
+"""Reads for the customer-facing pages: only what a customer may see."""
 
-from orders.models import Order, OrderStatus
+from datetime import date
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+
+from fulfillment.models import AfterSalesLine, AfterSalesStatus, Shipment, TrackingEvent
+from orders.models import CUSTOMER_STATUS_NAMES, Order, OrderStatus
 
 # The steps the progress bar shows, in order (holds and cancellations are shown apart).
 PROGRESS_STEPS = [
@@ -44,7 +50,6 @@ def order_progress(order: Order) -> list[dict]:
     if status in (OrderStatus.POST_DELIVERY, OrderStatus.COMPLETED):
         status = OrderStatus.DELIVERED
     reached = PROGRESS_STEPS.index(status) if status in PROGRESS_STEPS else -1
-    from orders.models import CUSTOMER_STATUS_NAMES
 
     return [
         {
@@ -55,3 +60,99 @@ def order_progress(order: Order) -> list[dict]:
         }
         for index, step in enumerate(PROGRESS_STEPS)
     ]
+
+
+def order_shipments_for_customer(order: Order) -> list[Shipment]:
+    """The shipments still carrying the order (not legs handed on), with their carrier scans."""
+    return list(
+        order.shipments.filter(next_leg__isnull=True)
+        .select_related("carrier")
+        .prefetch_related(
+            Prefetch(
+                "tracking_events",
+                queryset=TrackingEvent.objects.order_by("-occurred_at", "-id"),
+                to_attr="scans",
+            )
+        )
+    )
+
+
+def order_expected_delivery(order: Order, shipments: list[Shipment]) -> date | None:
+    """When the goods should arrive: the carriers' latest estimate, else our promise.
+
+    None once delivered or cancelled, and before the order is confirmed.
+    """
+    if order.status in (
+        OrderStatus.DELIVERED,
+        OrderStatus.POST_DELIVERY,
+        OrderStatus.COMPLETED,
+        OrderStatus.CANCELLED,
+    ):
+        return None
+    estimates = [
+        shipment.estimated_delivery_date
+        for shipment in shipments
+        if shipment.estimated_delivery_date and shipment.delivered_at is None
+    ]
+    return max(estimates) if estimates else order.promised_delivery_date
+
+
+def order_timeline_for_customer(order: Order) -> list[dict]:
+    """The customer-visible history, oldest first, as (time, message) in the active language."""
+    events = order.events.filter(customer_visible=True).order_by("created_at", "id")
+    timeline = [{"at": event.created_at, "message": event.customer_message()} for event in events]
+    return [entry for entry in timeline if entry["message"]]
+
+
+# The steps a customer sees a request go through; goods come back only for these kinds.
+_STEPS_WITH_GOODS = [
+    AfterSalesStatus.OPEN,
+    AfterSalesStatus.APPROVED,
+    AfterSalesStatus.ITEM_RECEIVED,
+    AfterSalesStatus.RESOLVED,
+]
+_CUSTOMER_STEP_NAMES = {
+    AfterSalesStatus.OPEN: _("Received"),
+    AfterSalesStatus.APPROVED: _("Approved"),
+    AfterSalesStatus.ITEM_RECEIVED: _("Item back with us"),
+    AfterSalesStatus.RESOLVED: _("Resolved"),
+}
+
+
+def order_after_sales_for_customer(order: Order) -> list[dict]:
+    """The order's returns and complaints with their progress, newest first."""
+    requests = order.after_sales_requests.prefetch_related(
+        Prefetch("lines", queryset=AfterSalesLine.objects.select_related("order_line"))
+    ).order_by("-created_at", "-id")
+    progress = []
+    for request in requests:
+        reached = (
+            0
+            if request.status == AfterSalesStatus.REJECTED
+            else _STEPS_WITH_GOODS.index(request.status)
+        )
+        steps = [
+            {
+                "label": _CUSTOMER_STEP_NAMES[step],
+                "done": index < reached or step == AfterSalesStatus.RESOLVED == request.status,
+                "current": index == reached and request.status != AfterSalesStatus.REJECTED,
+            }
+            for index, step in enumerate(_STEPS_WITH_GOODS)
+        ]
+        progress.append(
+            {
+                "number": request.pk,
+                "kind": request.get_kind_display(),
+                "opened_at": request.created_at,
+                "rejected": request.status == AfterSalesStatus.REJECTED,
+                "status": request.get_status_display(),
+                "resolution": request.get_resolution_display() if request.resolution else "",
+                "refund_amount": request.refund_amount,
+                "lines": [
+                    {"name": line.order_line.name, "quantity": line.quantity}
+                    for line in request.lines.all()
+                ],
+                "steps": steps,
+            }
+        )
+    return progress

@@ -2,15 +2,23 @@
 
 A token is the order's number signed with the project's SECRET_KEY (salted for
 this purpose): it cannot be forged or guessed, and carries no personal data.
+A link keeps working while the order is open and for
+`TRACKING_LINK_DAYS_AFTER_CLOSE` days after it closed. After that only a link
+made within the last hour works: the one the /track/ form hands to a customer
+who has just given the order's e-mail address or postal code.
 """
+
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 
 from orders.models import Order
 
 _SALT = "customers.tracking"
+FRESH_LINK_SECONDS = 3600
 
 
 def tracking_token_make(order: Order) -> str:
@@ -24,6 +32,16 @@ def tracking_token_read(token: str, *, max_age_seconds: int | None = None) -> st
         return signing.loads(token, salt=_SALT, max_age=max_age_seconds)
     except signing.BadSignature:
         return None
+
+
+def tracking_token_expired(token: str, order: Order, *, now: datetime | None = None) -> bool:
+    """True when `order` closed long ago and `token` is not a freshly made one."""
+    if order.closed_at is None:
+        return False
+    now = now or timezone.now()
+    if now - order.closed_at <= timedelta(days=settings.TRACKING_LINK_DAYS_AFTER_CLOSE):
+        return False
+    return tracking_token_read(token, max_age_seconds=FRESH_LINK_SECONDS) is None
 
 
 def tracking_url(order: Order) -> str:

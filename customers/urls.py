@@ -7,6 +7,7 @@ app_name = "customers"
 urlpatterns = [
     path("", views.track_lookup, name="track_lookup"),
     path("<str:token>/", views.track_order, name="track_order"),
+    path("<str:token>/after-sales/", views.track_after_sales, name="track_after_sales"),
     path(
         "preferences/<str:token>/",
         views.notification_preferences,

@@ -1,14 +1,21 @@
 """The customer pages reached from signed links in e-mails: tracking and e-mail preferences."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fulfillment.models import AfterSalesSource
+from fulfillment.services.after_sales import AFTER_SALES_OPEN_STATUSES, after_sales_request_open
+from orders.exceptions import OrderError, OrderValidationError
 from orders.models import HoldReason, Order, OrderStatus
 
+from .forms import AfterSalesForm
 from .models import Customer
 from .preferences import (
     customer_notifications_opt_in,
@@ -16,8 +23,15 @@ from .preferences import (
     preferences_token_read,
 )
 from .ratelimit import rate_limit_exceeded
-from .selectors import order_lookup, order_progress
-from .tracking import tracking_token_make, tracking_token_read
+from .selectors import (
+    order_after_sales_for_customer,
+    order_expected_delivery,
+    order_lookup,
+    order_progress,
+    order_shipments_for_customer,
+    order_timeline_for_customer,
+)
+from .tracking import tracking_token_expired, tracking_token_make, tracking_token_read
 
 # Where a customer most likely reads the page, from the country we ship to.
 _COUNTRY_TIME_ZONES = {
@@ -63,8 +77,8 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
     )
 
 
-def track_order(request: HttpRequest, token: str) -> HttpResponse:
-    """Show where the order is; a forged or damaged token is a plain 404."""
+def _order_from_token(token: str) -> Order:
+    """The order a tracking token names; 404 when forged, 410 when long closed."""
     number = tracking_token_read(token)
     order = (
         Order.objects.select_related("storefront", "customer", "shipping_address")
@@ -75,18 +89,55 @@ def track_order(request: HttpRequest, token: str) -> HttpResponse:
     )
     if order is None:
         raise Http404("No such order.")
-    language = request.GET.get("lang")
+    if tracking_token_expired(token, order):
+        raise _LinkExpired(order)
+    return order
+
+
+class _LinkExpired(Exception):
+    def __init__(self, order: Order) -> None:
+        self.order = order
+
+
+def _page_language(request: HttpRequest, order: Order) -> str:
+    language = request.GET.get("lang") or request.POST.get("lang")
     if language not in dict(settings.LANGUAGES):
         language = order.customer.language or order.storefront.default_language
+    return language
+
+
+def _link_expired_page(request: HttpRequest, order: Order) -> HttpResponse:
+    with translation.override(_page_language(request, order)):
+        response = render(
+            request,
+            "customers/track_expired.html",
+            {"language": translation.get_language(), "storefront": order.storefront},
+            status=410,
+        )
+    return response
+
+
+def _track_page(
+    request: HttpRequest,
+    order: Order,
+    *,
+    token: str,
+    language: str,
+    form: AfterSalesForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render the status page in `language` and the customer's local time."""
     time_zone = _COUNTRY_TIME_ZONES.get(order.shipping_address.country, settings.TIME_ZONE)
-    events = order.events.filter(customer_visible=True).order_by("created_at", "id")
-    shipments = order.shipments.filter(next_leg__isnull=True).select_related("carrier")
+    shipments = order_shipments_for_customer(order)
+    lines = list(order.lines.all())
+    can_open_after_sales = order.status in AFTER_SALES_OPEN_STATUSES
     with translation.override(language), timezone.override(time_zone):
-        timeline = [
-            {"at": event.created_at, "message": event.customer_message()} for event in events
-        ]
+        if can_open_after_sales and form is None:
+            form = AfterSalesForm(order_lines=lines)
+        expected_delivery = order_expected_delivery(order, shipments)
         context = {
             "order": order,
+            "lines": lines,
             "language": language,
             "time_zone": time_zone,
             "progress": order_progress(order),
@@ -94,13 +145,81 @@ def track_order(request: HttpRequest, token: str) -> HttpResponse:
             "hold_reason": HoldReason(order.hold_reason).label
             if order.status == OrderStatus.ON_HOLD and order.hold_reason in HoldReason.values
             else "",
+            "expected_delivery": expected_delivery,
+            "delivery_late": expected_delivery is not None
+            and expected_delivery < timezone.localdate(),
             "shipments": shipments,
-            "timeline": [entry for entry in timeline if entry["message"]],
+            "timeline": order_timeline_for_customer(order),
+            "after_sales": order_after_sales_for_customer(order),
+            "after_sales_form": form if can_open_after_sales else None,
+            "after_sales_action": reverse("customers:track_after_sales", args=[token]),
+            "after_sales_opened": request.GET.get("opened") == "1",
             "languages": settings.LANGUAGES,
         }
-        response = render(request, "customers/track_order.html", context)
+        response = render(request, "customers/track_order.html", context, status=status)
     response["Content-Language"] = language
     return response
+
+
+@require_GET
+def track_order(request: HttpRequest, token: str) -> HttpResponse:
+    """Show where the order is; a forged or damaged token is a plain 404."""
+    try:
+        order = _order_from_token(token)
+    except _LinkExpired as expired:
+        return _link_expired_page(request, expired.order)
+    return _track_page(request, order, token=token, language=_page_language(request, order))
+
+
+@require_POST
+def track_after_sales(request: HttpRequest, token: str) -> HttpResponse:
+    """Open a return or complaint from the tracking page, then show it there."""
+    try:
+        order = _order_from_token(token)
+    except _LinkExpired as expired:
+        return _link_expired_page(request, expired.order)
+    language = _page_language(request, order)
+    lines = list(order.lines.all())
+
+    def show_form_again(status: int) -> HttpResponse:
+        return _track_page(request, order, token=token, language=language, form=form, status=status)
+
+    with translation.override(language):
+        form = AfterSalesForm(request.POST, request.FILES, order_lines=lines)
+        if rate_limit_exceeded(
+            scope="after_sales",
+            request=request,
+            limit=settings.AFTER_SALES_FORM_LIMIT,
+            window_seconds=settings.AFTER_SALES_FORM_WINDOW_SECONDS,
+        ):
+            form.is_valid()
+            form.add_error(None, gettext("Too many requests. Please try again later."))
+            return show_form_again(429)
+        if not form.is_valid():
+            return show_form_again(400)
+        photo = form.cleaned_data.get("photo")
+        try:
+            after_sales_request_open(
+                order=order,
+                kind=form.cleaned_data["kind"],
+                reason=form.cleaned_data["reason"],
+                lines=form.chosen_lines(),
+                source=AfterSalesSource.CUSTOMER,
+                photos=[photo] if photo else [],
+                submission_key=form.cleaned_data["submission_key"],
+            )
+        except OrderValidationError as error:
+            field = "photo" if "photo" in error.details else None
+            form.add_error(field, error.message)
+            return show_form_again(400)
+        except OrderError:
+            order.refresh_from_db()
+            form.add_error(
+                None, gettext("Returns and complaints can no longer be opened for this order.")
+            )
+            return show_form_again(409)
+    target = reverse("customers:track_order", args=[token])
+    return redirect(f"{target}?{urlencode({'lang': language, 'opened': 1})}#after-sales")
 
 
 @require_http_methods(["GET", "POST"])

@@ -14,6 +14,7 @@ from orders.exceptions import OrderError
 
 from .models import (
     AfterSalesLine,
+    AfterSalesPhoto,
     AfterSalesRequest,
     AfterSalesResolution,
     Carrier,
@@ -64,6 +65,7 @@ class ShipmentAdmin(admin.ModelAdmin):
         "status",
         "created_by",
         "created_at",
+        "estimated_delivery_date",
         "delivered_at",
     ]
     inlines = [TrackingEventInline]
@@ -181,6 +183,28 @@ class AfterSalesLineInline(admin.TabularInline):
         return False
 
 
+class AfterSalesPhotoInline(admin.TabularInline):
+    model = AfterSalesPhoto
+    fields = ["preview", "content_type", "size_bytes", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Photo")
+    def preview(self, photo: AfterSalesPhoto) -> str:
+        url = reverse("fulfillment:after-sales-photo", args=[photo.pk])
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">'
+            '<img src="{}" alt="Photo {}" style="max-width:160px;max-height:120px"></a>',
+            url,
+            url,
+            photo.pk,
+        )
+
+
 @admin.register(AfterSalesRequest)
 class AfterSalesRequestAdmin(ActionPanelMixin, admin.ModelAdmin):
     list_display = ["id", "order", "kind", "status", "resolution", "source", "created_at"]
@@ -200,7 +224,7 @@ class AfterSalesRequestAdmin(ActionPanelMixin, admin.ModelAdmin):
         "opened_by",
         "created_at",
     ]
-    inlines = [AfterSalesLineInline]
+    inlines = [AfterSalesLineInline, AfterSalesPhotoInline]
     _handle = "fulfillment.handle_aftersalesrequest"
     _note = {"name": "note", "label": "Note", "required": False}
     panel_actions = [

@@ -7,6 +7,7 @@ events, and after-sales requests. Order status still moves only through
 """
 
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -98,6 +99,8 @@ class AfterSalesRequest(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="+",
     )
+    # A form's one-time key: the same submission sent twice opens one request.
+    submission_key = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -105,6 +108,13 @@ class AfterSalesRequest(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("after-sales request")
         verbose_name_plural = _("after-sales requests")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "submission_key"],
+                condition=~Q(submission_key=""),
+                name="after_sales_unique_submission",
+            )
+        ]
         permissions = [("handle_aftersalesrequest", "Can approve, reject and resolve requests")]
 
     def __str__(self) -> str:
@@ -164,6 +174,30 @@ class AfterSalesLine(OrderLineQuantity):
     class Meta(OrderLineQuantity.Meta):
         verbose_name = _("after-sales line")
         verbose_name_plural = _("after-sales lines")
+
+
+def after_sales_photo_path(photo: "AfterSalesPhoto", filename: str) -> str:
+    # A random name: the customer's file name may say more than we need to keep.
+    extension = filename.rsplit(".", 1)[-1].lower()
+    return f"after-sales/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+class AfterSalesPhoto(models.Model):
+    """A customer's photo of the problem, stored privately (served to staff only)."""
+
+    request = models.ForeignKey(AfterSalesRequest, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to=after_sales_photo_path)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size_bytes = models.PositiveIntegerField(_("size (bytes)"))
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("after-sales photo")
+        verbose_name_plural = _("after-sales photos")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Photo #{self.pk} of request {self.request_id}"
 
 
 def generate_carrier_secret() -> str:
@@ -229,6 +263,10 @@ class Shipment(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # The carrier's own estimate, from its tracking events.
+    estimated_delivery_date = models.DateField(
+        _("carrier's estimated delivery"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("shipment")

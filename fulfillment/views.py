@@ -1,15 +1,16 @@
-"""Printable warehouse pages (staff only): pick lists and packing slips."""
+"""Staff-only pages: printable pick lists and packing slips, customers' after-sales photos."""
 
 from functools import wraps
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from orders.models import Order
 
-from .models import Package, PickList
+from .models import AfterSalesPhoto, Package, PickList
 from .selectors import order_pick_list_rows, package_slip, pick_list_rows
 
 
@@ -66,3 +67,14 @@ def packing_slip_print(request, pk: int):
         Package.objects.select_related("order__storefront", "order__shipping_address"), pk=pk
     )
     return render(request, "fulfillment/packing_slip.html", package_slip(package))
+
+
+@_staff_with_permission("fulfillment.view_aftersalesrequest")
+def after_sales_photo(request, pk: int):
+    """A customer's photo: never under a public URL, only to staff who may see requests."""
+    photo = get_object_or_404(AfterSalesPhoto, pk=pk)
+    response = FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -139,7 +139,14 @@ class PackageInline(admin.TabularInline):
 
 class ShipmentInline(admin.TabularInline):
     model = Shipment
-    fields = ["carrier", "tracking_number", "tracking_link", "status", "delivered_at"]
+    fields = [
+        "carrier",
+        "tracking_number",
+        "tracking_link",
+        "status",
+        "estimated_delivery_date",
+        "delivered_at",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -202,8 +209,8 @@ class OrderAdmin(admin.ModelAdmin):
             _("Times"),
             {
                 "fields": [
-                    ("placed_at", "confirmed_at", "shipped_at"),
-                    ("delivered_at", "closed_at", "updated_at"),
+                    ("placed_at", "confirmed_at", "promised_delivery_date"),
+                    ("shipped_at", "delivered_at", "closed_at", "updated_at"),
                 ]
             },
         ),

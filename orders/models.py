@@ -15,9 +15,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from rest_framework_api_key.models import AbstractAPIKey
+
+from .service_levels import promised_delivery_date
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -52,6 +55,16 @@ class Storefront(models.Model):
         _("return window (days)"),
         default=30,
         help_text=_("After this many days a delivered order with nothing open is completed."),
+    )
+    # The delivery promise made when an order is confirmed, in business days.
+    ships_from_country = models.CharField(
+        _("ships from (country)"), max_length=2, default="VN", help_text=_("ISO 3166-1 alpha-2")
+    )
+    delivery_days_domestic = models.PositiveSmallIntegerField(
+        _("delivery promise, domestic (business days)"), default=3
+    )
+    delivery_days_international = models.PositiveSmallIntegerField(
+        _("delivery promise, abroad (business days)"), default=10
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -307,6 +320,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
     shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    promised_delivery_date = models.DateField(
+        _("promised delivery date"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -370,8 +386,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
         permission="orders.confirm_order",
     )
     def confirm(self) -> None:
-        """Accept the order for fulfilment."""
+        """Accept the order for fulfilment and promise a delivery date."""
         self.confirmed_at = timezone.now()
+        self.promised_delivery_date = promised_delivery_date(self, confirmed_at=self.confirmed_at)
 
     @transition(
         field=status,
@@ -623,16 +640,23 @@ class OrderEvent(models.Model):
             self.event_type == OrderEventType.PAYMENT_CHANGED
             and self.transition == "refund_payment"
         ):
-            return f"Refund issued: {self.data.get('amount', '')} {self.order.currency}".strip()
+            return gettext("Refund issued: %(amount)s %(currency)s") % {
+                "amount": self.data.get("amount", ""),
+                "currency": self.order.currency,
+            }
         if self.event_type == OrderEventType.NOTE and "kind" in self.data:
             from fulfillment.models import AfterSalesKind
 
-            return f"{AfterSalesKind(self.data['kind']).label} request opened"
+            return gettext("%(kind)s request opened") % {
+                "kind": AfterSalesKind(self.data["kind"]).label
+            }
         if self.event_type == OrderEventType.NOTE and "after_sales_status" in self.data:
             from fulfillment.models import AfterSalesResolution, AfterSalesStatus
 
-            status = AfterSalesStatus(self.data["after_sales_status"]).label
-            message = f"Request #{self.data.get('after_sales_request')}: {status}"
+            message = gettext("Request #%(request)s: %(status)s") % {
+                "request": self.data.get("after_sales_request"),
+                "status": AfterSalesStatus(self.data["after_sales_status"]).label,
+            }
             if self.data.get("resolution") in AfterSalesResolution.values:
                 message += f" ({AfterSalesResolution(self.data['resolution']).label})"
             return message

@@ -227,6 +227,12 @@ SPECTACULAR_SETTINGS = {
 # The public /track/ form: attempts per client address and window before it answers 429.
 TRACKING_LOOKUP_LIMIT = env.int("TRACKING_LOOKUP_LIMIT", default=10)
 TRACKING_LOOKUP_WINDOW_SECONDS = env.int("TRACKING_LOOKUP_WINDOW_SECONDS", default=300)
+# A tracking link keeps working while the order is open and this long after it closed.
+TRACKING_LINK_DAYS_AFTER_CLOSE = env.int("TRACKING_LINK_DAYS_AFTER_CLOSE", default=180)
+# Returns and complaints opened from the tracking page, per client address.
+AFTER_SALES_FORM_LIMIT = env.int("AFTER_SALES_FORM_LIMIT", default=5)
+AFTER_SALES_FORM_WINDOW_SECONDS = env.int("AFTER_SALES_FORM_WINDOW_SECONDS", default=3600)
+AFTER_SALES_PHOTO_MAX_BYTES = env.int("AFTER_SALES_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 # Idempotency keys of order creation are kept this long, then a retry creates anew.
 IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 3600)
 # The public address of this site, for links in e-mails and API responses.

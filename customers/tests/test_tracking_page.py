@@ -1,12 +1,15 @@
 """The /track/ lookup and the order status page customers see."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from customers.tracking import tracking_url
-from orders.models import OrderStatus
+from fulfillment.services import tracking_event_record
+from orders.models import Order, OrderStatus
 from orders.services import order_transition
 from orders.tests.factories import order_in_state, order_new
 
@@ -125,3 +128,72 @@ def test_the_page_follows_the_customers_language_and_can_switch(client):
     assert ">English</a>" in vietnamese.content.decode()  # each language named in its own tongue
     assert english["Content-Language"] == "en"
     assert "Being picked" in english.content.decode()
+
+
+def test_the_page_shows_the_promised_delivery_date(client):
+    order = order_in_state(OrderStatus.PROCESSING)
+    promised = order.promised_delivery_date
+
+    html = status_page(client, order).content.decode()
+
+    assert promised is not None
+    assert f'<time datetime="{promised:%Y-%m-%d}">' in html
+    assert "Expected delivery" in html
+
+
+def test_the_carriers_estimate_replaces_the_promise(client):
+    order = order_in_state(OrderStatus.SHIPPED)
+    shipment = order.shipments.get()
+    estimate = order.promised_delivery_date + timedelta(days=4)
+
+    tracking_event_record(
+        carrier=shipment.carrier,
+        event_id="scan-1",
+        tracking_number=shipment.tracking_number,
+        status="in_transit",
+        occurred_at=timezone.now(),
+        location="Hub Tân Bình",
+        estimated_delivery_date=estimate,
+    )
+
+    html = status_page(client, order).content.decode()
+    assert f'<time datetime="{estimate:%Y-%m-%d}">' in html
+    assert "Hub Tân Bình" in html  # the latest carrier scan
+
+
+def test_a_late_order_says_so_instead_of_a_date_in_the_past(client):
+    order = order_in_state(OrderStatus.PICKING)
+    Order.objects.filter(pk=order.pk).update(
+        promised_delivery_date=timezone.localdate() - timedelta(days=2)
+    )
+
+    html = status_page(client, order).content.decode()
+
+    assert "It is taking longer than planned" in html
+
+
+def test_a_delivered_order_shows_its_delivery_day_not_an_estimate(client):
+    order = order_in_state(OrderStatus.DELIVERED)
+
+    html = status_page(client, order).content.decode()
+
+    assert "Expected delivery" not in html
+    assert "Delivered" in html
+
+
+def test_the_page_makes_the_same_number_of_queries_however_long_the_history(
+    client, django_assert_max_num_queries
+):
+    order = order_in_state(OrderStatus.SHIPPED)
+    shipment = order.shipments.get()
+    for index in range(15):
+        tracking_event_record(
+            carrier=shipment.carrier,
+            event_id=f"scan-{index}",
+            tracking_number=shipment.tracking_number,
+            status="in_transit",
+            occurred_at=timezone.now(),
+        )
+
+    with django_assert_max_num_queries(6):
+        assert status_page(client, order).status_code == 200

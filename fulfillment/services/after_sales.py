@@ -8,11 +8,13 @@ delivered order to post_delivery; once every request is rejected or resolved,
 """
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -33,17 +35,20 @@ from orders.services import order_create, order_transition
 from ..models import (
     AfterSalesKind,
     AfterSalesLine,
+    AfterSalesPhoto,
     AfterSalesRequest,
     AfterSalesResolution,
     AfterSalesSource,
     AfterSalesStatus,
 )
 from .common import Actor, actor_or_none, permission_require
+from .photos import after_sales_photo_check
 
 logger = logging.getLogger(__name__)
 
 
 AFTER_SALES_OPEN_STATUSES = (OrderStatus.DELIVERED, OrderStatus.POST_DELIVERY)
+MAX_PHOTOS = 3
 
 
 def after_sales_request_open(
@@ -54,11 +59,16 @@ def after_sales_request_open(
     lines: list[dict[str, Any]],
     source: str,
     actor: AbstractBaseUser | AnonymousUser | None = None,
+    photos: Sequence[UploadedFile] = (),
+    submission_key: str = "",
 ) -> AfterSalesRequest:
     """Open a return, exchange, complaint or warranty claim on a delivered order.
 
     The first request moves the order from delivered to post_delivery through
     the transition service; later ones are added to the order's history.
+    `photos` are checked and stored with the request. A `submission_key` seen
+    before on this order returns that request instead of opening another, so a
+    form sent twice opens one request.
     """
     if actor is not None and not actor.has_perm("orders.open_after_sales_order"):
         raise TransitionPermissionDenied(
@@ -82,48 +92,98 @@ def after_sales_request_open(
             "Name the items this request is about.",
             details={"lines": ["This list may not be empty for a return, exchange or claim."]},
         )
-    order_pk = order.pk if isinstance(order, Order) else order
-
-    with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order_pk)
-        if locked.status not in AFTER_SALES_OPEN_STATUSES:
-            raise InvalidTransition(
-                f"Order {locked.number} is {locked.status}; returns and complaints can be "
-                "opened only after delivery.",
-                details={"status": locked.status},
-            )
-        request_lines = _after_sales_lines_resolve(locked, lines)
-        request = AfterSalesRequest.objects.create(
-            order=locked,
-            kind=kind,
-            reason=reason,
-            source=source,
-            opened_by=actor if actor is not None and actor.is_authenticated else None,
+    if len(photos) > MAX_PHOTOS:
+        raise OrderValidationError(
+            f"Send at most {MAX_PHOTOS} photos.",
+            details={"photo": [f"Send at most {MAX_PHOTOS} photos."]},
         )
-        for line in request_lines:
-            line.request = request
-        AfterSalesLine.objects.bulk_create(request_lines)
-        if locked.status == OrderStatus.DELIVERED:
-            order_transition(
-                order=locked,
-                transition="open_after_sales",
-                actor=None,
-                note=f"{request.get_kind_display()} request #{request.pk} opened ({source}).",
+    checked_photos = [after_sales_photo_check(photo) for photo in photos]
+    order_pk = order.pk if isinstance(order, Order) else order
+    stored: list[AfterSalesPhoto] = []
+    try:
+        with transaction.atomic():
+            request, created = _after_sales_request_insert(
+                order_pk=order_pk,
+                kind=kind,
+                reason=reason,
+                lines=lines,
+                source=source,
+                actor=actor,
+                submission_key=submission_key[:64],
             )
-        else:
-            OrderEvent.objects.create(
-                order=locked,
-                event_type=OrderEventType.NOTE,
-                note=f"{request.get_kind_display()} request #{request.pk} opened ({source}).",
-                customer_visible=True,
-                data={"after_sales_request": request.pk, "kind": kind},
-            )
-            notification_record(
-                order=locked,
-                kind=NotificationKind.AFTER_SALES_OPENED,
-                context={"request": request.pk, "kind": kind},
-            )
+            if created:
+                for photo in checked_photos:
+                    stored.append(
+                        AfterSalesPhoto.objects.create(
+                            request=request,
+                            image=photo.content,
+                            content_type=photo.content_type,
+                            size_bytes=photo.content.size,
+                        )
+                    )
+    except BaseException:
+        # The rows are gone with the rollback; do not leave their files behind.
+        for photo in stored:
+            photo.image.delete(save=False)
+        raise
     return request
+
+
+def _after_sales_request_insert(
+    *,
+    order_pk: int,
+    kind: str,
+    reason: str,
+    lines: list[dict[str, Any]],
+    source: str,
+    actor: Actor,
+    submission_key: str,
+) -> tuple[AfterSalesRequest, bool]:
+    """Write the request, its lines and the order's history; return it and whether it is new."""
+    locked = Order.objects.select_for_update().get(pk=order_pk)
+    if submission_key:
+        seen = AfterSalesRequest.objects.filter(order=locked, submission_key=submission_key).first()
+        if seen is not None:
+            return seen, False
+    if locked.status not in AFTER_SALES_OPEN_STATUSES:
+        raise InvalidTransition(
+            f"Order {locked.number} is {locked.status}; returns and complaints can be "
+            "opened only after delivery.",
+            details={"status": locked.status},
+        )
+    request_lines = _after_sales_lines_resolve(locked, lines)
+    request = AfterSalesRequest.objects.create(
+        order=locked,
+        kind=kind,
+        reason=reason,
+        source=source,
+        opened_by=actor if actor is not None and actor.is_authenticated else None,
+        submission_key=submission_key,
+    )
+    for line in request_lines:
+        line.request = request
+    AfterSalesLine.objects.bulk_create(request_lines)
+    if locked.status == OrderStatus.DELIVERED:
+        order_transition(
+            order=locked,
+            transition="open_after_sales",
+            actor=None,
+            note=f"{request.get_kind_display()} request #{request.pk} opened ({source}).",
+        )
+    else:
+        OrderEvent.objects.create(
+            order=locked,
+            event_type=OrderEventType.NOTE,
+            note=f"{request.get_kind_display()} request #{request.pk} opened ({source}).",
+            customer_visible=True,
+            data={"after_sales_request": request.pk, "kind": kind},
+        )
+        notification_record(
+            order=locked,
+            kind=NotificationKind.AFTER_SALES_OPENED,
+            context={"request": request.pk, "kind": kind},
+        )
+    return request, True
 
 
 def _after_sales_lines_resolve(order: Order, lines: list[dict[str, Any]]) -> list[AfterSalesLine]:

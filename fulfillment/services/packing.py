@@ -1,7 +1,7 @@
 """Packing, shipments and carrier tracking. Order status changes go through orders.services."""
 
 import hmac
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -291,8 +291,12 @@ def tracking_event_record(
     occurred_at: datetime,
     location: str = "",
     message: str = "",
+    estimated_delivery_date: date | None = None,
 ) -> tuple[TrackingEvent, bool]:
     """Record a carrier's tracking event once; return it and whether it was new.
+
+    An `estimated_delivery_date` replaces the shipment's previous estimate: the
+    customer's tracking page shows the carrier's latest word.
 
     When every shipment of the order is delivered the order is delivered; a
     failed attempt or a return to sender puts a shipped order on hold
@@ -333,7 +337,9 @@ def tracking_event_record(
                 shipment.status = _SHIPMENT_STATUS_OF[status]
             if status == TrackingEventStatus.DELIVERED:
                 shipment.delivered_at = occurred_at
-            shipment.save(update_fields=["status", "delivered_at"])
+            if estimated_delivery_date is not None:
+                shipment.estimated_delivery_date = estimated_delivery_date
+            shipment.save(update_fields=["status", "delivered_at", "estimated_delivery_date"])
             OrderEvent.objects.create(
                 order=order,
                 event_type=OrderEventType.NOTE,

@@ -310,6 +310,18 @@ def test_a_malformed_carrier_event_names_the_field(client, field):
     assert field in response.json()["error"]["details"]
 
 
+def test_the_carriers_delivery_estimate_is_kept_and_a_bad_one_refused(client):
+    order = shipped_order()
+
+    kept = carrier_event(client, event_id="a", estimated_delivery_date="2026-12-03")
+    bad = carrier_event(client, event_id="b", estimated_delivery_date="next week")
+    silent = carrier_event(client, event_id="c", status="out_for_delivery")
+
+    assert (kept.status_code, bad.status_code, silent.status_code) == (201, 400, 201)
+    assert "estimated_delivery_date" in bad.json()["error"]["details"]
+    assert str(Shipment.objects.get(order=order).estimated_delivery_date) == "2026-12-03"
+
+
 def test_delivery_times_come_from_the_carrier(client):
     order = shipped_order()
     when = timezone.now() - timedelta(hours=3)

@@ -189,6 +189,12 @@ class CarrierEventSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField()
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     message = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    estimated_delivery_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The carrier's current delivery estimate, shown to the customer.",
+    )
 
 
 class CarrierEventAnswerSerializer(serializers.Serializer):

@@ -462,6 +462,7 @@ class CarrierEventView(APIView):
             occurred_at=data["occurred_at"],
             location=data["location"],
             message=data["message"],
+            estimated_delivery_date=data["estimated_delivery_date"],
         )
         shipment = Shipment.objects.select_related("order").get(pk=event.shipment_id)
         body = {
