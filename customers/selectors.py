@@ -5,7 +5,13 @@ from datetime import date
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from fulfillment.models import AfterSalesLine, AfterSalesStatus, Shipment, TrackingEvent
+from fulfillment.models import (
+    AfterSalesLine,
+    AfterSalesStatus,
+    Shipment,
+    ShipmentStatus,
+    TrackingEvent,
+)
 from orders.models import CUSTOMER_STATUS_NAMES, Order, OrderStatus
 
 # The steps the progress bar shows, in order (holds and cancellations are shown apart).
@@ -63,8 +69,12 @@ def order_progress(order: Order) -> list[dict]:
 
 
 def order_shipments_for_customer(order: Order) -> list[Shipment]:
-    """The shipments still carrying the order (not legs handed on), with their carrier scans."""
-    return list(
+    """The shipments still carrying the order (not legs handed on), with their carrier scans.
+
+    Each gets `status_label`. Staff may record a delivery the carrier never
+    reported; the page then says delivered rather than "label created".
+    """
+    shipments = list(
         order.shipments.filter(next_leg__isnull=True)
         .select_related("carrier")
         .prefetch_related(
@@ -75,6 +85,14 @@ def order_shipments_for_customer(order: Order) -> list[Shipment]:
             )
         )
     )
+    delivered = order.delivered_at is not None
+    for shipment in shipments:
+        shipment.status_label = (
+            ShipmentStatus.DELIVERED.label
+            if delivered and shipment.status != ShipmentStatus.RETURNED_TO_SENDER
+            else shipment.get_status_display()
+        )
+    return shipments
 
 
 def order_expected_delivery(order: Order, shipments: list[Shipment]) -> date | None:

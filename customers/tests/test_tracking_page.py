@@ -197,3 +197,21 @@ def test_the_page_makes_the_same_number_of_queries_however_long_the_history(
 
     with django_assert_max_num_queries(6):
         assert status_page(client, order).status_code == 200
+
+
+def test_a_delivery_staff_recorded_shows_on_the_shipment_too(client):
+    order = order_in_state(OrderStatus.DELIVERED)  # delivered by hand, no carrier scan
+
+    html = status_page(client, order).content.decode()
+
+    assert "Label created" not in html
+    assert re.search(r"GHN\d+<span[^>]*>[^<]*</span></a> · Delivered</p>", html)
+
+
+@pytest.mark.parametrize("language, total", [("en", "355,001 VND"), ("vi", "355.001 VND")])
+def test_money_is_shown_the_local_way_without_fake_decimals(client, language, total):
+    order = order_in_state(OrderStatus.PROCESSING)
+
+    html = status_page(client, order, lang=language).content.decode()
+
+    assert f"<strong>{total}</strong>" in html
