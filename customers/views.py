@@ -124,6 +124,7 @@ def _track_page(
     token: str,
     language: str,
     form: AfterSalesForm | None = None,
+    refusal: str = "",
     status: int = 200,
 ) -> HttpResponse:
     """Render the status page in `language` and the customer's local time."""
@@ -154,6 +155,7 @@ def _track_page(
             "after_sales_form": form if can_open_after_sales else None,
             "after_sales_action": reverse("customers:track_after_sales", args=[token]),
             "after_sales_opened": request.GET.get("opened") == "1",
+            "after_sales_refusal": refusal,
             "languages": settings.LANGUAGES,
         }
         response = render(request, "customers/track_order.html", context, status=status)
@@ -214,10 +216,14 @@ def track_after_sales(request: HttpRequest, token: str) -> HttpResponse:
             return show_form_again(400)
         except OrderError:
             order.refresh_from_db()
-            form.add_error(
-                None, gettext("Returns and complaints can no longer be opened for this order.")
+            return _track_page(
+                request,
+                order,
+                token=token,
+                language=language,
+                refusal=gettext("Returns and complaints can no longer be opened for this order."),
+                status=409,
             )
-            return show_form_again(409)
     target = reverse("customers:track_order", args=[token])
     return redirect(f"{target}?{urlencode({'lang': language, 'opened': 1})}#after-sales")
 

@@ -166,6 +166,7 @@ def test_before_delivery_the_request_is_refused_with_409(client):
     response = client.post(form_url(order), submission(order))
 
     assert response.status_code == 409
+    assert "can no longer be opened for this order" in response.content.decode()
     assert not AfterSalesRequest.objects.exists()
 
 
