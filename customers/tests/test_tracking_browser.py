@@ -127,7 +127,19 @@ def test_a_customer_looks_an_order_up_by_its_number_and_email(live_server, new_p
 # -- 2. the link in the e-mail --------------------------------------------------------------
 
 
+@pytest.fixture
+def tasks_in_process():
+    """Send the e-mail in this process even where CI has a broker (and no worker for it)."""
+    from orders_project.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("tasks_in_process")
 def test_the_link_in_the_confirmation_email_opens_the_orders_page(live_server, new_page, viewport):
     order = order_new()
     order = order_transition(order=order, transition="confirm", actor=None)
