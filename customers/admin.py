@@ -22,6 +22,7 @@ class CustomerAdmin(admin.ModelAdmin):
     search_fields = ["email", "name", "phone"]
     list_select_related = ["storefront"]
     readonly_fields = ["created_at", "updated_at"]
+    autocomplete_fields = ["account_team"]
     inlines = [AddressInline]
 
 

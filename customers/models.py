@@ -24,6 +24,15 @@ class Customer(models.Model):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
+    # Storefronts managed "direct": the team that owns this customer's orders.
+    account_team = models.ForeignKey(
+        "orders.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customers",
+        verbose_name=_("account team"),
+    )
     # Set from the link in every e-mail; essential messages (cancellation, refund) still go.
     marketing_opt_out_at = models.DateTimeField(
         _("opted out of non-essential e-mails at"), null=True, blank=True

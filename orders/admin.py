@@ -26,13 +26,20 @@ from fulfillment.services import package_create, shipment_create
 
 from .exceptions import OrderError, OrderValidationError
 from .models import (
+    Department,
     HoldReason,
+    Holiday,
     Order,
     OrderEvent,
     OrderLine,
     OrderStatus,
+    ProductCategory,
+    Region,
+    ServiceLevel,
+    SlaAlert,
     Storefront,
     StorefrontAPIKey,
+    Team,
     WebhookAttempt,
     WebhookEvent,
 )
@@ -57,6 +64,21 @@ class StorefrontAPIKeyInline(admin.TabularInline):
         return False
 
 
+class ServiceLevelInline(admin.TabularInline):
+    model = ServiceLevel
+    extra = 0
+    fields = [
+        "priority",
+        "processing_hours",
+        "picking_hours",
+        "packing_hours",
+        "ready_to_ship_hours",
+        "shipping_hours",
+        "shipping_hours_abroad",
+    ]
+    verbose_name_plural = _("service levels (business hours per stage)")
+
+
 @admin.register(Storefront)
 class StorefrontAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "currency", "default_language", "is_active", "webhook_url"]
@@ -64,7 +86,8 @@ class StorefrontAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
     readonly_fields = ["created_at", "updated_at"]
-    inlines = [StorefrontAPIKeyInline]
+    autocomplete_fields = ["default_team"]
+    inlines = [ServiceLevelInline, StorefrontAPIKeyInline]
 
 
 @admin.register(StorefrontAPIKey)
@@ -175,7 +198,15 @@ class OrderAdmin(admin.ModelAdmin):
         "age",
         "updated_at",
     ]
-    list_filter = ["status", "payment_status", "storefront", "payment_method", "placed_at"]
+    list_filter = [
+        "status",
+        "payment_status",
+        "storefront",
+        "team",
+        "priority",
+        "payment_method",
+        "placed_at",
+    ]
     search_fields = ["number", "external_id", "customer__email", "shipments__tracking_number"]
     list_select_related = ["storefront", "customer"]
     date_hierarchy = "placed_at"
@@ -191,6 +222,7 @@ class OrderAdmin(admin.ModelAdmin):
                     ("number", "external_id", "storefront"),
                     ("status", "customer_status", "version"),
                     ("held_from_status", "hold_reason", "cancel_reason"),
+                    ("team", "priority", "stage_due_at"),
                 ]
             },
         ),
@@ -606,3 +638,63 @@ class WebhookEventAdmin(admin.ModelAdmin):
             level=messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:orders_webhookevent_change", args=[event.pk]))
+
+
+# -- how work is organised ---------------------------------------------------------
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "stages"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "department", "lead", "is_active"]
+    list_filter = ["department", "is_active"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+    filter_horizontal = ["members"]
+    list_select_related = ["department", "lead"]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "country", "postal_code_prefixes", "team"]
+    list_filter = ["country", "team"]
+    search_fields = ["name", "postal_code_prefixes"]
+    list_select_related = ["team"]
+
+
+@admin.register(ProductCategory)
+class ProductCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "team"]
+    list_filter = ["team"]
+    search_fields = ["name"]
+    list_select_related = ["team"]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+
+@admin.register(SlaAlert)
+class SlaAlertAdmin(admin.ModelAdmin):
+    """Breaches are raised by the service-level watch; here they are read."""
+
+    list_display = ["order", "stage", "kind", "team", "due_at", "created_at", "emailed_at"]
+    list_filter = ["kind", "stage", "team"]
+    search_fields = ["order__number"]
+    list_select_related = ["order", "team"]
+    readonly_fields = ["order", "stage", "kind", "team", "due_at", "created_at", "emailed_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

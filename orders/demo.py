@@ -16,7 +16,7 @@ import random
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
 from typing import TextIO, TypeVar
@@ -35,14 +35,22 @@ from . import roles
 from .models import (
     CANCELLABLE_STATUSES,
     HOLDABLE_STATUSES,
+    Department,
     HoldReason,
+    Holiday,
+    ManagementMode,
     Order,
     OrderEvent,
     OrderStatus,
     PaymentMethod,
     PaymentStatus,
+    ProductCategory,
+    Region,
+    ServiceLevel,
     Storefront,
+    Team,
 )
+from .planning import order_replan
 from .services import order_create, order_transition
 
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
@@ -426,6 +434,7 @@ def demo_data_seed(*, orders: int = 300, stdout: TextIO | None = None) -> DemoSe
         _warehouse_ensure()
         # Users must be in their groups before the orders service checks their permissions.
         actors, users_created = _accounts_ensure(roles.roles_sync())
+        _organisation_ensure(storefronts, actors)
     say(
         f"Storefronts: {storefronts_created} created, "
         f"{len(storefronts) - storefronts_created} already there. "
@@ -470,6 +479,104 @@ def _warehouse_ensure() -> None:
             name=name,
             defaults={"contact_name": contact, "email": email, "lead_time_days": lead_time},
         )
+
+
+# Vietnamese public holidays (Tết and the national days) the demo calendar skips.
+_HOLIDAYS = [
+    ("2026-01-01", "New Year"),
+    *[(f"2026-02-{day}", "Tết Nguyên Đán") for day in range(16, 21)],
+    ("2026-04-27", "Hùng Kings' day (observed)"),
+    ("2026-04-30", "Reunification day"),
+    ("2026-05-01", "Labour day"),
+    ("2026-09-01", "National day"),
+    ("2026-09-02", "National day"),
+    ("2027-01-01", "New Year"),
+    *[(f"2027-02-{day:02d}", "Tết Nguyên Đán") for day in range(5, 10)],
+]
+
+
+def _organisation_ensure(
+    storefronts: dict[str, Storefront], actors: dict[str, AbstractBaseUser]
+) -> None:
+    """Departments, teams, regions, categories, service levels and holidays for the demo.
+
+    The demo shop works by function (each department owns stages); the global
+    store geographically. The warehouse user works in every fulfilment team;
+    customer care sits in no team, so holds and cancellations reach every order.
+    """
+    departments = {}
+    for code, name, stages in [
+        ("desk", "Order desk", ["processing"]),
+        ("floor", "Warehouse floor", ["picking", "packing", "ready_to_ship"]),
+        ("shipping", "Shipping", ["shipped"]),
+    ]:
+        departments[code], _ = Department.objects.update_or_create(
+            code=code, defaults={"name": name, "stages": stages}
+        )
+    teams = {}
+    for code, name, department, lead in [
+        ("desk", "Order desk", "desk", "manager"),
+        ("floor", "Floor team", "floor", "warehouse"),
+        ("dispatch", "Dispatch", "shipping", "warehouse"),
+        ("asia", "Asia-Pacific", "floor", "manager"),
+        ("west", "Europe and Americas", "floor", "manager"),
+    ]:
+        teams[code], _ = Team.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "department": departments[department],
+                "lead": actors[lead],
+                "is_active": True,
+            },
+        )
+        teams[code].members.add(actors["warehouse"])
+    teams["desk"].members.add(actors["manager"])
+    for name, country, team in [
+        ("Singapore", "SG", "asia"),
+        ("Japan", "JP", "asia"),
+        ("Australia", "AU", "asia"),
+        ("Germany", "DE", "west"),
+        ("United States", "US", "west"),
+    ]:
+        Region.objects.update_or_create(
+            name=name, defaults={"country": country, "team": teams[team]}
+        )
+    for category in sorted({product[3] for product in _PRODUCTS}):
+        ProductCategory.objects.update_or_create(name=category, defaults={"team": teams["floor"]})
+    for day, name in _HOLIDAYS:
+        Holiday.objects.update_or_create(date=date.fromisoformat(day), defaults={"name": name})
+    demo, world = storefronts[DEMO_STOREFRONT_CODE], storefronts[GLOBAL_STOREFRONT_CODE]
+    Storefront.objects.filter(pk=demo.pk).update(
+        management_mode=ManagementMode.BY_FUNCTION, default_team=teams["desk"]
+    )
+    Storefront.objects.filter(pk=world.pk).update(
+        management_mode=ManagementMode.GEOGRAPHIC, default_team=teams["west"]
+    )
+    for storefront in (demo, world):
+        storefront.refresh_from_db()
+        for priority, hours in [
+            ("standard", (4, 4, 3, 6, 27, 90)),
+            ("express", (1, 2, 1, 2, 9, 45)),
+        ]:
+            ServiceLevel.objects.update_or_create(
+                storefront=storefront,
+                priority=priority,
+                defaults=dict(
+                    zip(
+                        [
+                            "processing_hours",
+                            "picking_hours",
+                            "packing_hours",
+                            "ready_to_ship_hours",
+                            "shipping_hours",
+                            "shipping_hours_abroad",
+                        ],
+                        hours,
+                        strict=True,
+                    )
+                ),
+            )
 
 
 def _storefronts_ensure() -> tuple[dict[str, Storefront], int]:
@@ -819,6 +926,15 @@ def _history_backdate(story: _OrderStory, *, target: str, now: datetime) -> None
         shipped_at=last_time_of.get("ship"),
         delivered_at=last_time_of.get("deliver"),
         closed_at=last_time_of.get("complete") or last_time_of.get("cancel"),
+    )
+    order = Order.objects.select_related("storefront", "shipping_address").get(pk=story.order_id)
+    order_replan(order, stage_started_at=step_times[-1])
+    Order.objects.filter(pk=order.pk).update(
+        stage_deadlines=order.stage_deadlines,
+        promised_delivery_date=order.promised_delivery_date,
+        stage_started_at=order.stage_started_at,
+        stage_due_at=order.stage_due_at,
+        stage_at_risk_at=order.stage_at_risk_at,
     )
     Address.objects.filter(pk=story.address_id).update(created_at=placed_at)
 

@@ -66,6 +66,25 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     + [("orders", "view_order"), ("orders", "view_orderevent"), ("orders", "view_orderline")]
     # Managers watch webhook deliveries and resend them.
     + [("orders", "view_webhookevent"), ("orders", "change_webhookevent")]
+    # They organise the work: teams, regions, categories, service levels, holidays,
+    # and may act on and reassign every team's orders.
+    + [
+        ("orders", f"{action}_{model}")
+        for model in [
+            "department",
+            "team",
+            "region",
+            "productcategory",
+            "servicelevel",
+            "holiday",
+        ]
+        for action in ("view", "add", "change", "delete")
+    ]
+    + [
+        ("orders", "work_any_team_order"),
+        ("orders", "reassign_order"),
+        ("orders", "view_slaalert"),
+    ]
     + [
         ("fulfillment", "add_package"),
         ("fulfillment", "view_package"),

@@ -5,13 +5,20 @@ from django.db.models import Prefetch, QuerySet
 from django_fsm import can_proceed, has_transition_perm
 
 from .models import Order, OrderEvent, Storefront
-from .services import TRANSITIONS, TransitionSpec, transition_unmet_conditions
+from .services import (
+    TRANSITIONS,
+    TransitionSpec,
+    transition_unmet_conditions,
+    user_may_work_order,
+)
 
 
 def order_available_transitions(
     *, order: Order, user: AbstractBaseUser | AnonymousUser
 ) -> list[TransitionSpec]:
-    """Return the transitions `user` may run on `order` now (state, conditions and permission)."""
+    """The transitions `user` may run on `order` now (state, conditions, permission, team)."""
+    if not user_may_work_order(order, user):
+        return []
     return [
         spec
         for spec in TRANSITIONS.values()
@@ -27,6 +34,8 @@ def order_blocked_transitions(
     for spec in TRANSITIONS.values():
         method = getattr(order, spec.name)
         if not can_proceed(method, check_conditions=False) or not user.has_perm(spec.permission):
+            continue
+        if not user_may_work_order(order, user):
             continue
         refusals = transition_unmet_conditions(order, spec)
         if refusals:

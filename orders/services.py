@@ -47,8 +47,10 @@ from .models import (
     PaymentMethod,
     PaymentStatus,
     Storefront,
+    Team,
     WebhookEventType,
 )
+from .planning import order_plan_on_transition
 from .webhooks import order_webhook_data, webhook_event_record
 
 logger = logging.getLogger(__name__)
@@ -163,16 +165,19 @@ def order_transition(
                 f"You may not {spec.label.lower()} orders.",
                 details={"transition": transition},
             )
+        _team_allows(locked, actor)
         if expected_version is not None and locked.version != expected_version:
             raise StaleOrderVersion(
                 f"Order {locked.number} has changed since you loaded it "
                 f"(version {expected_version}, now {locked.version}). Reload and try again.",
                 details={"current_version": locked.version},
             )
+        previous_status = locked.status
         events = [
             _transition_apply(locked, spec, actor=actor, note=note, reason=reason, amount=amount)
         ]
         events += _transition_consequences_apply(locked, spec, actor=actor)
+        order_plan_on_transition(locked, previous_status=previous_status, transition=transition)
         locked.version += 1
         try:
             locked.save()
@@ -187,6 +192,29 @@ def order_transition(
         notifications_for_order_events(locked, events)
         _side_effects_register(events)
     return locked
+
+
+def user_may_work_order(order: Order, user: Actor) -> bool:
+    """Staff who belong to teams work their teams' orders (and unassigned ones) only.
+
+    People in no team (finance, a shop-wide customer-care desk) and those with
+    `orders.work_any_team_order` (managers) are not limited by team; neither is
+    the system (None).
+    """
+    if user is None or order.team_id is None or not user.is_authenticated:
+        return True
+    if user.has_perm("orders.work_any_team_order"):
+        return True
+    team_ids = set(user.teams.values_list("id", flat=True))
+    return not team_ids or order.team_id in team_ids
+
+
+def _team_allows(order: Order, actor: Actor) -> None:
+    if not user_may_work_order(order, actor):
+        raise TransitionPermissionDenied(
+            f"Order {order.number} belongs to team {order.team}, not to yours.",
+            details={"team": order.team.code},
+        )
 
 
 def _reason_validate(spec: TransitionSpec, reason: str) -> str:
@@ -532,6 +560,36 @@ def idempotency_keys_expired_delete(*, now=None) -> int:
     """Delete idempotency keys past their lifetime; return how many."""
     deleted, _ = IdempotencyKey.objects.filter(expires_at__lte=now or timezone.now()).delete()
     return deleted
+
+
+def order_team_reassign(
+    *, order: Order | int, team: Team | None, actor: Actor, note: str = ""
+) -> Order:
+    """Move an order to another team (or to none): a manager's call, kept in the history."""
+    if actor is not None and not actor.has_perm("orders.reassign_order"):
+        raise TransitionPermissionDenied(
+            "You may not move orders to another team.",
+            details={"permission": "orders.reassign_order"},
+        )
+    order_pk = order.pk if isinstance(order, Order) else order
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().select_related("team").get(pk=order_pk)
+        if locked.team_id == (team.pk if team else None):
+            return locked
+        previous = locked.team
+        locked.team = team
+        locked.version += 1
+        locked.save(update_fields=["team", "version", "updated_at"])
+        OrderEvent.objects.create(
+            order=locked,
+            event_type=OrderEventType.NOTE,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            note=f"Moved from {previous or 'no team'} to {team or 'no team'}."
+            + (f" {note.strip()}" if note.strip() else ""),
+            customer_visible=False,
+            data={"team": team.code if team else None},
+        )
+    return locked
 
 
 def storefront_create(

@@ -52,3 +52,14 @@ def webhook_events_send_due() -> int:
     if due:
         logger.info("webhook sweeper: %d overdue event(s) enqueued", len(due))
     return len(due)
+
+
+@shared_task(name="orders.sla_watch", ignore_result=True)
+def sla_watch() -> None:
+    """Record new service-level breaches and e-mail them to the team leads (beat, 5 min)."""
+    from .planning import sla_alerts_email, sla_breaches_record
+
+    raised = sla_breaches_record()
+    emailed = sla_alerts_email()
+    if raised or emailed:
+        logger.info("service levels: %s new alerts, %s e-mailed", raised, emailed)

@@ -225,6 +225,13 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Business hours for service levels: due times count only these, minus Holiday rows.
+BUSINESS_DAY_START_HOUR = env.int("BUSINESS_DAY_START_HOUR", default=8)
+BUSINESS_DAY_END_HOUR = env.int("BUSINESS_DAY_END_HOUR", default=17)
+BUSINESS_WEEKDAYS = env.list("BUSINESS_WEEKDAYS", cast=int, default=[0, 1, 2, 3, 4])
+# A stage is "at risk" once this share of its time is used, and alerts the team lead.
+SLA_AT_RISK_SHARE = env.float("SLA_AT_RISK_SHARE", default=0.75)
+
 # The public /track/ form: attempts per client address and window before it answers 429.
 TRACKING_LOOKUP_LIMIT = env.int("TRACKING_LOOKUP_LIMIT", default=10)
 TRACKING_LOOKUP_WINDOW_SECONDS = env.int("TRACKING_LOOKUP_WINDOW_SECONDS", default=300)
@@ -302,6 +309,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "customers.notifications_send_due",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # Orders at risk of missing, or past, their stage's service level alert the team lead.
+    "orders.sla_watch": {
+        "task": "orders.sla_watch",
+        "schedule": 300.0,
+        "options": {"expires": 290},
     },
     # Delivered orders whose return window passed with nothing open are completed.
     "fulfillment.orders_complete_after_return_window": {

@@ -1,0 +1,367 @@
+"""Planning an order: which team works it and by when each stage is due.
+
+`order_transition` calls `order_plan_on_transition` inside its transaction, so
+routing and due times change together with the status, under the row lock.
+
+- `confirm` routes the order to a team by its storefront's management mode and
+  sets a due time per stage from the service level for its priority, counting
+  business hours only (working days and hours, minus holidays). The shipping
+  stage's due time is the promised delivery date.
+- Every status change starts the stage's clock: `stage_started_at`,
+  `stage_due_at` and `stage_at_risk_at` (when most of the stage's time is used),
+  which the board and the service-level watch read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from .models import (
+    Department,
+    Holiday,
+    ManagementMode,
+    Order,
+    OrderStatus,
+    ProductCategory,
+    Region,
+    ServiceLevel,
+    SlaAlert,
+    SlaAlertKind,
+    Team,
+)
+
+# The stages with a target time, in order; "shipped" is the carrier's stage.
+SLA_STAGES = [
+    OrderStatus.PROCESSING,
+    OrderStatus.PICKING,
+    OrderStatus.PACKING,
+    OrderStatus.READY_TO_SHIP,
+    OrderStatus.SHIPPED,
+]
+STAGE_HOURS_FIELDS = {
+    OrderStatus.PROCESSING: "processing_hours",
+    OrderStatus.PICKING: "picking_hours",
+    OrderStatus.PACKING: "packing_hours",
+    OrderStatus.READY_TO_SHIP: "ready_to_ship_hours",
+    OrderStatus.SHIPPED: "shipping_hours",
+}
+# Used for a storefront and priority without a service level of its own.
+DEFAULT_SERVICE_LEVEL = ServiceLevel(
+    processing_hours=Decimal(4),
+    picking_hours=Decimal(4),
+    packing_hours=Decimal(4),
+    ready_to_ship_hours=Decimal(8),
+    shipping_hours=Decimal(27),
+    shipping_hours_abroad=Decimal(90),
+)
+
+
+# -- business hours -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Working days and hours in the business's time zone, minus holidays."""
+
+    time_zone: ZoneInfo
+    day_start: time
+    day_end: time
+    workdays: frozenset[int]
+    holidays: frozenset[date]
+
+    @classmethod
+    def load(cls) -> BusinessCalendar:
+        return cls(
+            time_zone=ZoneInfo(settings.TIME_ZONE),
+            day_start=time(settings.BUSINESS_DAY_START_HOUR),
+            day_end=time(settings.BUSINESS_DAY_END_HOUR),
+            workdays=frozenset(settings.BUSINESS_WEEKDAYS),
+            holidays=frozenset(Holiday.objects.values_list("date", flat=True)),
+        )
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() in self.workdays and day not in self.holidays
+
+    def add_hours(self, start: datetime, hours: Decimal | float) -> datetime:
+        """The moment `hours` business hours after `start` (aware; returned in UTC)."""
+        remaining = timedelta(hours=float(hours))
+        moment = start.astimezone(self.time_zone)
+        for _ in range(3660):  # ten years of days: a misconfigured calendar cannot hang
+            day = moment.date()
+            opens = datetime.combine(day, self.day_start, self.time_zone)
+            closes = datetime.combine(day, self.day_end, self.time_zone)
+            if self.is_working_day(day) and moment < closes:
+                moment = max(moment, opens)
+                if moment + remaining <= closes:
+                    return (moment + remaining).astimezone(ZoneInfo("UTC"))
+                remaining -= closes - moment
+            moment = datetime.combine(day + timedelta(days=1), self.day_start, self.time_zone)
+        raise ValueError("The business calendar has no working hours.")
+
+
+# -- routing --------------------------------------------------------------------------
+
+
+def order_route(order: Order) -> Team | None:
+    """The team that should work `order`, by its storefront's management mode."""
+    storefront = order.storefront
+    mode = storefront.management_mode
+    team = None
+    if mode == ManagementMode.BY_GOODS:
+        team = _team_for_goods(order)
+    elif mode == ManagementMode.DIRECT:
+        team = order.customer.account_team
+    elif mode == ManagementMode.GEOGRAPHIC:
+        team = _team_for_address(order)
+    elif mode == ManagementMode.BY_FUNCTION:
+        team = team_for_stage(order.status)
+    if team is not None and team.is_active:
+        return team
+    default = storefront.default_team
+    return default if default is not None and default.is_active else None
+
+
+def _team_for_goods(order: Order) -> Team | None:
+    """The team owning the category with the largest share of the order's value."""
+    value_by_category: dict[str, Decimal] = {}
+    for line in order.lines.all():
+        key = (line.category or "").strip().lower()
+        if key:
+            value_by_category[key] = value_by_category.get(key, Decimal(0)) + line.line_total
+    if not value_by_category:
+        return None
+    owned = {
+        category.name.lower(): category.team
+        for category in ProductCategory.objects.select_related("team").filter(team__is_active=True)
+    }
+    ranked = sorted(value_by_category.items(), key=lambda item: (-item[1], item[0]))
+    return next((owned[name] for name, _ in ranked if name in owned), None)
+
+
+def _team_for_address(order: Order) -> Team | None:
+    """The team of the region with the longest postal-code prefix matching the address."""
+    address = order.shipping_address
+    postal_code = address.postal_code.replace(" ", "").upper()
+    best: tuple[int, Team] | None = None
+    for region in Region.objects.select_related("team").filter(
+        country__iexact=address.country, team__is_active=True
+    ):
+        prefixes = region.prefixes
+        matched = (
+            0
+            if not prefixes
+            else max(
+                (len(prefix) for prefix in prefixes if postal_code.startswith(prefix)), default=-1
+            )
+        )
+        if matched >= 0 and (best is None or matched > best[0]):
+            best = (matched, region.team)
+    return best[1] if best else None
+
+
+def team_for_stage(status: str) -> Team | None:
+    """For work organised by function: the first active team of the department owning `status`."""
+    for department in Department.objects.prefetch_related("teams").order_by("name"):
+        if status in (department.stages or []):
+            teams = sorted(
+                (team for team in department.teams.all() if team.is_active),
+                key=lambda team: team.name,
+            )
+            if teams:
+                return teams[0]
+    return None
+
+
+# -- due times ------------------------------------------------------------------------
+
+
+def service_level_for(order: Order) -> ServiceLevel:
+    level = ServiceLevel.objects.filter(
+        storefront_id=order.storefront_id, priority=order.priority
+    ).first()
+    return level or DEFAULT_SERVICE_LEVEL
+
+
+def order_schedule(
+    order: Order, *, start: datetime, calendar: BusinessCalendar | None = None
+) -> dict[str, datetime]:
+    """Due time of each stage, one after another from `start`, in business hours."""
+    calendar = calendar or BusinessCalendar.load()
+    level = service_level_for(order)
+    abroad = order.shipping_address.country.upper() != order.storefront.ships_from_country.upper()
+    deadlines: dict[str, datetime] = {}
+    moment = start
+    for stage in SLA_STAGES:
+        hours = getattr(level, STAGE_HOURS_FIELDS[stage])
+        if stage == OrderStatus.SHIPPED and abroad:
+            hours = level.shipping_hours_abroad
+        moment = calendar.add_hours(moment, hours)
+        deadlines[stage] = moment
+    return deadlines
+
+
+def order_plan_on_transition(order: Order, *, previous_status: str, transition: str) -> None:
+    """Route and schedule `order` after a transition (in memory; the caller saves)."""
+    now = timezone.now()
+    if transition == "confirm":
+        order.team = order_route(order)
+        _deadlines_set(order, start=order.confirmed_at or now)
+    elif (
+        order.status != previous_status
+        and order.status in SLA_STAGES
+        and order.storefront.management_mode == ManagementMode.BY_FUNCTION
+    ):
+        order.team = team_for_stage(order.status) or order.team
+    if order.status != previous_status:
+        _stage_clock_start(order, started_at=now)
+
+
+def order_replan(order: Order, *, stage_started_at: datetime) -> None:
+    """Recompute due times from `confirmed_at`, the stage's clock from `stage_started_at`.
+
+    For orders whose history was written after the fact (imports, demo data).
+    """
+    if order.confirmed_at is None:
+        return
+    _deadlines_set(order, start=order.confirmed_at)
+    _stage_clock_start(order, started_at=stage_started_at)
+
+
+def _deadlines_set(order: Order, *, start: datetime) -> None:
+    deadlines = order_schedule(order, start=start)
+    order.stage_deadlines = {stage: due.isoformat() for stage, due in deadlines.items()}
+    order.promised_delivery_date = (
+        deadlines[OrderStatus.SHIPPED].astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    )
+
+
+def _stage_clock_start(order: Order, *, started_at: datetime) -> None:
+    """Start the current stage's clock: due time, and when it is at risk (most time used)."""
+    due = order.stage_deadlines.get(order.status) if order.status in SLA_STAGES else None
+    if due is None:
+        order.stage_started_at = order.stage_due_at = order.stage_at_risk_at = None
+        return
+    due_at = datetime.fromisoformat(due)
+    order.stage_started_at = started_at
+    order.stage_due_at = due_at
+    share = float(settings.SLA_AT_RISK_SHARE)
+    order.stage_at_risk_at = (
+        started_at + (due_at - started_at) * share if due_at > started_at else due_at
+    )
+
+
+def orders_overdue_q(now: datetime | None = None) -> Q:
+    """Orders past their current stage's due time."""
+    return Q(status__in=SLA_STAGES, stage_due_at__lte=now or timezone.now())
+
+
+# -- service-level watch --------------------------------------------------------------
+
+
+def sla_breaches_record(*, now: datetime | None = None) -> int:
+    """Raise one alert per order, stage and kind (at risk, overdue) that is new; return how many.
+
+    The unique constraint on SlaAlert makes a rerun, or two watchers at once,
+    record each breach once.
+    """
+    now = now or timezone.now()
+    raised = 0
+    checks = [
+        (SlaAlertKind.AT_RISK, Q(stage_at_risk_at__lte=now, stage_due_at__gt=now)),
+        (SlaAlertKind.OVERDUE, Q(stage_due_at__lte=now)),
+    ]
+    for kind, breached in checks:
+        already = SlaAlert.objects.filter(order=OuterRef("pk"), stage=OuterRef("status"), kind=kind)
+        rows = [
+            SlaAlert(
+                order_id=order_id,
+                stage=status,
+                kind=kind,
+                team_id=team_id,
+                due_at=due_at,
+                created_at=now,
+            )
+            for order_id, status, team_id, due_at in Order.objects.filter(
+                breached, status__in=SLA_STAGES
+            )
+            .exclude(Exists(already))
+            .values_list("pk", "status", "team_id", "stage_due_at")
+            .iterator(chunk_size=2000)
+        ]
+        created = SlaAlert.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        raised += len(created)
+    return raised
+
+
+def sla_alerts_email(*, now: datetime | None = None) -> int:
+    """E-mail each team lead the alerts not yet sent to them; return how many alerts went out.
+
+    Alerts are locked while sent (skip_locked), so two watchers never send one
+    twice; a failed send leaves them unsent for the next run. Alerts of orders
+    with no team, or a team without a lead with an e-mail address, are marked
+    sent without mail: they still show on the dashboard.
+    """
+    now = now or timezone.now()
+    sent = 0
+    with transaction.atomic():
+        alerts = list(
+            SlaAlert.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(emailed_at__isnull=True)
+            .select_related("order", "team__lead")
+            .order_by("team_id", "due_at")[:2000]
+        )
+        by_lead: dict[int, list[SlaAlert]] = {}
+        nobody: list[int] = []
+        for alert in alerts:
+            lead = alert.team.lead if alert.team else None
+            if lead is None or not lead.email:
+                nobody.append(alert.pk)
+            else:
+                by_lead.setdefault(lead.pk, []).append(alert)
+        for team_alerts in by_lead.values():
+            lead = team_alerts[0].team.lead
+            _sla_alert_mail(lead, team_alerts)
+            SlaAlert.objects.filter(pk__in=[a.pk for a in team_alerts]).update(emailed_at=now)
+            sent += len(team_alerts)
+        SlaAlert.objects.filter(pk__in=nobody).update(emailed_at=now)
+    return sent
+
+
+def _sla_alert_mail(lead: Any, alerts: list[SlaAlert]) -> None:
+    overdue = sum(1 for alert in alerts if alert.kind == SlaAlertKind.OVERDUE)
+    subject = (
+        f"{overdue} overdue and {len(alerts) - overdue} at-risk orders"
+        if overdue
+        else f"{len(alerts)} orders at risk of missing their service level"
+    )
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    lines = [
+        f"- {alert.order.number} ({alert.team}): {alert.get_stage_display()} "
+        f"{alert.get_kind_display().lower()}, due {timezone.localtime(alert.due_at):%Y-%m-%d %H:%M}"
+        f" - {base}/dashboard/orders/{alert.order.number}/"
+        for alert in alerts
+    ]
+    send_mail(
+        subject=subject,
+        message="These orders need attention:\n\n" + "\n".join(lines) + "\n",
+        from_email=None,
+        recipient_list=[lead.email],
+    )
+
+
+def sla_alerts_open(user: Any) -> QuerySet[SlaAlert]:
+    """Alerts whose order is still in the breached stage, for `user`'s teams (all for managers)."""
+    alerts = SlaAlert.objects.filter(order__status=F("stage"))
+    if not user.has_perm("orders.work_any_team_order"):
+        alerts = alerts.filter(team__in=user.teams.all())
+    return alerts
