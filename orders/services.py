@@ -152,7 +152,7 @@ def order_transition(
     a missing or unknown reason (400).
     """
     spec = transition_spec_get(transition)
-    reason = _reason_validate(spec, reason)
+    reason = transition_reason_validate(spec, reason)
     order_pk = order.pk if isinstance(order, Order) else order
 
     with transaction.atomic():
@@ -217,7 +217,7 @@ def _team_allows(order: Order, actor: Actor) -> None:
         )
 
 
-def _reason_validate(spec: TransitionSpec, reason: str) -> str:
+def transition_reason_validate(spec: TransitionSpec, reason: str) -> str:
     reason = (reason or "").strip()
     if spec.needs_reason and not reason:
         raise OrderValidationError(
@@ -573,7 +573,9 @@ def order_team_reassign(
         )
     order_pk = order.pk if isinstance(order, Order) else order
     with transaction.atomic():
-        locked = Order.objects.select_for_update().select_related("team").get(pk=order_pk)
+        locked = (
+            Order.objects.select_for_update(of=("self",)).select_related("team").get(pk=order_pk)
+        )
         if locked.team_id == (team.pk if team else None):
             return locked
         previous = locked.team
