@@ -63,3 +63,12 @@ def sla_watch() -> None:
     emailed = sla_alerts_email()
     if raised or emailed:
         logger.info("service levels: %s new alerts, %s e-mailed", raised, emailed)
+
+
+@shared_task(name="orders.bulk_job_run", ignore_result=True)
+def bulk_job_run(job_id: int) -> None:
+    """Run a bulk job's pending orders (queued after the job is committed)."""
+    from .bulk import bulk_job_run_now
+
+    job = bulk_job_run_now(job_id)
+    logger.info("bulk job %s: %s", job.pk, job.status)
