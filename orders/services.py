@@ -46,6 +46,7 @@ from .models import (
     OrderStatus,
     PaymentMethod,
     PaymentStatus,
+    Priority,
     Storefront,
     Team,
     WebhookEventType,
@@ -377,9 +378,15 @@ def order_create(
     payment_status: str = PaymentStatus.UNPAID,
     shipping_price: Decimal = Decimal("0.00"),
     currency: str | None = None,
+    priority: str = Priority.STANDARD,
     actor: Actor = None,
 ) -> Order:
     """Create an order with its customer, address and lines; totals are computed here."""
+    if priority not in Priority.values:
+        raise OrderValidationError(
+            f"Unknown priority '{priority}'.",
+            details={"priority": [f"Must be one of: {', '.join(Priority.values)}."]},
+        )
     currency = (currency or storefront.currency).upper()
     if currency != storefront.currency:
         raise OrderValidationError(
@@ -451,6 +458,7 @@ def order_create(
                 shipping_address=address,
                 payment_method=payment_method,
                 payment_status=payment_status,
+                priority=priority,
                 currency=currency,
                 subtotal=subtotal,
                 shipping_price=shipping_price,

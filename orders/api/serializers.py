@@ -27,6 +27,7 @@ from orders.models import (
     OrderStatus,
     PaymentMethod,
     PaymentStatus,
+    Priority,
 )
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -83,6 +84,12 @@ class OrderCreateSerializer(serializers.Serializer):
         choices=[PaymentStatus.UNPAID, PaymentStatus.AUTHORIZED, PaymentStatus.PAID],
         required=False,
         default=PaymentStatus.UNPAID,
+    )
+    priority = serializers.ChoiceField(
+        choices=Priority.choices,
+        required=False,
+        default=Priority.STANDARD,
+        help_text="Express orders get the storefront's express service level.",
     )
 
     def validate_currency(self, value: str) -> str:
@@ -327,6 +334,7 @@ class OrderSummarySerializer(serializers.ModelSerializer):
             "status_display",
             "payment_status",
             "payment_method",
+            "priority",
             "currency",
             "total",
             "version",
@@ -359,6 +367,7 @@ class OrderSerializer(OrderSummarySerializer):
             "after_sales_requests",
             "tracking_url",
             "placed_at",
+            "promised_delivery_date",
         ]
 
     @extend_schema_field(ShipmentSerializer(many=True))

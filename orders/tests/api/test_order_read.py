@@ -24,6 +24,7 @@ DETAIL_FIELDS = {
     "status_display",
     "payment_status",
     "payment_method",
+    "priority",
     "currency",
     "subtotal",
     "shipping_price",
@@ -39,6 +40,7 @@ DETAIL_FIELDS = {
     "after_sales_requests",
     "tracking_url",
     "placed_at",
+    "promised_delivery_date",
     "created_at",
     "updated_at",
 }
@@ -210,3 +212,26 @@ def test_list_and_detail_query_counts_do_not_grow_with_data(shop):
 
     assert len(big_list.captured_queries) == len(small_list.captured_queries)
     assert len(big_detail.captured_queries) == len(small_detail.captured_queries)
+
+
+def test_an_express_order_keeps_its_priority_and_gets_a_promised_date(shop):
+    _, storefront_client = shop
+    created = create(storefront_client, order_body(priority="express"))
+    assert created.status_code == 201
+    assert created.json()["priority"] == "express"
+    order = Order.objects.get(number=created.json()["number"])
+    order_transition(order=order, transition="confirm", actor=None)
+
+    detail = storefront_client.get(f"/api/v1/orders/{order.number}/").json()
+
+    assert detail["promised_delivery_date"] == str(
+        Order.objects.get(pk=order.pk).promised_delivery_date
+    )
+
+
+def test_an_unknown_priority_is_a_400_naming_the_field(shop):
+    _, storefront_client = shop
+    response = create(storefront_client, order_body(priority="yesterday"))
+
+    assert response.status_code == 400
+    assert "priority" in response.json()["error"]["details"]
