@@ -44,6 +44,7 @@ from .models import (
     OrderStatus,
     PaymentMethod,
     PaymentStatus,
+    Priority,
     ProductCategory,
     Region,
     ServiceLevel,
@@ -766,6 +767,8 @@ def _order_start(
         lines=lines,
         payment_method=payment_method,
         shipping_price=shipping_price,
+        # Every seventh order is express (not drawn from rng: the rest of the demo stays as is).
+        priority=Priority.EXPRESS if index % 7 == 0 else Priority.STANDARD,
     )
     return _OrderStory(
         order_id=order.pk,
