@@ -149,13 +149,22 @@ def _team_for_goods(order: Order) -> Team | None:
 
 
 def _team_for_address(order: Order) -> Team | None:
-    """The team of the region with the longest postal-code prefix matching the address."""
-    address = order.shipping_address
+    region = region_for_address(order.shipping_address, active_teams_only=True)
+    return region.team if region else None
+
+
+def region_for_address(address: Any, *, active_teams_only: bool = False) -> Region | None:
+    """The region matching the address's country with the longest postal-code prefix.
+
+    A region without prefixes covers its whole country and loses to any that
+    matches a prefix.
+    """
     postal_code = address.postal_code.replace(" ", "").upper()
-    best: tuple[int, Team] | None = None
-    for region in Region.objects.select_related("team").filter(
-        country__iexact=address.country, team__is_active=True
-    ):
+    regions = Region.objects.select_related("team").filter(country__iexact=address.country)
+    if active_teams_only:
+        regions = regions.filter(team__is_active=True)
+    best: tuple[int, Region] | None = None
+    for region in regions:
         prefixes = region.prefixes
         matched = (
             0
@@ -165,7 +174,7 @@ def _team_for_address(order: Order) -> Team | None:
             )
         )
         if matched >= 0 and (best is None or matched > best[0]):
-            best = (matched, region.team)
+            best = (matched, region)
     return best[1] if best else None
 
 

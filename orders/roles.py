@@ -51,6 +51,17 @@ ROLE_TRANSITION_PERMISSIONS: dict[str, list[str]] = {
     FINANCE: PAYMENT_TRANSITION_PERMISSIONS,
 }
 
+# The ledger (read, and corrected by new entries) and the rates its costs come from.
+FINANCE_MODEL_PERMISSIONS = [
+    ("reports", "view_ledgerentry"),
+    ("reports", "add_ledgerentry"),
+    *[
+        ("reports", f"{action}_{model}")
+        for model in ("storefrontcostrates", "carrierrate")
+        for action in ("view", "add", "change")
+    ],
+]
+
 # Which admin pages each role may read; managers also change the set-up.
 ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     MANAGER: [
@@ -85,6 +96,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("orders", "reassign_order"),
         ("orders", "view_slaalert"),
     ]
+    + FINANCE_MODEL_PERMISSIONS
     + [
         ("fulfillment", "add_package"),
         ("fulfillment", "view_package"),
@@ -147,6 +159,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("orders", "view_order"),
         ("orders", "view_orderline"),
         ("orders", "view_orderevent"),
+        *FINANCE_MODEL_PERMISSIONS,
     ],
 }
 

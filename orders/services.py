@@ -27,6 +27,7 @@ from django_fsm import ConcurrentTransition, InvalidResultState, TransitionNotAl
 from customers.models import Address, Customer
 from customers.notifications import notifications_for_order_events
 from orders_project.celery import enqueue
+from reports.ledger import ledger_record_order_created, ledger_record_order_events
 
 from .exceptions import (
     IdempotencyConflict,
@@ -189,6 +190,7 @@ def order_transition(
             ) from None
         for event in events:
             event.save()
+        ledger_record_order_events(locked, events)
         _webhooks_record(locked, events)
         notifications_for_order_events(locked, events)
         _side_effects_register(events)
@@ -476,6 +478,7 @@ def order_create(
                 customer_visible=True,
             )
             notifications_for_order_events(order, [event])
+            ledger_record_order_created(order)
             webhook_event_record(
                 storefront=storefront,
                 event_type=WebhookEventType.ORDER_CREATED,

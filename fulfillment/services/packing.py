@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 
 from customers.models import NotificationKind
 from customers.notifications import notification_record
@@ -23,6 +24,7 @@ from orders.models import (
 )
 from orders.services import order_transition
 from orders.webhooks import order_webhook_data, webhook_event_record
+from reports.ledger import ledger_record_package, ledger_record_shipment
 
 from ..models import (
     Carrier,
@@ -96,6 +98,7 @@ def package_create(
             PackageLine(package=package, order_line=order_lines[sku], quantity=quantity)
             for sku, quantity in wanted.items()
         )
+        ledger_record_package(locked, package)
         contents = ", ".join(f"{quantity} x {sku}" for sku, quantity in wanted.items())
         order_changed(
             locked,
@@ -173,7 +176,9 @@ def shipment_hand_over(
             status=ShipmentStatus.IN_TRANSIT,
             created_by=actor_or_none(actor),
         )
+        weight = previous.packages.aggregate(total=Sum("weight_grams"))["total"] or 0
         previous.packages.update(shipment=leg)
+        ledger_record_shipment(locked, leg, weight_grams=weight)
         previous.status = ShipmentStatus.HANDED_OVER
         previous.save(update_fields=["status"])
         order_changed(
@@ -236,6 +241,9 @@ def shipment_create(
             created_by=actor_or_none(actor),
         )
         Package.objects.filter(pk__in=found).update(shipment=shipment)
+        ledger_record_shipment(
+            locked, shipment, weight_grams=sum(package.weight_grams for package in packages)
+        )
         order_changed(
             locked,
             actor=actor,

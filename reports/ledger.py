@@ -1,0 +1,143 @@
+"""Writing the ledger: called by the services that move money, in their transaction.
+
+- revenue (with its shipping part) when card or invoice money is captured, or
+  when a cash-on-delivery order is delivered; the cash collected later is a
+  `cod_collected` entry, not revenue again;
+- refunds as they are issued;
+- the carrier's price for each shipment (its base price plus a price per kg
+  of the packages it carries), packaging per package and handling per shipped
+  order, from the storefront's rates.
+
+Entries are never changed; `ledger_entry_correct` adds a correcting entry.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from orders.exceptions import OrderValidationError, TransitionPermissionDenied
+from orders.models import Order, OrderEvent, PaymentMethod, PaymentStatus
+from orders.planning import region_for_address
+
+from .models import CarrierRate, LedgerEntry, LedgerKind, StorefrontCostRates
+
+CENT = Decimal("0.01")
+
+
+def _entries(order: Order, items: list[tuple[str, Decimal, dict[str, Any]]]) -> list[LedgerEntry]:
+    """Unsaved entries for `order`, skipping nothing-amounts (a rate of 0 costs nothing)."""
+    region = region_for_address(order.shipping_address)
+    now = timezone.now()
+    return [
+        LedgerEntry(
+            storefront_id=order.storefront_id,
+            order=order,
+            kind=kind,
+            amount=amount.quantize(CENT),
+            currency=order.currency,
+            payment_method=order.payment_method,
+            region=region,
+            occurred_at=now,
+            **extra,
+        )
+        for kind, amount, extra in items
+        if amount
+    ]
+
+
+def _revenue(order: Order) -> list[tuple[str, Decimal, dict[str, Any]]]:
+    return [
+        (LedgerKind.REVENUE, order.total, {}),
+        (LedgerKind.SHIPPING_CHARGED, order.shipping_price, {}),
+    ]
+
+
+def ledger_record_order_created(order: Order) -> None:
+    """An order that arrives already paid (card captured by the storefront) earns now."""
+    if order.payment_status == PaymentStatus.PAID:
+        LedgerEntry.objects.bulk_create(_entries(order, _revenue(order)))
+
+
+def ledger_record_order_events(order: Order, events: list[OrderEvent]) -> None:
+    """Book what a transition (and what it implied, e.g. a refund on cancel) moved."""
+    cash_on_delivery = order.payment_method == PaymentMethod.CASH_ON_DELIVERY
+    items: list[tuple[str, Decimal, dict[str, Any]]] = []
+    for event in events:
+        if event.transition == "capture_payment":
+            if cash_on_delivery:
+                items.append((LedgerKind.COD_COLLECTED, order.amount_paid, {}))
+            else:
+                items += _revenue(order)
+        elif event.transition == "deliver" and cash_on_delivery:
+            items += _revenue(order)
+        elif event.transition == "refund_payment":
+            items.append((LedgerKind.REFUND, Decimal(event.data["amount"]), {}))
+        elif event.transition == "ship":
+            rates = StorefrontCostRates.objects.filter(storefront_id=order.storefront_id).first()
+            if rates is not None:
+                items.append((LedgerKind.HANDLING_COST, rates.handling_per_order, {}))
+    if items:
+        LedgerEntry.objects.bulk_create(_entries(order, items))
+
+
+def ledger_record_package(order: Order, package: Any) -> None:
+    rates = StorefrontCostRates.objects.filter(storefront_id=order.storefront_id).first()
+    if rates is not None:
+        LedgerEntry.objects.bulk_create(
+            _entries(
+                order,
+                [(LedgerKind.PACKAGING_COST, rates.packaging_per_package, {"package": package})],
+            )
+        )
+
+
+def ledger_record_shipment(order: Order, shipment: Any, *, weight_grams: int) -> None:
+    """The carrier's price for one shipment (or one leg of it) of `weight_grams`."""
+    rate = CarrierRate.objects.filter(
+        storefront_id=order.storefront_id, carrier_id=shipment.carrier_id
+    ).first()
+    if rate is None:
+        return
+    cost = rate.per_shipment + rate.per_kg * Decimal(weight_grams) / 1000
+    LedgerEntry.objects.bulk_create(
+        _entries(order, [(LedgerKind.CARRIER_COST, cost, {"shipment": shipment})])
+    )
+
+
+def ledger_entry_correct(
+    *, entry: LedgerEntry | int, amount: Decimal, note: str, actor: Any
+) -> LedgerEntry:
+    """Add an entry correcting `entry` by `amount` (negative to reduce it); say why."""
+    if not actor.has_perm("reports.add_ledgerentry"):
+        raise TransitionPermissionDenied("You may not correct the ledger.")
+    if not (note or "").strip():
+        raise OrderValidationError(
+            "Say why the entry is corrected.", details={"note": ["This field is required."]}
+        )
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount == 0:
+        raise OrderValidationError(
+            "A correction is a non-zero amount.", details={"amount": ["Must not be 0."]}
+        )
+    original = entry if isinstance(entry, LedgerEntry) else LedgerEntry.objects.get(pk=entry)
+    return LedgerEntry.objects.create(
+        storefront_id=original.storefront_id,
+        order_id=original.order_id,
+        shipment_id=original.shipment_id,
+        package_id=original.package_id,
+        kind=original.kind,
+        amount=amount.quantize(CENT),
+        currency=original.currency,
+        payment_method=original.payment_method,
+        region_id=original.region_id,
+        created_by=actor if actor.is_authenticated else None,
+        corrects=original,
+        note=note.strip()[:500],
+    )
+
+
+def ledger_balance(order: Order, kind: str) -> Decimal:
+    """The sum of an order's entries of one kind, corrections included (for checks and tests)."""
+    total = LedgerEntry.objects.filter(order=order, kind=kind).aggregate(total=Sum("amount"))
+    return total["total"] or Decimal("0.00")
