@@ -369,8 +369,9 @@ def _sla_alert_mail(lead: Any, alerts: list[SlaAlert]) -> None:
 
 
 def sla_alerts_open(user: Any) -> QuerySet[SlaAlert]:
-    """Alerts whose order is still in the breached stage, for `user`'s teams (all for managers)."""
+    """Alerts whose order is still in the breached stage, of the teams `user` works for."""
     alerts = SlaAlert.objects.filter(order__status=F("stage"))
-    if not user.has_perm("orders.work_any_team_order"):
+    # Like acting on orders: people in no team, and managers, see every team's alerts.
+    if not user.has_perm("orders.work_any_team_order") and user.teams.exists():
         alerts = alerts.filter(team__in=user.teams.all())
     return alerts

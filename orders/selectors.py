@@ -30,12 +30,12 @@ def order_blocked_transitions(
     *, order: Order, user: AbstractBaseUser | AnonymousUser
 ) -> list[tuple[TransitionSpec, list[str]]]:
     """Return the transitions `user` may run from this state whose conditions fail, and why."""
+    if not user_may_work_order(order, user):
+        return []
     blocked = []
     for spec in TRANSITIONS.values():
         method = getattr(order, spec.name)
         if not can_proceed(method, check_conditions=False) or not user.has_perm(spec.permission):
-            continue
-        if not user_may_work_order(order, user):
             continue
         refusals = transition_unmet_conditions(order, spec)
         if refusals:

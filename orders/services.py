@@ -167,7 +167,7 @@ def order_transition(
                 f"You may not {spec.label.lower()} orders.",
                 details={"transition": transition},
             )
-        _team_allows(locked, actor)
+        order_team_require(locked, actor)
         if expected_version is not None and locked.version != expected_version:
             raise StaleOrderVersion(
                 f"Order {locked.number} has changed since you loaded it "
@@ -212,7 +212,8 @@ def user_may_work_order(order: Order, user: Actor) -> bool:
     return not team_ids or order.team_id in team_ids
 
 
-def _team_allows(order: Order, actor: Actor) -> None:
+def order_team_require(order: Order, actor: Actor) -> None:
+    """Refuse (403) a staff member acting on another team's order (see user_may_work_order)."""
     if not user_may_work_order(order, actor):
         raise TransitionPermissionDenied(
             f"Order {order.number} belongs to team {order.team}, not to yours.",

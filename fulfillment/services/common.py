@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from orders.exceptions import TransitionPermissionDenied
 from orders.models import Order, OrderEvent, OrderEventType
+from orders.services import order_team_require
 
 Actor = AbstractBaseUser | AnonymousUser | None
 
@@ -21,10 +22,15 @@ def permission_require(actor: Actor, permission: str, action: str) -> None:
         )
 
 
-def order_lock(order: Order | int) -> Order:
-    """Lock the order's row for the rest of the transaction and return it fresh."""
+def order_lock(order: Order | int, *, actor: Actor = None) -> Order:
+    """Lock the order's row for the rest of the transaction and return it fresh.
+
+    With a staff `actor`, refuse (403) an order of a team they do not work for.
+    """
     order_pk = order.pk if isinstance(order, Order) else order
-    return Order.objects.select_for_update().get(pk=order_pk)
+    locked = Order.objects.select_for_update().get(pk=order_pk)
+    order_team_require(locked, actor)
+    return locked
 
 
 def order_changed(order: Order, *, actor: Actor, note: str, data: dict) -> None:

@@ -62,7 +62,7 @@ def package_create(
             details={"weight_grams": ["Must be a whole number above 0."]},
         )
     with transaction.atomic():
-        locked = order_lock(order)
+        locked = order_lock(order, actor=actor)
         if locked.status != OrderStatus.PACKING:
             raise InvalidTransition(
                 f"Order {locked.number} is {locked.status}; packages are made while it is packing.",
@@ -147,7 +147,7 @@ def shipment_hand_over(
     if errors:
         raise OrderValidationError("The hand-over is incomplete.", details=errors)
     with transaction.atomic():
-        locked = order_lock(order)
+        locked = order_lock(order, actor=actor)
         previous = (
             Shipment.objects.select_for_update()
             .filter(order=locked, pk=previous_leg_id)
@@ -213,7 +213,7 @@ def shipment_create(
     if errors:
         raise OrderValidationError("The shipment is incomplete.", details=errors)
     with transaction.atomic():
-        locked = order_lock(order)
+        locked = order_lock(order, actor=actor)
         if locked.status not in (OrderStatus.PACKING, OrderStatus.READY_TO_SHIP):
             raise InvalidTransition(
                 f"Order {locked.number} is {locked.status}; shipments are booked once it is "

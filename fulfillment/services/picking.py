@@ -69,7 +69,7 @@ def picking_record(
             "Name what was picked.", details={"picks": ["This list may not be empty."]}
         )
     with transaction.atomic():
-        locked = order_lock(order)
+        locked = order_lock(order, actor=actor)
         if locked.status != OrderStatus.PICKING:
             raise InvalidTransition(
                 f"Order {locked.number} is {locked.status}; picks are recorded while it is "

@@ -83,7 +83,7 @@ def supplier_request_create(
         )
 
     with transaction.atomic():
-        locked = order_lock(order)
+        locked = order_lock(order, actor=actor)
         if locked.status not in SUPPLIER_REQUEST_ORDER_STATUSES:
             raise InvalidTransition(
                 f"Order {locked.number} is {locked.status}; goods are requested from suppliers "

@@ -310,3 +310,30 @@ def test_a_manager_reassigns_an_order_and_the_history_says_so():
     assert (moved.team, moved.version) == (second, version + 1)
     event = moved.events.latest("id")
     assert (event.note, event.customer_visible) == ("Moved from First to Second.", False)
+
+
+def test_packing_and_booking_respect_teams_too():
+    from fulfillment.services import package_create
+
+    mine, theirs = team("mine"), team("theirs")
+    packer = user_with_role(WAREHOUSE)
+    mine.members.add(packer)
+    order = order_in_state(OrderStatus.PACKING)
+    order.team = theirs
+    order.save(update_fields=["team"])
+
+    with pytest.raises(TransitionPermissionDenied, match="belongs to team Theirs"):
+        package_create(
+            order=order, lines=[{"sku": "MUG-1", "quantity": 1}], weight_grams=500, actor=packer
+        )
+    assert not order.packages.exists()
+
+
+def test_staff_in_no_team_see_every_teams_alerts():
+    from orders.planning import sla_alerts_open, sla_breaches_record
+
+    storefront = StorefrontFactory(default_team=team("floor"))
+    confirm_at(order_new(storefront=storefront), at(2026, 11, 16, 9, 0))
+    sla_breaches_record(now=at(2026, 11, 17, 9, 0))
+
+    assert sla_alerts_open(user_with_role(WAREHOUSE)).count() == 1
