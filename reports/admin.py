@@ -1,0 +1,46 @@
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import CarrierRate, LedgerEntry, StorefrontCostRates
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(admin.ModelAdmin):
+    """The ledger is read here; it is written by the services and corrected by new entries."""
+
+    list_display = [
+        "occurred_at",
+        "storefront",
+        "order",
+        "kind",
+        "amount",
+        "currency",
+        "payment_method",
+        "region",
+        "corrects",
+    ]
+    list_filter = ["kind", "storefront", "payment_method", "region", "currency"]
+    search_fields = ["order__number", "note"]
+    list_select_related = ["storefront", "order", "region"]
+    date_hierarchy = "occurred_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(StorefrontCostRates)
+class StorefrontCostRatesAdmin(admin.ModelAdmin):
+    list_display = ["storefront", "packaging_per_package", "handling_per_order"]
+
+
+@admin.register(CarrierRate)
+class CarrierRateAdmin(admin.ModelAdmin):
+    list_display = ["storefront", "carrier", "per_shipment", "per_kg"]
+    list_filter = ["storefront", "carrier"]
