@@ -55,6 +55,8 @@ from .planning import order_replan
 from .services import order_create, order_transition
 
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
+DASHBOARD_URL = "http://127.0.0.1:8000/dashboard/"
+TRACKING_URL = "http://127.0.0.1:8000/track/"
 DEMO_STOREFRONT_CODE = "demo"
 GLOBAL_STOREFRONT_CODE = "global"
 # Fixed so that seeding twice gives the same orders (order numbers aside).

@@ -246,7 +246,9 @@ IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 
 # The public address of this site, for links in e-mails and API responses.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
-LOGIN_URL = "admin:login"
+# Staff sign in through the dashboard (the admin keeps its own login page).
+LOGIN_URL = "dashboard:login"
+LOGIN_REDIRECT_URL = "dashboard:home"
 
 # Security: strict defaults once DEBUG is off (`check --deploy` stays clean).
 SESSION_COOKIE_HTTPONLY = True

@@ -8,13 +8,14 @@ admin.site.site_title = "Order status management"
 admin.site.index_title = "Managers' console"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("orders.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("track/", include("customers.urls")),
     path("fulfillment/", include("fulfillment.urls")),
+    path("dashboard/", include("orders.dashboard.urls")),
 ]
 
 handler404 = "orders.api.errors.api_or_html_404"

@@ -253,7 +253,8 @@ def test_command_prints_the_admin_url_and_each_login(settings):
     call_command("seed_demo", "--orders", "12", stdout=stdout)
 
     output = stdout.getvalue()
-    assert "Sign in at http://127.0.0.1:8000/admin/" in output
+    assert "Staff dashboard: http://127.0.0.1:8000/dashboard/" in output
+    assert "Admin (managers): http://127.0.0.1:8000/admin/" in output
     rows = [line.split() for line in output.splitlines()]
     for username, password, role in EXPECTED_ACCOUNTS:
         assert [username, password, *role.split()] in rows

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from orders.demo import ADMIN_URL, DemoSeedResult, demo_data_seed
+from orders.demo import ADMIN_URL, DASHBOARD_URL, TRACKING_URL, DemoSeedResult, demo_data_seed
 
 # Loggers that write a line per order event; hundreds of orders would bury the logins.
 _CHATTY_LOGGERS = ["orders.tasks", "celery.app.trace"]
@@ -55,7 +55,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  {status:<15} {count:>5}")
         self.stdout.write(f"  {'total':<15} {sum(result.status_counts.values()):>5}")
 
-        self.stdout.write(self.style.SUCCESS(f"\nSign in at {ADMIN_URL}\n"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nStaff dashboard: {DASHBOARD_URL}\nAdmin (managers): {ADMIN_URL}\n"
+                f"Customer tracking page: {TRACKING_URL}\n"
+            )
+        )
         header = ("Username", "Password", "Role")
         rows = [(a.username, a.password, a.role) for a in result.accounts]
         widths = [max(len(row[column]) for row in [header, *rows]) for column in range(3)]

@@ -1,0 +1,1 @@
+"""The staff dashboard at /dashboard/: queues, board, order detail and the leads' overview."""

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import bulk, views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.DashboardLoginView.as_view(), name="login"),
+    path("logout/", views.DashboardLogoutView.as_view(), name="logout"),
+    path("board/", views.board, name="board"),
+    path("queue/<str:status>/", views.queue, name="queue"),
+    path("orders/<str:number>/", views.order_detail, name="order-detail"),
+    path("orders/<str:number>/transition/", views.order_transition_view, name="order-transition"),
+    path("orders/<str:number>/pack/", views.order_pack, name="order-pack"),
+    path("orders/<str:number>/shipment/", views.order_book_shipment, name="order-book-shipment"),
+    path("orders/<str:number>/team/", views.order_team, name="order-team"),
+    path("overview/", views.overview, name="overview"),
+    path("bulk/", bulk.bulk_preview, name="bulk-preview"),
+    path("bulk/run/", bulk.bulk_run, name="bulk-run"),
+    path("bulk/jobs/<int:pk>/", bulk.bulk_job_detail, name="bulk-job"),
+    path("bulk/jobs/<int:pk>/progress/", bulk.bulk_job_progress, name="bulk-job-progress"),
+]

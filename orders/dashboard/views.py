@@ -1,0 +1,439 @@
+"""The staff dashboard: thin views over `orders.dashboard.selectors` and the services.
+
+Every page needs a staff account. Order actions post a plain form that works
+without JavaScript (POST, then redirect with a message) and, through htmx,
+get the order panel back re-rendered in place; a refusal keeps its HTTP status
+(403, 409, 412, ...) so htmx callers and tests see what happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from fulfillment.models import Carrier
+from fulfillment.selectors import order_packages_without_shipment, order_unpacked_quantities
+from fulfillment.services import package_create, shipment_create
+from fulfillment.services.common import permission_require
+from orders.exceptions import (
+    OrderError,
+    OrderValidationError,
+    StaleOrderVersion,
+    TransitionPermissionDenied,
+)
+from orders.models import HoldReason, Order, OrderStatus, Team
+from orders.planning import sla_alerts_open
+from orders.selectors import order_available_transitions, order_blocked_transitions
+from orders.services import order_team_reassign, order_transition, user_may_work_order
+
+from . import selectors
+from .forms import OrderFilterForm, StaffAuthenticationForm
+
+QUEUE_STATUSES = set(OrderStatus.values)
+
+
+def dashboard_staff_required(view: Callable) -> Callable:
+    """Staff only; anyone else is sent to the dashboard's own login page."""
+    return staff_member_required(view, login_url="dashboard:login")
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def dashboard_render(
+    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    """Render a dashboard page with what the header shows on every page."""
+    user = request.user
+    context = {
+        "sla_open_count": sla_alerts_open(user).count(),
+        "may_see_overview": selectors.user_may_see_overview(user),
+        **context,
+    }
+    return render(request, template, context, status=status)
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return dashboard_render(request, "dashboard/403.html", {"message": message}, status=403)
+
+
+# -- sign in and out ------------------------------------------------------------------
+
+
+class DashboardLoginView(auth_views.LoginView):
+    template_name = "dashboard/login.html"
+    authentication_form = StaffAuthenticationForm
+    # A logged-in non-staff user would bounce between login and dashboard forever.
+    redirect_authenticated_user = False
+
+
+class DashboardLogoutView(auth_views.LogoutView):
+    next_page = "dashboard:login"
+
+
+# -- landing, board and queues --------------------------------------------------------
+
+
+@require_GET
+@dashboard_staff_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send team members to their team's queue; managers and people in no team to the board."""
+    team = selectors.user_home_team(request.user)
+    if team is None:
+        return redirect("dashboard:board")
+    stage = selectors.team_home_stage(team)
+    return HttpResponseRedirect(
+        reverse("dashboard:queue", args=[stage]) + "?" + urlencode({"team": team.pk})
+    )
+
+
+def _filter_form(request: HttpRequest) -> OrderFilterForm:
+    return OrderFilterForm(request.GET)
+
+
+def _search_jump(form: OrderFilterForm) -> HttpResponse | None:
+    """An exact order number or tracking number opens that order straight away."""
+    number = selectors.order_search_exact(form.filters().search)
+    if number is None:
+        return None
+    return redirect("dashboard:order-detail", number=number)
+
+
+@require_GET
+@dashboard_staff_required
+def board(request: HttpRequest) -> HttpResponse:
+    form = _filter_form(request)
+    jump = _search_jump(form)
+    if jump is not None:
+        return jump
+    columns = selectors.board_columns(filters=form.filters())
+    return dashboard_render(
+        request,
+        "dashboard/board.html",
+        {
+            "form": form,
+            "columns": columns,
+            "category_suggestions": form.category_suggestions(),
+            "filter_query": _filter_query(request),
+        },
+    )
+
+
+@require_GET
+@dashboard_staff_required
+def queue(request: HttpRequest, status: str) -> HttpResponse:
+    if status not in QUEUE_STATUSES:
+        raise Http404("No such stage.")
+    form = _filter_form(request)
+    jump = _search_jump(form)
+    if jump is not None:
+        return jump
+    sort = request.GET.get("sort", "overdue")
+    if sort not in selectors.QUEUE_SORTS:
+        sort = "overdue"
+    orders = selectors.queue_orders(status=status, filters=form.filters(), sort=sort)
+    # Leads select up to a bulk job's worth of orders on one page.
+    per_page = request.GET.get("per_page", "")
+    page_size = (
+        int(per_page) if per_page in selectors.QUEUE_PAGE_SIZES else selectors.QUEUE_PAGE_SIZE
+    )
+    page = Paginator(orders, page_size).get_page(request.GET.get("page"))
+    return dashboard_render(
+        request,
+        "dashboard/queue.html",
+        {
+            "form": form,
+            "status": status,
+            "status_label": OrderStatus(status).label,
+            "page": page,
+            "sort": sort,
+            "page_size": page_size,
+            "page_sizes": selectors.QUEUE_PAGE_SIZES,
+            "category_suggestions": form.category_suggestions(),
+            "filter_query": _filter_query(request, drop=("page", "sort")),
+            "size_query": _filter_query(request, drop=("page", "per_page")),
+            "page_query": _filter_query(request, drop=("page",)),
+            "bulk_transitions": selectors.bulk_transition_choices(request.user),
+            "stages": [(stage, OrderStatus(stage).label) for stage in selectors.BOARD_STAGES],
+        },
+    )
+
+
+def _filter_query(request: HttpRequest, drop: tuple[str, ...] = ()) -> str:
+    """The current filters as a query string, for links that keep them (columns, pages)."""
+    query = request.GET.copy()
+    for key in drop:
+        query.pop(key, None)
+    return query.urlencode()
+
+
+# -- one order ------------------------------------------------------------------------
+
+
+def _order_or_404(number: str) -> Order:
+    order = selectors.order_for_dashboard(number)
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+def _panel_context(request: HttpRequest, order: Order) -> dict[str, Any]:
+    """What the order panel shows, and which buttons and forms this user gets."""
+    user = request.user
+    now = timezone.now()
+    available = order_available_transitions(order=order, user=user)
+    may_work = user_may_work_order(order, user)
+    unpacked = (
+        order_unpacked_quantities(order)
+        if may_work
+        and order.status == OrderStatus.PACKING
+        and user.has_perm("fulfillment.add_package")
+        else {}
+    )
+    unshipped = (
+        order_packages_without_shipment(order)
+        if may_work
+        and order.status in (OrderStatus.PACKING, OrderStatus.READY_TO_SHIP)
+        and user.has_perm("fulfillment.add_shipment")
+        else []
+    )
+    may_reassign = user.has_perm("orders.reassign_order")
+    return {
+        "order": order,
+        "transition_groups": [
+            (title, [spec for spec in available if spec.field == field])
+            for title, field in [(_("Order"), "status"), (_("Payment"), "payment_status")]
+            if any(spec.field == field for spec in available)
+        ],
+        "blocked_transitions": order_blocked_transitions(order=order, user=user),
+        "hold_reasons": HoldReason.choices,
+        "unpacked": unpacked,
+        "unshipped_packages": unshipped,
+        "carriers": Carrier.objects.filter(is_active=True).order_by("name") if unshipped else [],
+        "may_reassign": may_reassign,
+        "teams": selectors.reassign_team_choices() if may_reassign else [],
+        "stage_due_times": selectors.order_stage_due_times(order, now=now),
+        "sla_state": selectors.order_sla_state(order, now=now),
+        "now": now,
+    }
+
+
+@require_GET
+@dashboard_staff_required
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = _order_or_404(number)
+    return dashboard_render(request, "dashboard/order_detail.html", _panel_context(request, order))
+
+
+def _order_action_response(request: HttpRequest, number: str, *, status: int = 200):
+    """After an action: the re-rendered panel for htmx, else a redirect to the order page."""
+    if not _is_htmx(request):
+        return redirect("dashboard:order-detail", number=number)
+    order = _order_or_404(number)
+    return dashboard_render(
+        request, "dashboard/_order_panel.html", _panel_context(request, order), status=status
+    )
+
+
+def _order_error_response(request: HttpRequest, number: str, error: OrderError) -> HttpResponse:
+    """Show a refusal as a message; htmx gets its status, a plain post a redirect (403 stays)."""
+    if isinstance(error, TransitionPermissionDenied) and not _is_htmx(request):
+        return _forbidden(request, error.message)
+    messages.error(request, _message_with_details(error))
+    return _order_action_response(request, number, status=error.http_status)
+
+
+def _message_with_details(error: OrderError) -> str:
+    """The error's message and what it says about each field, on one line."""
+    details = "; ".join(
+        " ".join(map(str, problems))
+        for problems in error.details.values()
+        if isinstance(problems, list)
+    )
+    if not details or details in error.message:
+        return error.message
+    return f"{error.message} {details}"
+
+
+def _posted_version(request: HttpRequest) -> int | None:
+    raw = request.POST.get("version", "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _stale_check(order: Order, request: HttpRequest) -> None:
+    """Refuse a form posted from an older version of the order than the current one.
+
+    Transitions get this under the row lock from `order_transition`; the
+    packing, shipment and team forms check it here first, so a page that is
+    out of date never packs, books or moves what its user did not see.
+    """
+    expected = _posted_version(request)
+    if expected is not None and expected != order.version:
+        raise StaleOrderVersion(
+            f"Order {order.number} has changed since you loaded it "
+            f"(version {expected}, now {order.version}). Reload and try again.",
+            details={"current_version": order.version},
+        )
+
+
+def _team_check(order: Order, request: HttpRequest) -> None:
+    # The fulfillment services check the permission but not the team; the buttons do both.
+    if not user_may_work_order(order, request.user):
+        raise TransitionPermissionDenied(
+            f"Order {order.number} belongs to team {order.team}, not to yours."
+        )
+
+
+def _amount_parse(raw: str) -> Decimal | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        raise OrderValidationError(f"'{raw}' is not an amount.") from None
+
+
+@require_POST
+@dashboard_staff_required
+def order_transition_view(request: HttpRequest, number: str) -> HttpResponse:
+    order = Order.objects.filter(number=number).first()
+    if order is None:
+        raise Http404("No such order.")
+    try:
+        order = order_transition(
+            order=order,
+            transition=request.POST.get("transition", ""),
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+            amount=_amount_parse(request.POST.get("amount", "")),
+            expected_version=_posted_version(request),
+        )
+    except OrderError as error:
+        return _order_error_response(request, number, error)
+    messages.success(
+        request,
+        _("Order %(number)s is now %(status)s (payment %(payment)s).")
+        % {
+            "number": order.number,
+            "status": order.get_status_display(),
+            "payment": order.get_payment_status_display(),
+        },
+    )
+    return _order_action_response(request, number)
+
+
+@require_POST
+@dashboard_staff_required
+def order_pack(request: HttpRequest, number: str) -> HttpResponse:
+    """Pack everything still unpacked into one package."""
+    order = Order.objects.select_related("team").filter(number=number).first()
+    if order is None:
+        raise Http404("No such order.")
+    weight = request.POST.get("weight_grams", "").strip()
+    try:
+        # Permission before staleness: someone who may not pack learns that first.
+        permission_require(request.user, "fulfillment.add_package", "pack orders")
+        _team_check(order, request)
+        _stale_check(order, request)
+        package = package_create(
+            order=order,
+            lines=[
+                {"sku": sku, "quantity": quantity}
+                for sku, quantity in order_unpacked_quantities(order).items()
+            ],
+            weight_grams=int(weight) if weight.isdigit() else 0,
+            actor=request.user,
+        )
+    except OrderError as error:
+        return _order_error_response(request, number, error)
+    messages.success(request, _("Package #%(id)s packed.") % {"id": package.pk})
+    return _order_action_response(request, number)
+
+
+@require_POST
+@dashboard_staff_required
+def order_book_shipment(request: HttpRequest, number: str) -> HttpResponse:
+    """Put the packages the page showed without a shipment into one shipment."""
+    order = Order.objects.select_related("team").filter(number=number).first()
+    if order is None:
+        raise Http404("No such order.")
+    package_ids = [int(pk) for pk in request.POST.getlist("packages") if pk.isdigit()]
+    try:
+        permission_require(request.user, "fulfillment.add_shipment", "book shipments")
+        _team_check(order, request)
+        _stale_check(order, request)
+        shipment = shipment_create(
+            order=order,
+            carrier_code=request.POST.get("carrier", ""),
+            tracking_number=request.POST.get("tracking_number", ""),
+            package_ids=package_ids,
+            actor=request.user,
+        )
+    except OrderError as error:
+        return _order_error_response(request, number, error)
+    messages.success(request, _("Shipment %(shipment)s booked.") % {"shipment": shipment})
+    return _order_action_response(request, number)
+
+
+@require_POST
+@dashboard_staff_required
+def order_team(request: HttpRequest, number: str) -> HttpResponse:
+    """Move the order to another team (a manager's call)."""
+    order = Order.objects.filter(number=number).first()
+    if order is None:
+        raise Http404("No such order.")
+    raw_team = request.POST.get("team", "").strip()
+    team = Team.objects.filter(pk=raw_team, is_active=True).first() if raw_team.isdigit() else None
+    try:
+        permission_require(request.user, "orders.reassign_order", "move orders to another team")
+        if raw_team and team is None:
+            raise OrderValidationError(_("No such active team."))
+        _stale_check(order, request)
+        order = order_team_reassign(
+            order=order, team=team, actor=request.user, note=request.POST.get("note", "")
+        )
+    except OrderError as error:
+        return _order_error_response(request, number, error)
+    messages.success(
+        request,
+        _("Order %(number)s now belongs to %(team)s.")
+        % {"number": order.number, "team": team or _("no team")},
+    )
+    return _order_action_response(request, number)
+
+
+# -- the leads' overview --------------------------------------------------------------
+
+
+@require_GET
+@dashboard_staff_required
+def overview(request: HttpRequest) -> HttpResponse:
+    if not selectors.user_may_see_overview(request.user):
+        return _forbidden(request, _("The overview is for managers and team leads."))
+    now = timezone.now()
+    return dashboard_render(
+        request,
+        "dashboard/overview.html",
+        {
+            "per_stage": selectors.overview_orders_per_stage(),
+            "throughput": selectors.overview_throughput_today(now=now),
+            "overdue_per_team": selectors.overview_overdue_per_team(now=now),
+            "stage_times": selectors.overview_average_stage_times(now=now),
+        },
+    )
