@@ -9,6 +9,7 @@ from .models import (
     Package,
     PackageLine,
     PickList,
+    PickRecord,
     SupplierDelivery,
     SupplierRequestLine,
     SupplierRequestStatus,
@@ -37,6 +38,22 @@ def order_unpacked_quantities(order: Order) -> dict[str, int]:
     missing: dict[str, int] = {}
     for line in order.lines.all():
         remaining = line.quantity - packed.get(line.pk, 0) - drop_shipped.get(line.pk, 0)
+        if remaining > 0:
+            missing[line.sku] = missing.get(line.sku, 0) + remaining
+    return missing
+
+
+def order_unpicked_quantities(order: Order) -> dict[str, int]:
+    """Return {sku: quantity not yet taken off the shelf} for `order` (shorts stay to pick)."""
+    picked = dict(
+        PickRecord.objects.filter(order_line__order=order)
+        .values_list("order_line_id")
+        .annotate(total=Sum("quantity_picked"))
+        .values_list("order_line_id", "total")
+    )
+    missing: dict[str, int] = {}
+    for line in order.lines.all():
+        remaining = line.quantity - picked.get(line.pk, 0)
         if remaining > 0:
             missing[line.sku] = missing.get(line.sku, 0) + remaining
     return missing

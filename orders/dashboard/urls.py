@@ -12,6 +12,7 @@ urlpatterns = [
     path("queue/<str:status>/", views.queue, name="queue"),
     path("orders/<str:number>/", views.order_detail, name="order-detail"),
     path("orders/<str:number>/transition/", views.order_transition_view, name="order-transition"),
+    path("orders/<str:number>/pick/", views.order_pick, name="order-pick"),
     path("orders/<str:number>/pack/", views.order_pack, name="order-pack"),
     path("orders/<str:number>/shipment/", views.order_book_shipment, name="order-book-shipment"),
     path("orders/<str:number>/team/", views.order_team, name="order-team"),

@@ -25,9 +25,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fulfillment.models import Carrier
-from fulfillment.selectors import order_packages_without_shipment, order_unpacked_quantities
+from fulfillment.selectors import (
+    order_packages_without_shipment,
+    order_unpacked_quantities,
+    order_unpicked_quantities,
+)
 from fulfillment.services import package_create, shipment_create
 from fulfillment.services.common import permission_require
+from fulfillment.services.picking import picking_record
 from orders.exceptions import (
     OrderError,
     OrderValidationError,
@@ -197,6 +202,13 @@ def _panel_context(request: HttpRequest, order: Order) -> dict[str, Any]:
     now = timezone.now()
     available = order_available_transitions(order=order, user=user)
     may_work = user_may_work_order(order, user)
+    unpicked = (
+        order_unpicked_quantities(order)
+        if may_work
+        and order.status == OrderStatus.PICKING
+        and user.has_perm("fulfillment.add_pickrecord")
+        else {}
+    )
     unpacked = (
         order_unpacked_quantities(order)
         if may_work
@@ -221,6 +233,7 @@ def _panel_context(request: HttpRequest, order: Order) -> dict[str, Any]:
         ],
         "blocked_transitions": order_blocked_transitions(order=order, user=user),
         "hold_reasons": HoldReason.choices,
+        "unpicked": unpicked,
         "unpacked": unpacked,
         "unshipped_packages": unshipped,
         "carriers": Carrier.objects.filter(is_active=True).order_by("name") if unshipped else [],
@@ -335,6 +348,39 @@ def order_transition_view(request: HttpRequest, number: str) -> HttpResponse:
             "payment": order.get_payment_status_display(),
         },
     )
+    return _order_action_response(request, number)
+
+
+@require_POST
+@dashboard_staff_required
+def order_pick(request: HttpRequest, number: str) -> HttpResponse:
+    """Record that everything still to pick came off the shelf (what the shelf lacks is short)."""
+    order = Order.objects.select_related("team").filter(number=number).first()
+    if order is None:
+        raise Http404("No such order.")
+    try:
+        permission_require(request.user, "fulfillment.add_pickrecord", "record picks")
+        _team_check(order, request)
+        _stale_check(order, request)
+        records = picking_record(
+            order=order,
+            picks=[
+                {"sku": sku, "quantity": quantity}
+                for sku, quantity in order_unpicked_quantities(order).items()
+            ],
+            actor=request.user,
+        )
+    except OrderError as error:
+        return _order_error_response(request, number, error)
+    short = sum(record.quantity_short for record in records)
+    if short:
+        messages.warning(
+            request,
+            _("Picked what the shelf had; %(count)s short, so the order is on hold.")
+            % {"count": short},
+        )
+    else:
+        messages.success(request, _("Everything is picked."))
     return _order_action_response(request, number)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from fulfillment.models import InventoryItem
 from orders.models import Order, OrderStatus
 from orders.roles import WAREHOUSE
 from orders.tests.factories import CarrierFactory, UserFactory, user_with_role
@@ -49,6 +50,7 @@ def click_and_wait(page, form: str, status: str) -> None:
 def test_the_warehouse_finds_an_order_packs_it_and_ships_it_by_tracking_number(live_server, page):
     user_with_role(WAREHOUSE, username="floor", password="floor-pass-123")
     order = order_make("processing", name="Trần Văn Hoà")
+    InventoryItem.objects.create(sku="MUG-1", location="A-01-1", quantity_on_hand=10)
     CarrierFactory()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
@@ -59,6 +61,8 @@ def test_the_warehouse_finds_an_order_packs_it_and_ships_it_by_tracking_number(l
     page.evaluate("window.__sameDocument = 'kept'")
 
     click_and_wait(page, "form[data-transition=start_picking]", "picking")
+    page.click("form[data-fulfillment=pick] button[type=submit]")
+    page.wait_for_selector("#order-messages:has-text('Everything is picked.')")
     click_and_wait(page, "form[data-transition=start_packing]", "packing")
     page.get_by_label("Weight (g)").fill("850")
     page.click("form[data-fulfillment=pack] button[type=submit]")
@@ -85,6 +89,7 @@ def test_the_warehouse_finds_an_order_packs_it_and_ships_it_by_tracking_number(l
 
     stored = Order.objects.get(pk=order.pk)
     assert stored.status == OrderStatus.SHIPPED
+    assert InventoryItem.objects.get(sku="MUG-1").quantity_on_hand == 8  # 2 picked
     assert stored.shipments.get().tracking_number == "GHN-E2E-778899"
     assert [e.transition for e in stored.events.filter(event_type="status_changed")] == [
         "confirm",
