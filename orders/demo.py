@@ -51,7 +51,7 @@ from .models import (
     Storefront,
     Team,
 )
-from .planning import order_replan
+from .planning import order_replan, sla_alerts_email, sla_breaches_record
 from .services import order_create, order_transition
 
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
@@ -452,6 +452,12 @@ def demo_data_seed(*, orders: int = 300, stdout: TextIO | None = None) -> DemoSe
         orders_created = _orders_seed(
             count=orders, storefronts=storefronts, actors=actors, rng=rng, say=say
         )
+
+    # What beat's service-level watch would have found by now: badges and leads' e-mails.
+    alerts = sla_breaches_record()
+    sla_alerts_email()
+    if alerts:
+        say(f"Service levels: {alerts} new alerts for the team leads.")
 
     counts = dict(demo_orders.values_list("status").annotate(count=Count("id")).order_by())
     return DemoSeedResult(
