@@ -235,3 +235,24 @@ def test_an_unknown_priority_is_a_400_naming_the_field(shop):
 
     assert response.status_code == 400
     assert "priority" in response.json()["error"]["details"]
+
+
+@pytest.mark.parametrize(
+    "moment, status",
+    [
+        ("0266-09-19T10:11:23-18:12", 200),  # PostgreSQL refuses offsets beyond 15:59
+        ("0001-01-01T00:00:00+23:00", 400),  # before year 1 once in UTC
+        ("9999-12-31T23:00:00-23:00", 400),  # after year 9999 once in UTC
+    ],
+)
+def test_extreme_updated_after_times_are_answered_not_500(shop, moment, status):
+    _, client = shop
+    create(client)
+
+    response = client.get("/api/v1/orders/", {"updated_after": moment})
+
+    assert response.status_code == status
+    if status == 200:
+        assert len(response.json()["results"]) == 1
+    else:
+        assert "updated_after" in response.json()["error"]["details"]
