@@ -23,13 +23,21 @@ from typing import TextIO, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Min
 from django.utils import timezone
 
 from customers.models import Address, Customer
-from fulfillment.models import InventoryItem, Package, Shipment, ShipmentStatus, Supplier
+from fulfillment.models import (
+    Carrier,
+    InventoryItem,
+    Package,
+    Shipment,
+    ShipmentStatus,
+    Supplier,
+)
 from fulfillment.services import carriers_defaults_ensure, package_create, shipment_create
+from reports.models import CarrierRate, LedgerEntry, LedgerKind, StorefrontCostRates
 
 from . import roles
 from .models import (
@@ -438,6 +446,7 @@ def demo_data_seed(*, orders: int = 300, stdout: TextIO | None = None) -> DemoSe
         # Users must be in their groups before the orders service checks their permissions.
         actors, users_created = _accounts_ensure(roles.roles_sync())
         _organisation_ensure(storefronts, actors)
+        _finance_ensure(storefronts)
     say(
         f"Storefronts: {storefronts_created} created, "
         f"{len(storefronts) - storefronts_created} already there. "
@@ -502,6 +511,68 @@ _HOLIDAYS = [
     ("2027-01-01", "New Year"),
     *[(f"2027-02-{day:02d}", "Tết Nguyên Đán") for day in range(5, 10)],
 ]
+
+
+def _finance_ensure(storefronts: dict[str, Storefront]) -> None:
+    """Cost rates (so the ledger books costs) and a finance recipient per storefront."""
+    for storefront in storefronts.values():
+        usd = storefront.currency == "USD"
+        StorefrontCostRates.objects.update_or_create(
+            storefront=storefront,
+            defaults={
+                "packaging_per_package": Decimal("0.60") if usd else Decimal("8000"),
+                "handling_per_order": Decimal("0.40") if usd else Decimal("5000"),
+                "report_recipients": "finance@example.com",
+            },
+        )
+        for index, carrier in enumerate(Carrier.objects.order_by("code")):
+            CarrierRate.objects.update_or_create(
+                storefront=storefront,
+                carrier=carrier,
+                defaults={
+                    "per_shipment": Decimal("2.50") + index
+                    if usd
+                    else Decimal(18000 + 4000 * index),
+                    "per_kg": Decimal("0.80") if usd else Decimal("6000"),
+                },
+            )
+
+
+# Which step of an order's story each kind of ledger entry happened at.
+_LEDGER_STEP = {
+    LedgerKind.REFUND: ("refund_payment", "cancel"),
+    LedgerKind.COD_COLLECTED: ("capture_payment",),
+    LedgerKind.HANDLING_COST: ("ship",),
+    LedgerKind.PACKAGING_COST: ("mark_ready_to_ship",),
+    LedgerKind.CARRIER_COST: ("mark_ready_to_ship", "ship"),
+}
+
+
+def _ledger_backdate(order_id: int, placed_at: datetime, last_time_of: dict) -> None:
+    """Date the order's ledger entries at the steps that wrote them.
+
+    The ledger is append-only for the application; the demo rewrites its own
+    freshly made history in one raw UPDATE, as it does for events.
+    """
+    rows = []
+    for pk, kind, method in LedgerEntry.objects.filter(order_id=order_id).values_list(
+        "pk", "kind", "payment_method"
+    ):
+        if kind in (LedgerKind.REVENUE, LedgerKind.SHIPPING_CHARGED):
+            steps = (
+                ("deliver",) if method == PaymentMethod.CASH_ON_DELIVERY else ("capture_payment",)
+            )
+        else:
+            steps = _LEDGER_STEP.get(kind, ())
+        when = next((last_time_of[s] for s in steps if s in last_time_of), placed_at)
+        rows.append((when, pk))
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {LedgerEntry._meta.db_table} SET occurred_at = %s, created_at = %s "  # noqa: S608 - a model's table name
+                "WHERE id = %s",
+                [(when, when, pk) for when, pk in rows],
+            )
 
 
 def _organisation_ensure(
@@ -938,6 +1009,7 @@ def _history_backdate(story: _OrderStory, *, target: str, now: datetime) -> None
         delivered_at=last_time_of.get("deliver"),
         closed_at=last_time_of.get("complete") or last_time_of.get("cancel"),
     )
+    _ledger_backdate(story.order_id, placed_at, last_time_of)
     order = Order.objects.select_related("storefront", "shipping_address").get(pk=story.order_id)
     order_replan(order, stage_started_at=step_times[-1])
     Order.objects.filter(pk=order.pk).update(
