@@ -8,7 +8,7 @@ PORT ?= 8000
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev run migrate seed test test-fast lint format check-migrations \
-	worker beat messages shell clean
+	worker beat messages shell clean bench-report
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -70,6 +70,13 @@ beat: install  ## the Celery beat scheduler (django-celery-beat) against REDIS_U
 messages: install  ## update the Vietnamese catalogue and compile it (needs GNU gettext)
 	$(MANAGE) makemessages -l vi --ignore=.venv --ignore=test-results
 	$(MANAGE) compilemessages -l vi --ignore=.venv
+
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/orders_bench
+
+bench-report: install  ## a month's finance report over BENCH_ORDERS (100,000) orders on a scratch PostgreSQL database
+	psql "$(BENCH_DATABASE_URL)" -c 'select 1' >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres orders_bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(MANAGE) migrate --noinput >/dev/null
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.finance_report
 
 shell: install  ## a Django shell
 	$(MANAGE) shell

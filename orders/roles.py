@@ -55,6 +55,7 @@ ROLE_TRANSITION_PERMISSIONS: dict[str, list[str]] = {
 FINANCE_MODEL_PERMISSIONS = [
     ("reports", "view_ledgerentry"),
     ("reports", "add_ledgerentry"),
+    ("reports", "view_reportrun"),
     *[
         ("reports", f"{action}_{model}")
         for model in ("storefrontcostrates", "carrierrate")

@@ -297,6 +297,9 @@ CELERY_TASK_ROUTES = {
     "customers.notification_send": {"queue": "notifications"},
     "customers.notifications_send_due": {"queue": "notifications"},
     "fulfillment.supplier_request_email_send": {"queue": "notifications"},
+    "reports.report_run_make": {"queue": "reports"},
+    "reports.daily_reports": {"queue": "reports"},
+    "reports.monthly_reports": {"queue": "reports"},
 }
 # The sweeper re-enqueues pending events whose scheduled try was lost; beat's
 # DatabaseScheduler copies this entry into its table at start-up. A sweep that
@@ -317,6 +320,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.sla_watch",
         "schedule": 300.0,
         "options": {"expires": 290},
+    },
+    # Finance reports e-mailed to each storefront's recipients.
+    "reports.daily_reports": {
+        "task": "reports.daily_reports",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "reports.monthly_reports": {
+        "task": "reports.monthly_reports",
+        "schedule": crontab(day_of_month=1, hour=6, minute=30),
     },
     # Delivered orders whose return window passed with nothing open are completed.
     "fulfillment.orders_complete_after_return_window": {

@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("track/", include("customers.urls")),
     path("fulfillment/", include("fulfillment.urls")),
+    path("dashboard/kpi/", include("reports.urls")),
+    path("dashboard/reports/", include("reports.report_urls")),
     path("dashboard/", include("orders.dashboard.urls")),
 ]
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import CarrierRate, LedgerEntry, StorefrontCostRates
+from .models import CarrierRate, LedgerEntry, ReportRun, StorefrontCostRates
 
 
 @admin.register(LedgerEntry)
@@ -37,10 +37,39 @@ class LedgerEntryAdmin(admin.ModelAdmin):
 
 @admin.register(StorefrontCostRates)
 class StorefrontCostRatesAdmin(admin.ModelAdmin):
-    list_display = ["storefront", "packaging_per_package", "handling_per_order"]
+    list_display = [
+        "storefront",
+        "packaging_per_package",
+        "handling_per_order",
+        "report_recipients",
+    ]
 
 
 @admin.register(CarrierRate)
 class CarrierRateAdmin(admin.ModelAdmin):
     list_display = ["storefront", "carrier", "per_shipment", "per_kg"]
     list_filter = ["storefront", "carrier"]
+
+
+@admin.register(ReportRun)
+class ReportRunAdmin(admin.ModelAdmin):
+    """Runs are made by the workers; here they are read, with their files and errors."""
+
+    list_display = [
+        "created_at",
+        "trigger",
+        "period_start",
+        "period_end",
+        "storefront",
+        "status",
+        "progress",
+        "emailed_to",
+    ]
+    list_filter = ["trigger", "status", "storefront"]
+    readonly_fields = [field.name for field in ReportRun._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

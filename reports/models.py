@@ -128,6 +128,13 @@ class StorefrontCostRates(models.Model):
     handling_per_order = models.DecimalField(
         _("handling per shipped order"), **MONEY, default=Decimal("0")
     )
+    report_recipients = models.TextField(
+        _("finance report recipients"),
+        blank=True,
+        help_text=_(
+            "E-mail addresses, one per line or comma-separated, for daily and monthly reports."
+        ),
+    )
 
     class Meta:
         verbose_name = _("storefront cost rates")
@@ -135,6 +142,14 @@ class StorefrontCostRates(models.Model):
 
     def __str__(self) -> str:
         return f"Cost rates of {self.storefront}"
+
+    @property
+    def recipients(self) -> list[str]:
+        return [
+            address.strip()
+            for address in self.report_recipients.replace("\n", ",").split(",")
+            if address.strip()
+        ]
 
 
 class CarrierRate(models.Model):
@@ -160,3 +175,71 @@ class CarrierRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier} for {self.storefront}"
+
+
+class ReportTrigger(models.TextChoices):
+    DAILY = "daily", _("Daily")
+    MONTHLY = "monthly", _("Monthly")
+    ON_DEMAND = "on_demand", _("On demand")
+
+
+class ReportRunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+def report_file_path(run: "ReportRun", filename: str) -> str:
+    return f"reports/{run.period_start:%Y/%m}/{filename}"
+
+
+class ReportRun(models.Model):
+    """One finance report made by a worker: its parameters, progress and files."""
+
+    trigger = models.CharField(_("trigger"), max_length=10, choices=ReportTrigger.choices)
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    storefront = models.ForeignKey(
+        "orders.Storefront",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="report_runs",
+        help_text=_("Empty for every storefront."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReportRunStatus.choices, default=ReportRunStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    csv_file = models.FileField(_("CSV"), upload_to=report_file_path, blank=True)
+    xlsx_file = models.FileField(_("XLSX"), upload_to=report_file_path, blank=True)
+    html_file = models.FileField(_("summary"), upload_to=report_file_path, blank=True)
+    emailed_to = models.TextField(_("e-mailed to"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report run")
+        verbose_name_plural = _("report runs")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Beat firing twice (or two beats) makes one scheduled report per storefront.
+            models.UniqueConstraint(
+                fields=["trigger", "storefront", "period_start", "period_end"],
+                condition=~Q(trigger="on_demand"),
+                name="report_run_scheduled_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="report_run_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_trigger_display()} report {self.period_start} to {self.period_end}"

@@ -67,6 +67,8 @@ def dashboard_render(
     context = {
         "sla_open_count": sla_alerts_open(user).count(),
         "may_see_overview": selectors.user_may_see_overview(user),
+        # Finance figures: managers and finance (the ledger's readers).
+        "may_see_finance": user.has_perm("reports.view_ledgerentry"),
         **context,
     }
     return render(request, template, context, status=status)
