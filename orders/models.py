@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
-from rest_framework_api_key.models import AbstractAPIKey
+from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -95,10 +95,18 @@ class Storefront(models.Model):
         return self.name
 
 
+class StorefrontAPIKeyManager(BaseAPIKeyManager):
+    def get_usable_keys(self) -> models.QuerySet:
+        # Every authenticated request reads the key's storefront: fetch it in the same query.
+        return super().get_usable_keys().select_related("storefront")
+
+
 class StorefrontAPIKey(AbstractAPIKey):
     """An API key of one storefront; only a hash of the key is stored."""
 
     storefront = models.ForeignKey(Storefront, on_delete=models.CASCADE, related_name="api_keys")
+
+    objects = StorefrontAPIKeyManager()
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = _("storefront API key")
@@ -383,8 +391,14 @@ class Order(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"], name="order_status_created_idx"),
             models.Index(fields=["storefront", "updated_at"], name="order_store_updated_idx"),
-            models.Index(fields=["status", "stage_due_at"], name="order_status_due_idx"),
+            # Board columns and queues: overdue first, then oldest (their exact order), and
+            # the service-level watch (status, due time).
+            models.Index(
+                fields=["status", "stage_due_at", "placed_at", "id"], name="order_status_due_idx"
+            ),
             models.Index(fields=["team", "status"], name="order_team_status_idx"),
+            # The API's list: one storefront's orders, newest first (its cursor order).
+            models.Index(fields=["storefront", "created_at", "id"], name="order_store_created_idx"),
         ]
         # One permission per transition; the roles in orders.roles group them.
         permissions = [

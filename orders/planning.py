@@ -27,7 +27,6 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .models import (
-    Department,
     Holiday,
     ManagementMode,
     Order,
@@ -180,14 +179,13 @@ def region_for_address(address: Any, *, active_teams_only: bool = False) -> Regi
 
 def team_for_stage(status: str) -> Team | None:
     """For work organised by function: the first active team of the department owning `status`."""
-    for department in Department.objects.prefetch_related("teams").order_by("name"):
-        if status in (department.stages or []):
-            teams = sorted(
-                (team for team in department.teams.all() if team.is_active),
-                key=lambda team: team.name,
-            )
-            if teams:
-                return teams[0]
+    for team in (
+        Team.objects.filter(is_active=True)
+        .select_related("department")
+        .order_by("department__name", "name")
+    ):
+        if status in (team.department.stages or []):
+            return team
     return None
 
 
