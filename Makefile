@@ -8,7 +8,7 @@ PORT ?= 8000
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev run migrate seed test test-fast lint format check-migrations \
-	worker beat messages shell clean bench-report
+	worker beat messages shell clean bench bench-setup bench-report
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -71,12 +71,23 @@ messages: install  ## update the Vietnamese catalogue and compile it (needs GNU 
 	$(MANAGE) makemessages -l vi --ignore=.venv --ignore=test-results
 	$(MANAGE) compilemessages -l vi --ignore=.venv
 
+# Benchmarks load their own orders into a scratch database, never into DATABASE_URL's.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/orders_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/2
+BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) DEBUG=0 \
+	SECRET_KEY=benchmark-only-secret-key-not-for-production-0123456789 \
+	ALLOWED_HOSTS=testserver,127.0.0.1,localhost SECURE_SSL_REDIRECT=0
 
-bench-report: install  ## a month's finance report over BENCH_ORDERS (100,000) orders on a scratch PostgreSQL database
-	psql "$(BENCH_DATABASE_URL)" -c 'select 1' >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres orders_bench
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(MANAGE) migrate --noinput >/dev/null
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.finance_report
+bench-setup: install-dev
+	$(BIN)/python -m benchmarks.createdb "$(BENCH_DATABASE_URL)"
+	$(BENCH_ENV) $(MANAGE) migrate --noinput >/dev/null
+	$(BENCH_ENV) $(MANAGE) collectstatic --noinput >/dev/null
+
+bench: bench-setup  ## load BENCH_ORDERS (1,000,000) orders into a scratch PostgreSQL database, measure, write benchmarks/RESULTS.md
+	$(BENCH_ENV) $(BIN)/python -m benchmarks.run
+
+bench-report: bench-setup  ## only the finance report benchmark, over BENCH_ORDERS (100,000) orders
+	$(BENCH_ENV) BENCH_ORDERS=$${BENCH_ORDERS:-100000} $(BIN)/python -m benchmarks.finance_report
 
 shell: install  ## a Django shell
 	$(MANAGE) shell

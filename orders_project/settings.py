@@ -245,6 +245,9 @@ AFTER_SALES_PHOTO_MAX_BYTES = env.int("AFTER_SALES_PHOTO_MAX_BYTES", default=5 *
 IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 3600)
 # The public address of this site, for links in e-mails and API responses.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Benchmarks only (benchmarks/api_creation.py): routes POST /bench/floor/, an unauthenticated
+# endpoint that inserts one row into bench_floor. Must never be set in production.
+BENCH_FLOOR_ENDPOINT = env.bool("BENCH_FLOOR_ENDPOINT", default=False)
 
 # Staff sign in through the dashboard (the admin keeps its own login page).
 LOGIN_URL = "dashboard:login"

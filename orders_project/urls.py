@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -19,6 +20,11 @@ urlpatterns = [
     path("dashboard/reports/", include("reports.report_urls")),
     path("dashboard/", include("orders.dashboard.urls")),
 ]
+
+if settings.BENCH_FLOOR_ENDPOINT:  # benchmarks only, never in production (see settings)
+    from benchmarks.floor import floor_insert
+
+    urlpatterns.append(path("bench/floor/", floor_insert))
 
 handler404 = "orders.api.errors.api_or_html_404"
 handler500 = "orders.api.errors.api_or_html_500"
