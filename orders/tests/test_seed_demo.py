@@ -260,3 +260,14 @@ def test_command_prints_the_admin_url_and_each_login(settings):
         assert [username, password, *role.split()] in rows
     assert ["total", "12"] in rows
     assert Order.objects.count() == 12
+
+
+@pytest.mark.django_db(transaction=True)  # the log lines are written after each commit
+def test_seeding_does_not_bury_the_logins_under_log_lines(settings, caplog):
+    settings.DEBUG = True
+    caplog.set_level("INFO")
+
+    call_command("seed_demo", "--orders", "5", stdout=io.StringIO())
+
+    # Each transition logs a line after commit; while seeding, those stay quiet.
+    assert not [r for r in caplog.records if r.name == "orders.services"]

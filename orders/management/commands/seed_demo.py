@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from orders.demo import ADMIN_URL, DASHBOARD_URL, TRACKING_URL, DemoSeedResult, demo_data_seed
 
 # Loggers that write a line per order event; hundreds of orders would bury the logins.
-_CHATTY_LOGGERS = ["orders.tasks", "celery.app.trace"]
+_CHATTY_LOGGERS = ["orders.tasks", "orders.services", "celery.app.trace"]
 
 
 class Command(BaseCommand):
