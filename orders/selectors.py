@@ -1,10 +1,21 @@
 """Reads of orders."""
 
+from datetime import datetime, timedelta
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import (
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django_fsm import can_proceed, has_transition_perm
 
-from .models import Order, OrderEvent, Storefront
+from .models import Order, OrderEvent, OrderEventType, Storefront
 from .services import (
     TRANSITIONS,
     TransitionSpec,
@@ -66,4 +77,39 @@ def order_detail_prefetch(orders: QuerySet[Order]) -> QuerySet[Order]:
             "after_sales_requests",
             queryset=AfterSalesRequest.objects.prefetch_related("lines__order_line"),
         ),
+    )
+
+
+def order_stage_stays(
+    *, now: datetime, days: int, stages: list[str] | tuple[str, ...]
+) -> QuerySet[OrderEvent]:
+    """Finished stays in `stages` that began in the last `days` days, annotated `stay`.
+
+    A stay runs from the status change into the stage to the order's next
+    status change up to `now` (a later one has not happened yet). The database
+    pairs the events with a correlated subquery; the dashboard's overview and
+    the KPI charts both read stage times from here.
+    """
+    status_changes = OrderEvent.objects.filter(event_type=OrderEventType.STATUS_CHANGED)
+    next_change = (
+        status_changes.filter(order=OuterRef("order"), created_at__lte=now)
+        .filter(
+            Q(created_at__gt=OuterRef("created_at"))
+            | Q(created_at=OuterRef("created_at"), id__gt=OuterRef("id"))
+        )
+        .order_by("created_at", "id")
+        .values("created_at")[:1]
+    )
+    return (
+        status_changes.filter(
+            to_status__in=stages,
+            created_at__gte=now - timedelta(days=days),
+            created_at__lte=now,
+        )
+        .annotate(left_at=Subquery(next_change))
+        .filter(left_at__isnull=False)
+        .annotate(
+            stay=ExpressionWrapper(F("left_at") - F("created_at"), output_field=DurationField())
+        )
+        .order_by()
     )

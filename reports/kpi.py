@@ -29,13 +29,9 @@ from django.db.models import (
     Case,
     Count,
     DurationField,
-    ExpressionWrapper,
     F,
     Func,
-    OuterRef,
     Q,
-    QuerySet,
-    Subquery,
     Sum,
     TextField,
     When,
@@ -47,6 +43,7 @@ from django.utils.translation import gettext as _
 
 from orders.models import Order, OrderEvent, OrderEventType, OrderStatus
 from orders.planning import SLA_STAGES, orders_overdue_q
+from orders.selectors import order_stage_stays
 
 from .models import LedgerEntry, LedgerKind
 
@@ -189,36 +186,6 @@ def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 2)
 
 
-def _stays(*, now: datetime, days: int) -> QuerySet[OrderEvent]:
-    """Finished stays in the SLA stages that began in the last `days` days, annotated `stay`.
-
-    A stay ends at the order's next status change up to `now`.
-    """
-    status_changes = OrderEvent.objects.filter(event_type=OrderEventType.STATUS_CHANGED)
-    next_change = (
-        status_changes.filter(order=OuterRef("order"), created_at__lte=now)
-        .filter(
-            Q(created_at__gt=OuterRef("created_at"))
-            | Q(created_at=OuterRef("created_at"), id__gt=OuterRef("id"))
-        )
-        .order_by("created_at", "id")
-        .values("created_at")[:1]
-    )
-    return (
-        status_changes.filter(
-            to_status__in=SLA_STAGES,
-            created_at__gte=now - timedelta(days=days),
-            created_at__lte=now,
-        )
-        .annotate(left_at=Subquery(next_change))
-        .filter(left_at__isnull=False)
-        .annotate(
-            stay=ExpressionWrapper(F("left_at") - F("created_at"), output_field=DurationField())
-        )
-        .order_by()
-    )
-
-
 def kpi_stage_times(
     *, now: datetime, days: int = STAGE_TIME_DAYS, in_database: bool | None = None
 ) -> list[StageTime]:
@@ -229,7 +196,7 @@ def kpi_stage_times(
     """
     if in_database is None:
         in_database = connection.vendor == "postgresql"
-    stays = _stays(now=now, days=days)
+    stays = order_stage_stays(now=now, days=days, stages=SLA_STAGES)
     figures: dict[str, tuple[float | None, float | None, int]] = {}
     if in_database:
         rows = stays.values("to_status").annotate(

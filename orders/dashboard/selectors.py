@@ -17,15 +17,12 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -45,6 +42,7 @@ from orders.models import (
     Team,
 )
 from orders.planning import SLA_STAGES, orders_overdue_q
+from orders.selectors import order_stage_stays
 from orders.services import TRANSITIONS, TransitionSpec
 
 User = AbstractBaseUser | AnonymousUser
@@ -450,29 +448,12 @@ def overview_average_stage_times(
 ) -> list[dict[str, Any]]:
     """Return [{status, label, average, count}]: how long orders stayed in each stage.
 
-    A stay runs from the status change into the stage to the order's next status
-    change, for stays that began in the last `days` days and have ended. The
-    database pairs the events (a correlated subquery) and averages the durations.
+    Stays as `orders.selectors.order_stage_stays` defines them, averaged by the
+    database.
     """
     now = now or timezone.now()
-    status_changes = OrderEvent.objects.filter(event_type=OrderEventType.STATUS_CHANGED)
-    next_change = (
-        status_changes.filter(order=OuterRef("order"))
-        .filter(
-            Q(created_at__gt=OuterRef("created_at"))
-            | Q(created_at=OuterRef("created_at"), id__gt=OuterRef("id"))
-        )
-        .order_by("created_at", "id")
-        .values("created_at")[:1]
-    )
     rows = (
-        status_changes.filter(created_at__gte=now - timedelta(days=days), created_at__lte=now)
-        .annotate(left_at=Subquery(next_change))
-        .filter(left_at__isnull=False)
-        .annotate(
-            stay=ExpressionWrapper(F("left_at") - F("created_at"), output_field=DurationField())
-        )
-        .order_by()
+        order_stage_stays(now=now, days=days, stages=BOARD_STAGES)
         .values("to_status")
         .annotate(average=Avg("stay"), count=Count("id"))
     )
