@@ -31,8 +31,8 @@ def stamp(order: Order, transition: str, at: datetime) -> None:
     OrderEvent.objects.filter(order=order, transition=transition).update(created_at=at)
 
 
-def test_orders_per_stage_counts_every_status():
-    for status in ["processing", "processing", "picking", "on_hold", "completed"]:
+def test_orders_per_stage_counts_every_open_status():
+    for status in ["processing", "processing", "picking", "on_hold", "completed", "cancelled"]:
         order_make(status)
 
     counts = {row["status"]: row["count"] for row in overview_orders_per_stage()}
@@ -40,9 +40,9 @@ def test_orders_per_stage_counts_every_status():
     assert counts["processing"] == 2
     assert counts["picking"] == 1
     assert counts["on_hold"] == 1
-    assert counts["completed"] == 1
     assert counts["received"] == 0
-    assert sum(counts.values()) == 5
+    assert "completed" not in counts and "cancelled" not in counts  # closed: not a queue
+    assert sum(counts.values()) == 4
 
 
 def test_throughput_counts_todays_status_changes_per_transition_and_shipped_delivered():
