@@ -41,3 +41,28 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture
+def private_cache(settings, request):
+    """A cache of this test's own: rate limits and throttles count per test.
+
+    CI's Redis also carries the Celery broker, so it is never flushed instead.
+    """
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        }
+    }
+
+
+@pytest.fixture
+def tasks_in_process():
+    """Run Celery tasks in this process even where a broker is set (CI has no worker here)."""
+    from orders_project.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager

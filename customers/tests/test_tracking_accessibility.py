@@ -30,13 +30,8 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, 
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(settings, request):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": request.node.nodeid,
-        }
-    }
+def _private_cache(private_cache):
+    """Rate limits count in the cache: a cache of this test's own."""
 
 
 def assert_accessible(page) -> None:

@@ -19,13 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _private_cache_and_media(settings, request, tmp_path):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": request.node.nodeid,
-        }
-    }
+def _private_cache_and_media(private_cache, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 

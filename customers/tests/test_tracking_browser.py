@@ -38,14 +38,8 @@ EMAIL_LABEL = "E-mail address or postal code used for the order"
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(settings, request):
-    # The lookup and return forms are rate-limited per client address through the cache.
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": request.node.nodeid,
-        }
-    }
+def _private_cache(private_cache):
+    """The lookup and return forms are rate-limited per client address through the cache."""
 
 
 @pytest.fixture(params=list(VIEWPORTS))
@@ -125,17 +119,6 @@ def test_a_customer_looks_an_order_up_by_its_number_and_email(live_server, new_p
 
 
 # -- 2. the link in the e-mail --------------------------------------------------------------
-
-
-@pytest.fixture
-def tasks_in_process():
-    """Send the e-mail in this process even where CI has a broker (and no worker for it)."""
-    from orders_project.celery import app
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = eager
 
 
 @pytest.mark.django_db(transaction=True)

@@ -17,13 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(settings, request):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": request.node.nodeid,
-        }
-    }
+def _private_cache(private_cache):
+    """Rate limits count in the cache: a cache of this test's own."""
 
 
 def look_up(client, number, secret):

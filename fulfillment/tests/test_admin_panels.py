@@ -20,13 +20,8 @@ def buttons(page) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def celery_in_process():
-    from orders_project.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
+def celery_in_process(tasks_in_process):
+    """Every test here runs its tasks in process."""
 
 
 def a_return() -> AfterSalesRequest:

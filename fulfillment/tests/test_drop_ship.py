@@ -13,13 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def celery_in_process():
-    from orders_project.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
+def celery_in_process(tasks_in_process):
+    """Every test here runs its tasks in process."""
 
 
 def test_an_order_drop_shipped_in_full_ships_without_packages(django_capture_on_commit_callbacks):

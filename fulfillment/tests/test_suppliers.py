@@ -28,13 +28,8 @@ DROP_SHIP = SupplierDelivery.DROP_SHIP
 
 
 @pytest.fixture(autouse=True)
-def eager_celery():
-    from orders_project.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
+def eager_celery(tasks_in_process):
+    """Every test here runs its tasks in process."""
 
 
 @pytest.fixture

@@ -20,17 +20,6 @@ from .factories import order_in_state, user_with_role
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def tasks_in_process():
-    """Run the job in this process even where a broker is configured (CI has no worker here)."""
-    from orders_project.celery import app
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = eager
-
-
 def test_the_preview_says_which_orders_can_move_and_why_not_the_others():
     picker = user_with_role(WAREHOUSE)
     other_team = Team.objects.create(

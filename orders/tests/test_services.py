@@ -97,20 +97,9 @@ def test_failing_history_write_leaves_the_status_unchanged(monkeypatch):
     assert stored.events.count() == 1
 
 
-@pytest.fixture
-def celery_in_process():
-    """Run tasks in this process even when CI configures a Redis broker."""
-    from orders_project.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
 @pytest.mark.django_db
 def test_side_effects_run_only_after_commit(
-    django_capture_on_commit_callbacks, caplog, celery_in_process
+    django_capture_on_commit_callbacks, caplog, tasks_in_process
 ):
     order = order_new()
 

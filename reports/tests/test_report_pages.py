@@ -10,14 +10,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def _media_and_eager(settings, tmp_path):
-    from orders_project.celery import app
-
+def _media_and_eager(tasks_in_process, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = eager
 
 
 def test_finance_asks_for_a_report_and_downloads_its_files(client):

@@ -19,16 +19,6 @@ def _private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def tasks_in_process():
-    from orders_project.celery import app
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = eager
-
-
 @pytest.mark.usefixtures("tasks_in_process")
 def test_an_on_demand_run_stores_its_parameters_and_three_files():
     order_new(payment_method="card", payment_status="paid")

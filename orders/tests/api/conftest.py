@@ -5,15 +5,8 @@ from orders.services import storefront_create
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(settings, request):
-    # Throttle counters live in the cache; each test gets its own so none leaks into another
-    # (and CI's Redis, which also carries the Celery broker, is never flushed).
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": request.node.nodeid,
-        }
-    }
+def _private_cache(private_cache):
+    """Throttle counters live in the cache: each test gets its own."""
 
 
 def storefront_client(name: str = "Shop", **kwargs):

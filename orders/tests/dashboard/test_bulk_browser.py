@@ -23,17 +23,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def tasks_in_process():
-    """Run the job in the server's process even where CI has a broker and no worker."""
-    from orders_project.celery import app
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = eager
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("tasks_in_process")
 def test_a_lead_runs_a_bulk_transition_over_100_orders_and_sees_each_result(live_server, page):

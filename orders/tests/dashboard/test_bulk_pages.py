@@ -13,16 +13,6 @@ from .conftest import order_make
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def tasks_in_process():
-    from orders_project.celery import app
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = eager
-
-
 def test_the_queue_offers_up_to_500_orders_on_one_page(client):
     client.force_login(user_with_role(MANAGER))
     for _ in range(3):
