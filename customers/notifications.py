@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from orders_project.celery import enqueue
+from orders_project.celery import enqueue_soon
 
 from .models import (
     ESSENTIAL_NOTIFICATION_KINDS,
@@ -95,7 +95,7 @@ def notifications_for_order_events(order, events) -> list[Notification]:
 def _notification_send_soon(notification_id: int) -> None:
     from .tasks import notification_send
 
-    enqueue(notification_send, notification_id)
+    enqueue_soon(notification_send, notification_id)
 
 
 def _lease_seconds() -> float:

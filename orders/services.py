@@ -12,14 +12,14 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import TextChoices
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -383,15 +383,26 @@ def _changes_log(changes: list[tuple[str, str, str, str]]) -> None:
 _NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 
 
+# A new number collides with one of a million orders about once in a million
+# orders: order_create then tries another rather than reading before each insert.
+ORDER_NUMBER_TRIES = 3
+
+
 def order_number_generate() -> str:
     """Return a new public order number: short, unambiguous when read aloud, not sequential."""
-    while True:
-        number = "OR" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
-        if not Order.objects.filter(number=number).exists():
-            return number
+    return "OR" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
 
 
-def order_create(
+def order_create(**order_fields: Any) -> Order:
+    """Create an order with its customer, address and lines; totals are computed here.
+
+    Takes the keyword arguments of `_order_create`.
+    """
+    order, _lines, _event = _order_create(**order_fields)
+    return order
+
+
+def _order_create(
     *,
     storefront: Storefront,
     external_id: str,
@@ -404,8 +415,7 @@ def order_create(
     currency: str | None = None,
     priority: str = Priority.STANDARD,
     actor: Actor = None,
-) -> Order:
-    """Create an order with its customer, address and lines; totals are computed here."""
+) -> tuple[Order, list[OrderLine], OrderEvent]:
     if priority not in Priority.values:
         raise OrderValidationError(
             f"Unknown priority '{priority}'.",
@@ -470,52 +480,81 @@ def order_create(
         )
     total = subtotal + shipping_price
 
-    try:
-        with transaction.atomic():
-            customer_row = _customer_upsert(storefront=storefront, **customer)
-            address = Address.objects.create(customer=customer_row, **shipping_address)
-            order = Order.objects.create(
-                number=order_number_generate(),
-                storefront=storefront,
-                external_id=external_id,
-                customer=customer_row,
-                shipping_address=address,
-                payment_method=payment_method,
-                payment_status=payment_status,
-                priority=priority,
-                currency=currency,
-                subtotal=subtotal,
-                shipping_price=shipping_price,
-                total=total,
-                amount_paid=total if payment_status == PaymentStatus.PAID else Decimal("0.00"),
-            )
-            for line in order_lines:
-                line.order = order
-            OrderLine.objects.bulk_create(order_lines)
-            event = OrderEvent.objects.create(
-                order=order,
-                event_type=OrderEventType.CREATED,
-                to_status=OrderStatus.RECEIVED,
-                actor=actor if actor is not None and actor.is_authenticated else None,
-                customer_visible=True,
-            )
-            notifications_for_order_events(order, [event])
-            ledger_record_order_created(order)
-            webhook_event_record(
-                storefront=storefront,
-                event_type=WebhookEventType.ORDER_CREATED,
-                data={"order": order_webhook_data(order)},
-                order=order,
-            )
-            _side_effects_register([event])
-    except IntegrityError:
-        if Order.objects.filter(storefront=storefront, external_id=external_id).exists():
-            raise OrderConflict(
-                f"Order with external id '{external_id}' already exists.",
-                details={"external_id": ["Already used by another order of this storefront."]},
-            ) from None
-        raise
-    return order
+    for attempt in range(1, ORDER_NUMBER_TRIES + 1):
+        number = order_number_generate()
+        try:
+            with transaction.atomic():
+                created = _order_insert(
+                    storefront=storefront,
+                    number=number,
+                    external_id=external_id,
+                    customer=customer,
+                    shipping_address=shipping_address,
+                    order_lines=order_lines,
+                    payment_method=payment_method,
+                    payment_status=payment_status,
+                    priority=priority,
+                    currency=currency,
+                    subtotal=subtotal,
+                    shipping_price=shipping_price,
+                    total=total,
+                    actor=actor,
+                )
+        except IntegrityError:
+            if Order.objects.filter(storefront=storefront, external_id=external_id).exists():
+                raise OrderConflict(
+                    f"Order with external id '{external_id}' already exists.",
+                    details={"external_id": ["Already used by another order of this storefront."]},
+                ) from None
+            if attempt < ORDER_NUMBER_TRIES and Order.objects.filter(number=number).exists():
+                continue
+            raise
+        return created
+    raise AssertionError("unreachable: the last try returns or raises")
+
+
+def _order_insert(
+    *,
+    storefront: Storefront,
+    number: str,
+    customer: dict[str, str],
+    shipping_address: dict[str, str],
+    order_lines: list[OrderLine],
+    actor: Actor,
+    **order_fields: Any,
+) -> tuple[Order, list[OrderLine], OrderEvent]:
+    customer_row = _customer_upsert(storefront=storefront, **customer)
+    address = Address.objects.create(customer=customer_row, **shipping_address)
+    order = Order.objects.create(
+        number=number,
+        storefront=storefront,
+        customer=customer_row,
+        shipping_address=address,
+        amount_paid=order_fields["total"]
+        if order_fields["payment_status"] == PaymentStatus.PAID
+        else Decimal("0.00"),
+        **order_fields,
+    )
+    for line in order_lines:
+        line.order = order
+    OrderLine.objects.bulk_create(order_lines)
+    event = OrderEvent.objects.create(
+        order=order,
+        event_type=OrderEventType.CREATED,
+        to_status=OrderStatus.RECEIVED,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        customer_visible=True,
+    )
+    notifications_for_order_events(order, [event])
+    ledger_record_order_created(order)
+    webhook_event_record(
+        storefront=storefront,
+        event_type=WebhookEventType.ORDER_CREATED,
+        data={"order": order_webhook_data(order)},
+        order=order,
+    )
+    _side_effects_register([event])
+    return order, order_lines, event
 
 
 def _customer_upsert(
@@ -542,9 +581,13 @@ def _customer_upsert(
     changed = {"name": name, "phone": phone or customer.phone}
     if language:
         changed["language"] = language
-    for field, value in changed.items():
-        setattr(customer, field, value)
-    customer.save(update_fields=[*changed, "updated_at"])
+    changed = {
+        field: value for field, value in changed.items() if getattr(customer, field) != value
+    }
+    if changed:  # a returning customer usually sends the same details: no write then
+        for field, value in changed.items():
+            setattr(customer, field, value)
+        customer.save(update_fields=[*changed, "updated_at"])
     return customer
 
 
@@ -572,30 +615,56 @@ def order_create_idempotent(
     now = timezone.now()
 
     with transaction.atomic():
-        IdempotencyKey.objects.filter(storefront=storefront, key=key, expires_at__lte=now).delete()
-        try:
-            with transaction.atomic():
-                record = IdempotencyKey.objects.create(
-                    storefront=storefront,
-                    key=key,
-                    request_hash=request_hash,
-                    created_at=now,
-                    expires_at=now + timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL_SECONDS),
-                )
-        except IntegrityError:
+        claimed = _idempotency_key_claim(
+            storefront=storefront, key=key, request_hash=request_hash, now=now
+        )
+        if claimed is None:
             record = IdempotencyKey.objects.select_related("order").get(
                 storefront=storefront, key=key
             )
-            if record.request_hash != request_hash:
+            if record.expires_at <= now:  # an expired key is free again
+                record.delete()
+                claimed = _idempotency_key_claim(
+                    storefront=storefront, key=key, request_hash=request_hash, now=now
+                )
+            elif record.request_hash != request_hash:
                 raise IdempotencyConflict(
                     "This Idempotency-Key was already used with a different request body.",
                     details={"Idempotency-Key": [key]},
-                ) from None
-            return record.order, False
-        order = order_create(storefront=storefront, **order_fields)
-        record.order = order
-        record.save(update_fields=["order"])
-    return order, True
+                )
+            else:
+                return record.order, False
+        order, lines, event = _order_create(storefront=storefront, **order_fields)
+        IdempotencyKey.objects.filter(pk=claimed).update(order=order)
+    from .selectors import order_detail_known  # selectors import this module
+
+    # The caller answers with the new order: its rows are in memory, no need to read them back.
+    return order_detail_known(order, lines=lines, events=[event]), True
+
+
+def _idempotency_key_claim(
+    *, storefront: Storefront, key: str, request_hash: str, now: datetime
+) -> int | None:
+    """Insert the key row unless (storefront, key) exists; return its id, or None if taken.
+
+    ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit
+    or roll back, as the unique index would, but needs no savepoint to survive it.
+    """
+    table = IdempotencyKey._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (storefront_id, key, request_hash, created_at, expires_at) "  # noqa: S608 - the model's own table name
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (storefront_id, key) DO NOTHING RETURNING id",
+            [
+                storefront.pk,
+                key,
+                request_hash,
+                now,
+                now + timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL_SECONDS),
+            ],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def idempotency_keys_expired_delete(*, now=None) -> int:

@@ -193,9 +193,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             request_body=request.data,
             **payload.validated_data,
         )
+        if created:  # the new order comes back with its rows in memory: no read back
+            return with_etag(
+                Response(api.OrderSerializer(order).data, status=status.HTTP_201_CREATED), order
+            )
         response = self._order_response(order, status_code=status.HTTP_201_CREATED)
-        if not created:
-            response["Idempotent-Replayed"] = "true"
+        response["Idempotent-Replayed"] = "true"
         return response
 
     @extend_schema(
