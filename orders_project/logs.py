@@ -111,6 +111,6 @@ class JsonFormatter(_LibraryJsonFormatter):
             **kwargs,
         )
 
-    def formatTime(self, record: LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+    def formatTime(self, record: LogRecord, datefmt: str | None = None) -> str:
         moment = datetime.fromtimestamp(record.created, tz=UTC)
         return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
