@@ -296,13 +296,16 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
             "filters": ["request_context"],
+            # Here too: records propagated from a chattier logger skip the root's level.
+            "level": LOG_LEVEL,
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Django's default config gives "django" a console handler of its own (DEBUG
-        # only) on top of the root's: each line would show twice in development.
-        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # only) on top of the root's: each line would show twice in development. INFO
+        # keeps django.template's debug chatter out even with LOG_LEVEL=DEBUG.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
     },
 }

@@ -23,13 +23,16 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
+from customers.models import Notification, NotificationStatus
 from customers.tests.broker import producer_use
 from customers.tests.test_worker_integration import _database_url, filemail_url
 from orders.services import storefront_create
 from orders.tests.api.conftest import order_body
+from orders.tests.factories import order_new
 from orders_project.celery import app
 
 BROKER_URL = "redis://127.0.0.1:6379/6"  # this test's own database, flushed before and after
+UNREACHABLE_BROKER_URL = "redis://127.0.0.1:1/0"
 CELERY = Path(sys.executable).parent / "celery"
 
 
@@ -111,6 +114,7 @@ def worker(tmp_path, broker, transactional_db):
         DEBUG="1",
         LOG_FORMAT="json",
         LOG_LEVEL="INFO",
+        NOTIFICATION_RESEND_AFTER_SECONDS="1",
         DJANGO_SETTINGS_MODULE="orders_project.settings",
         PYTHONUNBUFFERED="1",
     )
@@ -214,11 +218,22 @@ def test_the_tasks_an_api_request_queues_log_with_its_request_id(worker, webhook
     assert all("request_id" not in line for line in worker.json_lines() if "task_id" not in line)
 
 
-def test_a_task_queued_outside_a_request_uses_its_own_id(worker):
-    result = app.send_task("customers.notifications_send_due", queue="notifications")
+def test_a_task_queued_outside_a_request_uses_its_own_id_and_passes_it_on(worker):
+    # The order's e-mail cannot be queued (broker down), so the sweeper must send it.
+    producer_use(UNREACHABLE_BROKER_URL)
+    order = order_new()
+    producer_use(BROKER_URL)
+    notification = Notification.objects.get(order=order)
+    assert notification.status == NotificationStatus.PENDING
+    time.sleep(1.2)  # past NOTIFICATION_RESEND_AFTER_SECONDS
 
-    [done] = worker.wait_for(
+    sweep = app.send_task("customers.notifications_send_due", queue="notifications")
+
+    [swept] = worker.wait_for(
         _succeeded("customers.notifications_send_due"), what="the sweeper to run"
     )
-    assert done["task_id"] == result.id
-    assert done["request_id"] == result.id
+    assert swept["task_id"] == sweep.id
+    assert swept["request_id"] == sweep.id
+    [sent] = worker.wait_for(_succeeded("customers.notification_send"), what="the resend")
+    assert sent["task_id"] != sweep.id
+    assert sent["request_id"] == sweep.id
