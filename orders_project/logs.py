@@ -59,7 +59,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request_id = request_id_clean(request.headers.get(REQUEST_ID_HEADER)) or request_id_new()
+        # META, not request.headers: that builds a dict of every header on first use.
+        request_id = request_id_clean(request.META.get("HTTP_X_REQUEST_ID")) or request_id_new()
         request_id_var.set(request_id)
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id

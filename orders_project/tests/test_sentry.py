@@ -104,6 +104,7 @@ class Server:
         env.update(
             DJANGO_SETTINGS_MODULE="orders_project.tests.settings_crash",
             DEBUG="0",
+            LOG_FORMAT="json",
             SECRET_KEY="sentry-test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
             ALLOWED_HOSTS="127.0.0.1",
             SECURE_SSL_REDIRECT="0",
