@@ -46,8 +46,8 @@ run: seed  ## install, migrate, load demo data and serve http://127.0.0.1:8000 (
 test: install-dev  ## run the whole test suite (PostgreSQL-only tests skip on SQLite)
 	$(BIN)/pytest
 
-test-fast: install-dev  ## the suite without the browser tests
-	$(BIN)/pytest -m "not browser" -p no:playwright
+test-fast: install-dev  ## the suite without the browser tests and the slow process tests
+	$(BIN)/pytest -m "not browser and not slow" -p no:playwright
 
 lint: install-dev  ## ruff check, ruff format --check and makemigrations --check
 	$(BIN)/ruff check .

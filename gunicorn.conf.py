@@ -33,6 +33,11 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # The default line plus how long the request took, in microseconds (%(D)s).
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(D)sus "%(f)s" "%(a)s"'
 
+# gunicorn 27's control socket (for gunicornc) defaults to one path per user, which
+# every gunicorn of that user on the machine would share; nothing here uses it, and
+# the image's user has no writable home for it.
+control_socket_disable = True
+
 # The heartbeat file of each worker; on a container's overlay file system a write can
 # stall long enough for the master to think the worker hung.
 if Path("/dev/shm").is_dir():  # noqa: S108 - the documented place for it, not a temp file

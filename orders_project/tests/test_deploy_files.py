@@ -6,6 +6,7 @@ differently. Also checks what gunicorn.conf.py reads from the environment.
 """
 
 import os
+import re
 import runpy
 import shlex
 import shutil
@@ -166,3 +167,21 @@ def test_procfile_commands_are_plain_commands_honcho_and_compose_read_alike():
     for command in procfile().values():
         assert shlex.split(command) == command.split()
         assert not set(command) & set("$|&;<>'\"`")
+
+
+def operations_section() -> str:
+    readme = (PROJECT_DIR / "README.md").read_text()
+    start = readme.index("\n## Operations\n")
+    return readme[start : readme.index("\n## ", start + 1)]
+
+
+def test_the_operations_section_lists_every_variable_the_settings_and_gunicorn_read():
+    sources = (PROJECT_DIR / "orders_project" / "settings.py").read_text()
+    read = set(re.findall(r"env(?:\.\w+)?\(\s*\"([A-Z_0-9]+)\"", sources))
+    gunicorn = (PROJECT_DIR / "gunicorn.conf.py").read_text()
+    read |= set(re.findall(r"(?:_int|environ\.get)\(\s*[\"']([A-Z_0-9]+)[\"']", gunicorn))
+    table_rows = [line for line in operations_section().splitlines() if line.startswith("| `")]
+    documented = {name for row in table_rows for name in re.findall(r"`([A-Z_0-9]+)`", row)}
+
+    assert len(read) > 40
+    assert read - documented == set()
