@@ -49,6 +49,7 @@ from .models import (
     PaymentStatus,
     Priority,
     Storefront,
+    StorefrontAPIKey,
     Team,
     WebhookEventType,
 )
@@ -747,3 +748,46 @@ def storefront_create(
             name=f"{code} key", storefront=storefront
         )
     return storefront, key
+
+
+@dataclass(frozen=True)
+class APIKeyRotation:
+    """What `storefront_api_key_rotate` did: the new key (in clear, once) and the old ones."""
+
+    api_key: StorefrontAPIKey
+    key: str
+    revoked_prefixes: list[str]
+    still_active_prefixes: list[str]
+
+
+def storefront_api_key_rotate(
+    *, storefront: Storefront, revoke_old: bool = False, actor: AbstractBaseUser | None = None
+) -> APIKeyRotation:
+    """Issue a new API key for `storefront`; revoke its other keys now if `revoke_old`.
+
+    Without `revoke_old` the old keys keep working, so the storefront can switch to the
+    new key without downtime; revoke the old one in the admin afterwards.
+    """
+    with transaction.atomic():
+        # One rotation per storefront at a time: two at once could each revoke the other's key.
+        Storefront.objects.select_for_update().get(pk=storefront.pk)
+        old_keys = StorefrontAPIKey.objects.filter(storefront=storefront, revoked=False)
+        old_prefixes = sorted(old_keys.values_list("prefix", flat=True))
+        if revoke_old:
+            old_keys.update(revoked=True)
+        api_key, key = StorefrontAPIKey.objects.create_key(
+            name=f"rotated {timezone.now():%Y-%m-%d %H:%M}", storefront=storefront
+        )
+    logger.info(
+        "API key %s issued for storefront %s by %s; %s",
+        api_key.prefix,
+        storefront.code,
+        actor or "the system",
+        f"revoked {', '.join(old_prefixes) or 'none'}" if revoke_old else "old keys kept",
+    )
+    return APIKeyRotation(
+        api_key=api_key,
+        key=key,
+        revoked_prefixes=old_prefixes if revoke_old else [],
+        still_active_prefixes=[] if revoke_old else old_prefixes,
+    )

@@ -25,6 +25,9 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = _DEVELOPMENT_SECRET_KEY
+# Rotating SECRET_KEY: put the old key here while sessions, password-reset links and
+# signed tracking links made with it are still needed; they verify, new ones use SECRET_KEY.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
@@ -156,8 +159,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-# Longer than any countdown or retry delay, or Redis redelivers tasks in a loop.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 24 * 3600}
+# Longer than any countdown or retry delay, or Redis redelivers tasks in a loop. It is
+# also how long a task held by a worker that died without warm shutdown (SIGKILL, power
+# loss) waits before another worker is given it; a warm shutdown hands tasks back at once.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 24 * 3600)
+}
 CELERY_TIMEZONE = TIME_ZONE
 # When the broker is down, fail a publish within seconds; the outbox sweepers resend.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
