@@ -29,7 +29,7 @@ from customers.tests.test_worker_integration import _database_url, filemail_url
 from orders.services import storefront_create
 from orders.tests.api.conftest import order_body
 from orders.tests.factories import order_new
-from orders_project.celery import app
+from orders_project.celery import app, enqueued_soon_flush
 
 BROKER_URL = "redis://127.0.0.1:6379/6"  # this test's own database, flushed before and after
 UNREACHABLE_BROKER_URL = "redis://127.0.0.1:1/0"
@@ -222,6 +222,7 @@ def test_a_task_queued_outside_a_request_uses_its_own_id_and_passes_it_on(worker
     # The order's e-mail cannot be queued (broker down), so the sweeper must send it.
     producer_use(UNREACHABLE_BROKER_URL)
     order = order_new()
+    assert enqueued_soon_flush(timeout=30)  # the background publisher gave up on it
     producer_use(BROKER_URL)
     notification = Notification.objects.get(order=order)
     assert notification.status == NotificationStatus.PENDING
