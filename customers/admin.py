@@ -163,7 +163,8 @@ class CustomerAdmin(admin.ModelAdmin):
             "original": customer,
             "form": form,
             "change_url": change_url,
-            "orders": customer.orders.order_by("placed_at").only("number", "status"),
+            # Whole rows: django-fsm's ConcurrentTransitionMixin recurses on a deferred status.
+            "orders": customer.orders.order_by("placed_at"),
         }
         return TemplateResponse(request, "admin/customers/customer/erase.html", context)
 
