@@ -76,6 +76,12 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         for action in ("view", "add", "change")
     ]
     + [("orders", "view_order"), ("orders", "view_orderevent"), ("orders", "view_orderline")]
+    # A customer's right of access and erasure (customers.privacy), and its audit trail.
+    + [
+        ("customers", "export_customer"),
+        ("customers", "erase_customer"),
+        ("customers", "view_personaldataaction"),
+    ]
     # Managers watch webhook deliveries and resend them.
     + [("orders", "view_webhookevent"), ("orders", "change_webhookevent")]
     # They organise the work: teams, regions, categories, service levels, holidays,

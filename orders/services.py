@@ -566,7 +566,9 @@ def _customer_upsert(
     same_customer = Customer.objects.alias(email_lower=Lower("email")).filter(
         storefront=storefront, email_lower=email.lower()
     )
-    customer = same_customer.first()
+    # Locked: an erasure running now (customers.privacy) is waited for, and the erased
+    # row, whose e-mail no longer matches, is skipped, so the order gets a new customer.
+    customer = same_customer.select_for_update().first()
     if customer is None:
         try:
             with transaction.atomic():
