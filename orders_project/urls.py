@@ -26,9 +26,12 @@ urlpatterns = [
 ]
 
 if settings.BENCH_FLOOR_ENDPOINT:  # benchmarks only, never in production (see settings)
-    from benchmarks.floor import floor_insert
+    from benchmarks.floor import FloorStorefrontInsert, floor_insert
 
-    urlpatterns.append(path("bench/floor/", floor_insert))
+    urlpatterns += [
+        path("bench/floor/", floor_insert),
+        path("bench/floor-api/", FloorStorefrontInsert.as_view()),
+    ]
 
 handler404 = "orders.api.errors.api_or_html_404"
 handler500 = "orders.api.errors.api_or_html_500"
