@@ -6,10 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import health
 
-admin.site.site_header = "Order status management"
-admin.site.site_title = "Order status management"
-admin.site.index_title = "Managers' console"
-
 urlpatterns = [
     path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
     path("healthz", health.healthz, name="healthz"),
