@@ -12,7 +12,7 @@ def rate_limit_exceeded(
     *, scope: str, request: HttpRequest, limit: int, window_seconds: int
 ) -> bool:
     """Count one attempt for this client in `scope`; True once more than `limit` in the window."""
-    key = f"ratelimit:{scope}:{client_address(request)}"
+    key = f"ratelimit:{scope}:{client_address(request) or 'unknown'}"
     if cache.add(key, 1, timeout=window_seconds):
         return False
     try:
