@@ -67,8 +67,9 @@ class PolicyWatch:
         page.add_init_script(RECORD_VIOLATIONS)
         page.on(
             "console",
-            lambda message: "Content Security Policy" in message.text
-            and self.console.append(message.text),
+            lambda message: (
+                "Content Security Policy" in message.text and self.console.append(message.text)
+            ),
         )
         # The browser asks for a favicon by itself; the project has none.
         page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
