@@ -368,7 +368,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        # data: for the small icons Django's admin and Swagger UI inline in their CSS.
+        # data: for the icons Swagger UI (the API docs) embeds in its CSS and script.
         "img-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
