@@ -5,6 +5,7 @@ totals, transitions) live in the services, which raise `OrderError`s.
 """
 
 import copy
+import functools
 from decimal import Decimal
 
 from django.conf import settings
@@ -391,15 +392,33 @@ class OrderSerializer(OrderSummarySerializer):
 
     @extend_schema_field(ShipmentSerializer(many=True))
     def get_shipments(self, order: Order) -> list:
-        return ShipmentSerializer(order.shipments.all(), many=True).data
+        shipments = _output_serializer(ShipmentSerializer)
+        return [shipments.to_representation(shipment) for shipment in order.shipments.all()]
 
     @extend_schema_field(OrderEventSerializer(many=True))
     def get_events(self, order: Order) -> list:
-        visible = [event for event in order.events.all() if event.customer_visible]
-        return OrderEventSerializer(visible, many=True).data
+        events = _output_serializer(OrderEventSerializer)
+        return [events.to_representation(e) for e in order.events.all() if e.customer_visible]
 
     def get_tracking_url(self, order: Order) -> str:
         return tracking_url(order)
+
+
+@functools.cache
+def _output_serializer(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
+    # One instance per class, its fields bound once. Output only: to_representation()
+    # keeps no state between calls, so threads may share it; these serializers read
+    # nothing from a context.
+    return serializer_class()
+
+
+def order_representation(order: Order) -> dict:
+    """What OrderSerializer(order).data gives, without building the serializer anew.
+
+    Building it (fields, nested serializers and their fields) cost more than
+    filling it; the API answers with an order detail on every write.
+    """
+    return _output_serializer(OrderSerializer).to_representation(order)
 
 
 class TransitionOptionSerializer(serializers.Serializer):
