@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from orders.exceptions import OrderError
+from orders_project.outages import is_database_outage, service_unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +128,8 @@ class ApiErrorMiddleware:
             return _json_error(404, "not_found", "No such endpoint or object.")
         if isinstance(exception, DjangoPermissionDenied):
             return _json_error(403, "permission_denied", "You may not do this.")
+        if is_database_outage(exception):
+            return service_unavailable_response(request, exception)
         logger.exception("unhandled error on %s %s", request.method, request.path)
         return _json_error(500, "server_error", "Something went wrong on our side; it is logged.")
 
@@ -141,7 +144,12 @@ def api_or_html_404(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def api_or_html_500(request: HttpRequest) -> HttpResponse:
-    """handler500: JSON under /api/, Django's page elsewhere."""
+    """handler500: JSON under /api/, Django's page elsewhere; a database outage is a 503."""
+    from orders_project.outages import outage_response_for_current_exception
+
+    outage = outage_response_for_current_exception(request)
+    if outage is not None:  # raised outside a view (session or auth middleware)
+        return outage
     if request.path.startswith(API_PREFIX):
         return _json_error(500, "server_error", "Something went wrong on our side; it is logged.")
     from django.views.defaults import server_error

@@ -1,12 +1,40 @@
-"""Rate limits per storefront key and per staff user, shared through the cache (Redis)."""
+"""Rate limits per storefront key and per staff user, shared through the cache (Redis).
+
+Every throttle fails open: with the cache unreachable a request is let through
+(and a warning logged) rather than refused or failed. The limits protect
+capacity, not correctness, and an order a storefront could not place because
+Redis restarted would be the worse loss.
+"""
+
+import logging
 
 from rest_framework.request import Request
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, SimpleRateThrottle
+
+from orders_project.outages import CACHE_ERRORS
 
 from .authentication import request_storefront
 
+logger = logging.getLogger(__name__)
 
-class StorefrontKeyThrottle(SimpleRateThrottle):
+
+class FailOpenThrottleMixin:
+    """Let the request through when the cache that holds the counters cannot be reached."""
+
+    def allow_request(self, request: Request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except CACHE_ERRORS as error:
+            logger.warning(
+                "rate limit %s not applied, the cache is unreachable: %s: %s",
+                getattr(self, "scope", type(self).__name__),
+                type(error).__name__,
+                error,
+            )
+            return True
+
+
+class StorefrontKeyThrottle(FailOpenThrottleMixin, SimpleRateThrottle):
     scope = "storefront"
 
     def get_cache_key(self, request: Request, view) -> str | None:
@@ -15,7 +43,7 @@ class StorefrontKeyThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
 
 
-class StaffUserThrottle(SimpleRateThrottle):
+class StaffUserThrottle(FailOpenThrottleMixin, SimpleRateThrottle):
     scope = "staff"
 
     def get_cache_key(self, request: Request, view) -> str | None:
@@ -24,7 +52,7 @@ class StaffUserThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
-class UnauthenticatedThrottle(AnonRateThrottle):
+class UnauthenticatedThrottle(FailOpenThrottleMixin, AnonRateThrottle):
     """Per client address, for requests with no credentials at all.
 
     Storefront requests carry no Django user, so DRF's plain AnonRateThrottle
@@ -35,3 +63,7 @@ class UnauthenticatedThrottle(AnonRateThrottle):
         if request_storefront(request) is not None:
             return None
         return super().get_cache_key(request, view)
+
+
+class CarrierThrottle(FailOpenThrottleMixin, ScopedRateThrottle):
+    """The carrier webhook's limit (`throttle_scope = "carrier"` on the view)."""
