@@ -204,12 +204,16 @@ class WebhookReceiver:
     def __init__(self) -> None:
         self.deliveries: Counter[str] = Counter()
         self.orders: dict[str, str] = {}  # event id -> order number
+        self.times: dict[str, list] = defaultdict(list)  # event id -> [(time, attempt header)]
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 receiver.deliveries[body["id"]] += 1
+                receiver.times[body["id"]].append(
+                    (round(time.time(), 1), self.headers.get("X-Webhook-Attempt"))
+                )
                 receiver.orders[body["id"]] = body["data"]["order"]["number"]
                 self.send_response(200)
                 self.end_headers()
@@ -422,7 +426,9 @@ def data_checks(created: dict[str, str], receiver: WebhookReceiver, mail_dir: Pa
                 "every order.created webhook delivered exactly once",
                 len(events) == len(orders) and not undelivered and set(counts) <= {1},
                 f"{len(events)} events for {len(orders)} orders; undelivered "
-                f"{len(undelivered)}; deliveries per event: {dict(counts)}",
+                f"{len(undelivered)}; deliveries per event: {dict(counts)}; repeated "
+                f"(time, X-Webhook-Attempt): "
+                f"{[receiver.times[i] for i in events if receiver.deliveries[i] > 1][:5]}",
             )
         )
     connection.close()

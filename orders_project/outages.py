@@ -13,13 +13,18 @@ request: callers catch `CACHE_ERRORS`, log a warning and let the request through
 
 import logging
 import sys
+import time
+from collections.abc import Callable
+from typing import TypeVar
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 API_PREFIX = "/api/"
 RETRY_AFTER_SECONDS = 5
@@ -98,3 +103,32 @@ def outage_response_for_current_exception(request: HttpRequest) -> HttpResponse 
     if is_database_outage(error):
         return service_unavailable_response(request, error)
     return None
+
+
+def retry_through_database_outage(write: Callable[[], T], *, what: str, within: float = 15.0) -> T:
+    """Run `write`; while the database is unreachable, retry it for at most `within` seconds.
+
+    For the one write that records a side effect already done outside (an e-mail
+    handed to the mail server, a webhook the storefront answered): lost to a
+    database restart, it would leave the row pending and the sweeper would send
+    the message again. `within` stays below the send leases (webhooks 40 s,
+    notifications NOTIFICATION_LEASE_SECONDS), so no other worker takes the row
+    meanwhile. Inside a transaction nothing is retried: the error is raised.
+    """
+    deadline = time.monotonic() + within
+    delay = 0.25
+    while True:
+        try:
+            return write()
+        except _DATABASE_ERRORS as error:
+            if connection.in_atomic_block or time.monotonic() + delay > deadline:
+                raise
+            logger.warning(
+                "%s: database unavailable (%s), retrying in %.2f s",
+                what,
+                type(error).__name__,
+                delay,
+            )
+            connection.close()  # a broken connection is replaced on the next query
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)

@@ -162,3 +162,48 @@ def test_the_first_request_after_the_server_dropped_the_connection_succeeds(
             connection.close()
             connection.settings_dict.clear()
             connection.settings_dict.update(saved)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a PostgreSQL server")
+def test_a_write_after_a_side_effect_is_retried_until_the_database_is_back(django_db_blocker):
+    """The first try meets the outage; the database is back for the second, which lands."""
+    from orders_project.outages import retry_through_database_outage
+
+    saved = dict(connection.settings_dict)
+    calls = []
+
+    def write():
+        calls.append(1)
+        if len(calls) == 2:  # the server is back (its maintenance database: SELECT 1 only)
+            connection.settings_dict.update(HOST=saved["HOST"], PORT=saved["PORT"], NAME="postgres")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone()[0]
+
+    with django_db_blocker.unblock():
+        connection.close()
+        connection.settings_dict.update(HOST="127.0.0.1", PORT="1")  # nothing listens there
+        try:
+            result = retry_through_database_outage(write, what="test", within=10)
+        finally:
+            connection.close()
+            connection.settings_dict.clear()
+            connection.settings_dict.update(saved)
+
+    assert (result, len(calls)) == (1, 2)
+
+
+def test_a_write_is_not_retried_past_its_deadline(django_db_blocker, database_down):
+    from orders_project.outages import retry_through_database_outage
+
+    calls = []
+
+    def write():
+        calls.append(1)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+    with django_db_blocker.unblock(), pytest.raises(OperationalError):
+        retry_through_database_outage(write, what="test", within=1)
+
+    assert 2 <= len(calls) <= 4  # tried at once, then 0.25 s and 0.5 s later
