@@ -30,7 +30,7 @@ def test_the_tracking_lookup_opens_the_order_while_the_cache_is_down(cache_down,
 
     assert response.status_code == 302
     assert response["Location"] == tracking_url(order).removeprefix("http://127.0.0.1:8000")
-    assert "rate limit track not applied, the cache is unreachable: ConnectionError" in caplog.text
+    assert "rate limit track not applied, the cache is unreachable" in caplog.text
 
 
 def test_the_lookup_is_not_refused_while_the_cache_is_down(cache_down, client, settings):

@@ -40,9 +40,7 @@ def test_an_order_is_created_and_read_while_the_cache_is_down(cache_down, caplog
     assert created.status_code == 201
     assert read.status_code == 200
     assert Order.objects.count() == 1
-    assert "rate limit storefront not applied, the cache is unreachable: ConnectionError" in (
-        caplog.text
-    )
+    assert "rate limit storefront not applied, the cache is unreachable" in caplog.text
 
 
 def test_the_carrier_webhook_throttle_fails_open_too(cache_down):
