@@ -15,7 +15,6 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from orders.exceptions import OrderError
-from orders_project.outages import is_database_outage, service_unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -128,8 +127,6 @@ class ApiErrorMiddleware:
             return _json_error(404, "not_found", "No such endpoint or object.")
         if isinstance(exception, DjangoPermissionDenied):
             return _json_error(403, "permission_denied", "You may not do this.")
-        if is_database_outage(exception):
-            return service_unavailable_response(request, exception)
         logger.exception("unhandled error on %s %s", request.method, request.path)
         return _json_error(500, "server_error", "Something went wrong on our side; it is logged.")
 
