@@ -8,7 +8,7 @@ PORT ?= 8000
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev run migrate seed test test-fast lint format check-migrations \
-	worker beat messages shell clean bench bench-setup bench-report loadtest
+	worker beat stack messages shell clean bench bench-setup bench-report loadtest
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -46,8 +46,8 @@ run: seed  ## install, migrate, load demo data and serve http://127.0.0.1:8000 (
 test: install-dev  ## run the whole test suite (PostgreSQL-only tests skip on SQLite)
 	$(BIN)/pytest
 
-test-fast: install-dev  ## the suite without the browser tests
-	$(BIN)/pytest -m "not browser" -p no:playwright
+test-fast: install-dev  ## the suite without the browser tests and the slow process tests
+	$(BIN)/pytest -m "not browser and not slow" -p no:playwright
 
 lint: install-dev  ## ruff check, ruff format --check and makemigrations --check
 	$(BIN)/ruff check .
@@ -61,11 +61,31 @@ format: install-dev  ## rewrite the code in the project's style
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The same commands as the Procfile's worker and beat (a test keeps them equal).
 worker: install  ## a Celery worker against REDIS_URL
 	$(BIN)/celery -A orders_project worker --loglevel INFO -Q default,webhooks,notifications,reports
 
-beat: install  ## the Celery beat scheduler (django-celery-beat) against REDIS_URL
+beat: install  ## the Celery beat scheduler (django-celery-beat) against REDIS_URL; run exactly one
 	$(BIN)/celery -A orders_project beat --loglevel INFO --scheduler django_celery_beat.schedulers:DatabaseScheduler
+
+# Production-like on one machine: DEBUG off, PostgreSQL, Redis, gunicorn, a worker and beat
+# from the Procfile under honcho. Configuration comes from the environment only (honcho is
+# told not to read a .env file, which the checks, migrate and collectstatic would not see).
+STACK_REQUIRED := DATABASE_URL REDIS_URL SECRET_KEY ALLOWED_HOSTS
+stack: install  ## DEBUG=0: migrate, collectstatic, then gunicorn + worker + beat (Procfile, honcho) on HOST:PORT
+	@missing=""; for name in $(STACK_REQUIRED); do \
+		eval "value=\$${$$name:-}"; [ -n "$$value" ] || missing="$$missing $$name"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "make stack: set$$missing in the environment first (DEBUG is off: nothing has a default)." >&2; \
+		echo "  e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/orders REDIS_URL=redis://127.0.0.1:6379/0" >&2; \
+		echo "       SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" >&2; \
+		echo "       ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=0 make stack   (plain http on loopback)" >&2; \
+		exit 2; \
+	fi
+	DEBUG=0 $(MANAGE) migrate --noinput
+	DEBUG=0 $(MANAGE) collectstatic --noinput
+	DEBUG=0 HOST=$(HOST) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --env /dev/null start --port $(PORT)
 
 messages: install  ## update the Vietnamese catalogue and compile it (needs GNU gettext)
 	$(MANAGE) makemessages -l vi --ignore=.venv --ignore=test-results

@@ -1,17 +1,20 @@
-"""Benchmark: order creation through the API under gunicorn, against a one-INSERT floor.
+"""Benchmark: order creation through the API under gunicorn, against one-INSERT floors.
 
 `api_creation_results()` starts gunicorn on a free loopback port (production
 settings: DEBUG off, PostgreSQL, Redis cache and broker), creates a storefront
 and API key for this run, then times, on the client side, `POST /api/v1/orders/`
-and the floor `POST /bench/floor/` (benchmarks/floor.py: the same Django stack,
-one INSERT) with the same body size and headers:
+and the two floors of benchmarks/floor.py with the same body size and headers:
+`POST /bench/floor-api/` (a storefront endpoint: API-key authentication,
+throttle, JSON, one INSERT) and `POST /bench/floor/` (a bare Django view, one
+INSERT):
 
 - `api_create_sequential`: one client, one keep-alive connection;
 - `api_create_8_clients`: 8 threads, each with its own keep-alive connection,
   `samples` requests in all.
 
-Each result compares medians (`ratio` = API median / floor median; the target is
-at most 3) and reports p95 too. Any answer other than 201 fails the benchmark.
+Each result compares medians (`ratio` = API median / storefront-endpoint floor
+median, the target is at most 3; `bare_ratio` against the bare view) and reports
+p95 too. Any answer other than 201 fails the benchmark.
 
 Side effects: rows in the database of `database_url` (one storefront per run,
 its orders, the `bench_floor` table) and Celery messages published to the broker
@@ -245,7 +248,7 @@ class _Requests:
         headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
-            "Authorization": f"Api-Key {self.api_key}",  # the floor ignores it
+            "Authorization": f"Api-Key {self.api_key}",  # the bare floor ignores it
             "Idempotency-Key": str(uuid.uuid4()),
         }
         return body, headers
@@ -313,22 +316,21 @@ def _client(
 
 
 def _measure(
-    port: int, floor: _Requests, api: _Requests, *, samples: int, clients: int
-) -> tuple[list[float], list[float]]:
-    """Warm up, then `samples` floor and `samples` API requests over `clients` threads.
+    port: int, kinds: list[_Requests], *, samples: int, clients: int
+) -> dict[str, list[float]]:
+    """Warm up, then `samples` requests of each kind over `clients` threads.
 
-    Floor and API alternate in blocks of about 10 requests per client, so that a
-    change of background load on the machine affects both alike; within a block
-    every client sends the same kind. Returns the floor's and the API's latencies (ms).
+    The kinds (the floors and the API) alternate in blocks of about 10 requests
+    per client, so that a change of background load on the machine affects them
+    alike; within a block every client sends the same kind. Returns each kind's
+    latencies (ms) by path.
     """
     rounds = max(1, samples // (10 * clients))
-    plans: list[list[Step]] = [
-        [(floor, WARMUP, False), (api, WARMUP, False)] for _ in range(clients)
-    ]
+    plans: list[list[Step]] = [[(kind, WARMUP, False) for kind in kinds] for _ in range(clients)]
     for block in _split(samples, rounds):
         for client, count in enumerate(_split(block, clients)):
-            plans[client] += [(floor, count, True), (api, count, True)]
-    times: dict[str, list[float]] = {floor.path: [], api.path: []}
+            plans[client] += [(kind, count, True) for kind in kinds]
+    times: dict[str, list[float]] = {kind.path: [] for kind in kinds}
     failures = _Failures()
     barrier = threading.Barrier(clients)
     threads = [
@@ -341,10 +343,10 @@ def _measure(
         thread.join()
     if failures.count:
         raise RuntimeError(
-            f"{failures.count} of {2 * (samples + WARMUP * clients)} requests did not answer "
-            f"201: {failures.first}"
+            f"{failures.count} of {len(kinds) * (samples + WARMUP * clients)} requests did not "
+            f"answer 201: {failures.first}"
         )
-    return times[floor.path], times[api.path]
+    return times
 
 
 def _p95(times: list[float]) -> float:
@@ -359,9 +361,11 @@ def _result(
     samples: int,
     api: list[float],
     floor: list[float],
+    bare_floor: list[float],
     server: str,
 ) -> dict:
     median, floor_median = statistics.median(api), statistics.median(floor)
+    bare_median = statistics.median(bare_floor)
     return {
         "name": name,
         "orders_in_db": orders_in_db,
@@ -371,6 +375,10 @@ def _result(
         "floor_median_ms": round(floor_median, 2),
         "floor_p95_ms": round(_p95(floor), 2),
         "ratio": round(median / floor_median, 2),
+        "floor": "POST /bench/floor-api/: API-key authentication, throttle, JSON, one INSERT",
+        "bare_floor_median_ms": round(bare_median, 2),
+        "bare_ratio": round(median / bare_median, 2),
+        "bare_floor": "POST /bench/floor/: a bare Django view, one INSERT",
         "errors": 0,  # any error raised before a result is made
         "target_ratio": TARGET_RATIO,
         "server": server,
@@ -404,16 +412,17 @@ def api_creation_results(
     with _Gunicorn(
         database_url=database_url, redis_url=redis_url, workers=workers, threads=threads
     ) as server:
-        floor = _Requests(path="/bench/floor/", run=run, api_key=api_key)
+        bare_floor = _Requests(path="/bench/floor/", run=run, api_key=api_key)
+        floor = _Requests(path="/bench/floor-api/", run=run, api_key=api_key)
         orders = _Requests(path="/api/v1/orders/", run=run, api_key=api_key)
         for name, clients in (
             ("api_create_sequential", 1),
             (f"api_create_{CLIENTS}_clients", CLIENTS),
         ):
-            say(f"{name}: {samples} floor and {samples} API requests, {clients} client(s)")
+            say(f"{name}: {samples} requests to each floor and to the API, {clients} client(s)")
             try:
-                floor_times, api_times = _measure(
-                    server.port, floor, orders, samples=samples, clients=clients
+                times = _measure(
+                    server.port, [bare_floor, floor, orders], samples=samples, clients=clients
                 )
             except RuntimeError as error:
                 raise RuntimeError(f"{error}\n--- gunicorn log ---\n{server.tail()}") from error
@@ -422,8 +431,9 @@ def api_creation_results(
                     name,
                     orders_in_db=orders_in_db,
                     samples=samples,
-                    api=api_times,
-                    floor=floor_times,
+                    api=times[orders.path],
+                    floor=times[floor.path],
+                    bare_floor=times[bare_floor.path],
                     server=f"gunicorn gthread --workers {workers} --threads {threads}",
                 )
             )

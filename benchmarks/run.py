@@ -275,6 +275,21 @@ def _write(results: list[dict], load_seconds: float | None) -> None:
             f"{r['p95_ms']} | {r.get('floor_median_ms', '')} | {r.get('ratio', '')} | "
             f"{r.get('target', '')} | {'yes' if r.get('meets') else 'NO'} |"
         )
+    lines += [
+        "",
+        "Floors, measured in the same run, interleaved with what they are the floor of:",
+        "",
+        "- a transition: its writes as raw SQL in one transaction (lock, update, event, "
+        "outbox row);",
+        "- order creation: `POST /bench/floor-api/`, a storefront API endpoint that only "
+        "authenticates the key, throttles, parses and answers JSON and inserts one row.",
+    ]
+    lines += [
+        f"  Against a bare Django view that inserts one row (`POST /bench/floor/`, "
+        f"{r['bare_floor_median_ms']} ms), {r['what']} is {r['bare_ratio']}x."
+        for r in results
+        if "bare_ratio" in r
+    ]
     (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
 
 

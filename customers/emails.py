@@ -14,11 +14,13 @@ with <ext> one of `subject.txt`, `txt` and `html`.
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import select_template
 from django.utils import formats, translation
+from django.utils.functional import SimpleLazyObject
 
 from fulfillment.models import AfterSalesKind, AfterSalesResolution
 from orders.models import HoldReason, PaymentStatus
@@ -100,58 +102,80 @@ def _choice_label(choices, value) -> str:
     return str(choices(value).label) if value in choices.values else ""
 
 
-def notification_message_build(notification: Notification) -> EmailMultiAlternatives:
-    """Return the e-mail for `notification` in the customer's language (text and HTML)."""
+def _message_context(notification: Notification) -> dict:
+    """The template context of `notification`'s e-mail; call inside the customer's language."""
     order = notification.order
     storefront = order.storefront
     customer = notification.customer
-    kind = notification.kind
-    essential = kind in ESSENTIAL_NOTIFICATION_KINDS
-    opt_out_url = None if essential else preferences_url(customer)
-    names = {
-        ext: notification_template_names(storefront_code=storefront.code, kind=kind, ext=ext)
-        for ext in ("subject.txt", "txt", "html")
+    essential = notification.kind in ESSENTIAL_NOTIFICATION_KINDS
+    return {
+        "notification": notification,
+        "kind": notification.kind,
+        "kind_label": notification.get_kind_display(),
+        "essential": essential,
+        "order": order,
+        "order_status": order.customer_status_display,
+        "storefront": storefront,
+        "brand_color": (
+            storefront.brand_color
+            if _BRAND_COLOR.fullmatch(storefront.brand_color or "")
+            else _DEFAULT_BRAND_COLOR
+        ),
+        "customer": customer,
+        "context": notification.context,
+        "language": translation.get_language(),
+        "tracking_url": tracking_url(order),
+        "opt_out_url": None if essential else preferences_url(customer),
+        # Read only by the templates that show it, so a subject alone costs no query.
+        "shipments": SimpleLazyObject(partial(_shipments, order, notification)),
+        "hold_reason": _hold_reason_label(notification.context),
+        "amount": _amount(notification.context.get("amount", "")),
+        "money_back": _money_back(order),
+        "request_number": notification.context.get("request", ""),
+        "request_kind": _choice_label(AfterSalesKind, notification.context.get("kind")),
+        "resolution": _choice_label(AfterSalesResolution, notification.context.get("resolution")),
     }
-    with translation.override(customer.language or storefront.default_language):
-        context = {
-            "notification": notification,
-            "kind": kind,
-            "kind_label": notification.get_kind_display(),
-            "essential": essential,
-            "order": order,
-            "order_status": order.customer_status_display,
-            "storefront": storefront,
-            "brand_color": (
-                storefront.brand_color
-                if _BRAND_COLOR.fullmatch(storefront.brand_color or "")
-                else _DEFAULT_BRAND_COLOR
-            ),
-            "customer": customer,
-            "context": notification.context,
-            "language": translation.get_language(),
-            "tracking_url": tracking_url(order),
-            "opt_out_url": opt_out_url,
-            "shipments": _shipments(order, notification),
-            "hold_reason": _hold_reason_label(notification.context),
-            "amount": _amount(notification.context.get("amount", "")),
-            "money_back": _money_back(order),
-            "request_number": notification.context.get("request", ""),
-            "request_kind": _choice_label(AfterSalesKind, notification.context.get("kind")),
-            "resolution": _choice_label(
-                AfterSalesResolution, notification.context.get("resolution")
-            ),
-        }
-        subject = select_template(names["subject.txt"]).render(context)
+
+
+def _language(notification: Notification) -> str:
+    return notification.customer.language or notification.order.storefront.default_language
+
+
+def notification_subject(notification: Notification) -> str:
+    """Return the subject line `notification`'s e-mail has (or had), in the customer's language."""
+    names = notification_template_names(
+        storefront_code=notification.order.storefront.code,
+        kind=notification.kind,
+        ext="subject.txt",
+    )
+    with translation.override(_language(notification)):
+        subject = select_template(names).render(_message_context(notification))
+    return " ".join(subject.split())
+
+
+def notification_message_build(notification: Notification) -> EmailMultiAlternatives:
+    """Return the e-mail for `notification` in the customer's language (text and HTML)."""
+    storefront = notification.order.storefront
+    names = {
+        ext: notification_template_names(
+            storefront_code=storefront.code, kind=notification.kind, ext=ext
+        )
+        for ext in ("txt", "html")
+    }
+    with translation.override(_language(notification)):
+        context = _message_context(notification)
         text = select_template(names["txt"]).render(context)
         html = select_template(names["html"]).render(context)
+    subject = notification_subject(notification)
+    opt_out_url = context["opt_out_url"]
     headers = {"X-Notification-Id": str(notification.pk)}
     if opt_out_url:
         headers["List-Unsubscribe"] = f"<{opt_out_url}>"
     message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
+        subject=subject,
         body=_tidy_text(text),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[customer.email],
+        to=[notification.customer.email],
         reply_to=[storefront.support_email] if storefront.support_email else None,
         headers=headers,
     )

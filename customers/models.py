@@ -37,12 +37,18 @@ class Customer(models.Model):
     marketing_opt_out_at = models.DateTimeField(
         _("opted out of non-essential e-mails at"), null=True, blank=True
     )
+    # Set when a manager erased the person's data (customers.privacy); the row stays for the orders.
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
+        permissions = [
+            ("export_customer", "Can export a customer's personal data"),
+            ("erase_customer", "Can erase a customer's personal data"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 "storefront", Lower("email"), name="customer_unique_email_per_storefront"
@@ -102,6 +108,7 @@ class NotificationStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     SKIPPED = "skipped", _("Skipped (customer opted out)")
+    CANCELLED = "cancelled", _("Cancelled (customer data erased)")
 
 
 class Notification(models.Model):
@@ -135,3 +142,40 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.order_id}"
+
+
+class PersonalDataActionKind(models.TextChoices):
+    EXPORT = "export", _("Export")
+    ERASURE = "erasure", _("Erasure")
+
+
+class PersonalDataAction(models.Model):
+    """Who exported or erased a customer's personal data, when and why: the audit trail.
+
+    It holds no personal data itself, so it outlives the erasure it records.
+    """
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="personal_data_actions"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=PersonalDataActionKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty when run from the command line."),
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # What was done, as counts of rows (never their content).
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("personal data action")
+        verbose_name_plural = _("personal data actions")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of customer {self.customer_id}"

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from orders_project.celery import enqueue
+from orders_project.celery import enqueue_soon
 from orders_project.outages import retry_through_database_outage
 
 from .models import (
@@ -46,19 +46,21 @@ def notification_record(
 ) -> Notification:
     """Write one customer e-mail for `order` in the current transaction; send it after commit.
 
-    A non-essential message to a customer who opted out is kept as `skipped`.
+    A non-essential message to a customer who opted out is kept as `skipped`;
+    nothing at all goes to a customer whose personal data was erased (`cancelled`).
     """
     customer = order.customer
     opted_out = customer.marketing_opt_out_at is not None
-    skipped = opted_out and kind not in ESSENTIAL_NOTIFICATION_KINDS
+    if customer.erased_at is not None:
+        status = NotificationStatus.CANCELLED
+    elif opted_out and kind not in ESSENTIAL_NOTIFICATION_KINDS:
+        status = NotificationStatus.SKIPPED
+    else:
+        status = NotificationStatus.PENDING
     notification = Notification.objects.create(
-        order=order,
-        customer=customer,
-        kind=kind,
-        context=context or {},
-        status=NotificationStatus.SKIPPED if skipped else NotificationStatus.PENDING,
+        order=order, customer=customer, kind=kind, context=context or {}, status=status
     )
-    if not skipped:
+    if status == NotificationStatus.PENDING:
         transaction.on_commit(partial(_notification_send_soon, notification.pk))
     return notification
 
@@ -96,7 +98,7 @@ def notifications_for_order_events(order, events) -> list[Notification]:
 def _notification_send_soon(notification_id: int) -> None:
     from .tasks import notification_send
 
-    enqueue(notification_send, notification_id)
+    enqueue_soon(notification_send, notification_id)
 
 
 def _lease_seconds() -> float:
@@ -123,6 +125,13 @@ def notification_send_now(notification_id: int) -> Notification | None:
     notification = Notification.objects.select_related(
         "order__storefront", "order__shipping_address", "customer"
     ).get(pk=notification_id)
+    if notification.customer.erased_at is not None:
+        # Erased while this was queued: the address is gone and nothing may be sent.
+        Notification.objects.filter(pk=notification.pk).update(
+            status=NotificationStatus.CANCELLED, lease_until=None
+        )
+        notification.refresh_from_db()
+        return notification
     if (
         notification.customer.marketing_opt_out_at is not None
         and notification.kind not in ESSENTIAL_NOTIFICATION_KINDS

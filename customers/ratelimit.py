@@ -14,22 +14,18 @@ from django.http import HttpRequest
 
 from orders_project.outages import CACHE_ERRORS
 
+# One answer for "who is this client" (also the login lockout's): behind reverse
+# proxies set TRUSTED_PROXY_COUNT; gunicorn never rewrites REMOTE_ADDR itself.
+from orders_project.security import client_address
+
 logger = logging.getLogger(__name__)
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address as the web server saw it.
-
-    Behind a proxy, run gunicorn with --forwarded-allow-ips so REMOTE_ADDR is the client's.
-    """
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def rate_limit_exceeded(
     *, scope: str, request: HttpRequest, limit: int, window_seconds: int
 ) -> bool:
     """Count one attempt for this client in `scope`; True once more than `limit` in the window."""
-    key = f"ratelimit:{scope}:{client_address(request)}"
+    key = f"ratelimit:{scope}:{client_address(request) or 'unknown'}"
     try:
         if cache.add(key, 1, timeout=window_seconds):
             return False

@@ -179,14 +179,18 @@ def region_for_address(address: Any, *, active_teams_only: bool = False) -> Regi
 
 def team_for_stage(status: str) -> Team | None:
     """For work organised by function: the first active team of the department owning `status`."""
-    for team in (
+    team_id = team_id_for_stage(status)
+    return Team.objects.get(pk=team_id) if team_id is not None else None
+
+
+def team_id_for_stage(status: str) -> int | None:
+    """The id of `team_for_stage(status)`: what a transition needs, read as two columns."""
+    teams = (
         Team.objects.filter(is_active=True)
-        .select_related("department")
         .order_by("department__name", "name")
-    ):
-        if status in (team.department.stages or []):
-            return team
-    return None
+        .values_list("pk", "department__stages")
+    )
+    return next((pk for pk, stages in teams if status in (stages or [])), None)
 
 
 # -- due times ------------------------------------------------------------------------
@@ -228,7 +232,7 @@ def order_plan_on_transition(order: Order, *, previous_status: str, transition: 
         and order.status in SLA_STAGES
         and order.storefront.management_mode == ManagementMode.BY_FUNCTION
     ):
-        order.team = team_for_stage(order.status) or order.team
+        order.team_id = team_id_for_stage(order.status) or order.team_id
     if order.status != previous_status:
         _stage_clock_start(order, started_at=now)
 

@@ -15,7 +15,7 @@ from django.db.models import (
 )
 from django_fsm import can_proceed, has_transition_perm
 
-from .models import Order, OrderEvent, OrderEventType, Storefront
+from .models import Order, OrderEvent, OrderEventType, OrderLine, Storefront
 from .services import (
     TRANSITIONS,
     TransitionSpec,
@@ -78,6 +78,28 @@ def order_detail_prefetch(orders: QuerySet[Order]) -> QuerySet[Order]:
             queryset=AfterSalesRequest.objects.prefetch_related("lines__order_line"),
         ),
     )
+
+
+def order_detail_known(order: Order, *, lines: list[OrderLine], events: list[OrderEvent]) -> Order:
+    """Give a just-created `order` what `order_detail_prefetch` would read, from memory.
+
+    `lines` and `events` are all it has; shipments and after-sales requests come
+    later. Filled in as Django's prefetch does, so the order detail serializer runs
+    without a query. Only for an order that nothing else has touched since.
+    """
+    known = {
+        "lines": lines,
+        "events": sorted(events, key=lambda event: (event.created_at, event.pk)),
+        "shipments": [],
+        "after_sales_requests": [],
+    }
+    order._prefetched_objects_cache = {}
+    for name, rows in known.items():
+        rows_queryset = getattr(order, name).get_queryset()
+        rows_queryset._result_cache = rows
+        rows_queryset._prefetch_done = True
+        order._prefetched_objects_cache[name] = rows_queryset
+    return order
 
 
 def order_stage_stays(

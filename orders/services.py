@@ -7,19 +7,20 @@ refuse a stale version, check the transition is legal, apply it, bump the
 version, save, write the `OrderEvent`, register side effects after commit.
 """
 
+import copy
 import hashlib
 import json
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import TextChoices
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -49,6 +50,7 @@ from .models import (
     PaymentStatus,
     Priority,
     Storefront,
+    StorefrontAPIKey,
     Team,
     WebhookEventType,
 )
@@ -180,6 +182,7 @@ def order_transition(
                 details={"current_version": locked.version},
             )
         previous_status = locked.status
+        loaded = _field_values(locked)
         events = [
             _transition_apply(locked, spec, actor=actor, note=note, reason=reason, amount=amount)
         ]
@@ -187,7 +190,8 @@ def order_transition(
         order_plan_on_transition(locked, previous_status=previous_status, transition=transition)
         locked.version += 1
         try:
-            locked.save()
+            # Only what changed: a whole-row UPDATE compiles and sends ~50 columns.
+            locked.save(update_fields=[*_fields_changed(locked, loaded), "updated_at"])
         except ConcurrentTransition:
             raise OrderConflict(
                 f"Order {locked.number} was changed by someone else at the same time. "
@@ -200,6 +204,23 @@ def order_transition(
         notifications_for_order_events(locked, events)
         _side_effects_register(events)
     return locked
+
+
+def _field_values(order: Order) -> dict[str, Any]:
+    # JSON values are copied: a change made inside them in place must still show.
+    return {
+        field.attname: copy.deepcopy(value) if isinstance(value, dict | list) else value
+        for field in Order._meta.concrete_fields
+        for value in [getattr(order, field.attname)]
+    }
+
+
+def _fields_changed(order: Order, loaded: dict[str, Any]) -> list[str]:
+    return [
+        field.name
+        for field in Order._meta.concrete_fields
+        if getattr(order, field.attname) != loaded[field.attname]
+    ]
 
 
 def user_may_work_order(order: Order, user: Actor) -> bool:
@@ -383,15 +404,26 @@ def _changes_log(changes: list[tuple[str, str, str, str]]) -> None:
 _NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 
 
+# A new number collides with one of a million orders about once in a million
+# orders: order_create then tries another rather than reading before each insert.
+ORDER_NUMBER_TRIES = 3
+
+
 def order_number_generate() -> str:
     """Return a new public order number: short, unambiguous when read aloud, not sequential."""
-    while True:
-        number = "OR" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
-        if not Order.objects.filter(number=number).exists():
-            return number
+    return "OR" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
 
 
-def order_create(
+def order_create(**order_fields: Any) -> Order:
+    """Create an order with its customer, address and lines; totals are computed here.
+
+    Takes the keyword arguments of `_order_create`.
+    """
+    order, _lines, _event = _order_create(**order_fields)
+    return order
+
+
+def _order_create(
     *,
     storefront: Storefront,
     external_id: str,
@@ -404,8 +436,7 @@ def order_create(
     currency: str | None = None,
     priority: str = Priority.STANDARD,
     actor: Actor = None,
-) -> Order:
-    """Create an order with its customer, address and lines; totals are computed here."""
+) -> tuple[Order, list[OrderLine], OrderEvent]:
     if priority not in Priority.values:
         raise OrderValidationError(
             f"Unknown priority '{priority}'.",
@@ -470,52 +501,81 @@ def order_create(
         )
     total = subtotal + shipping_price
 
-    try:
-        with transaction.atomic():
-            customer_row = _customer_upsert(storefront=storefront, **customer)
-            address = Address.objects.create(customer=customer_row, **shipping_address)
-            order = Order.objects.create(
-                number=order_number_generate(),
-                storefront=storefront,
-                external_id=external_id,
-                customer=customer_row,
-                shipping_address=address,
-                payment_method=payment_method,
-                payment_status=payment_status,
-                priority=priority,
-                currency=currency,
-                subtotal=subtotal,
-                shipping_price=shipping_price,
-                total=total,
-                amount_paid=total if payment_status == PaymentStatus.PAID else Decimal("0.00"),
-            )
-            for line in order_lines:
-                line.order = order
-            OrderLine.objects.bulk_create(order_lines)
-            event = OrderEvent.objects.create(
-                order=order,
-                event_type=OrderEventType.CREATED,
-                to_status=OrderStatus.RECEIVED,
-                actor=actor if actor is not None and actor.is_authenticated else None,
-                customer_visible=True,
-            )
-            notifications_for_order_events(order, [event])
-            ledger_record_order_created(order)
-            webhook_event_record(
-                storefront=storefront,
-                event_type=WebhookEventType.ORDER_CREATED,
-                data={"order": order_webhook_data(order)},
-                order=order,
-            )
-            _side_effects_register([event])
-    except IntegrityError:
-        if Order.objects.filter(storefront=storefront, external_id=external_id).exists():
-            raise OrderConflict(
-                f"Order with external id '{external_id}' already exists.",
-                details={"external_id": ["Already used by another order of this storefront."]},
-            ) from None
-        raise
-    return order
+    for attempt in range(1, ORDER_NUMBER_TRIES + 1):
+        number = order_number_generate()
+        try:
+            with transaction.atomic():
+                created = _order_insert(
+                    storefront=storefront,
+                    number=number,
+                    external_id=external_id,
+                    customer=customer,
+                    shipping_address=shipping_address,
+                    order_lines=order_lines,
+                    payment_method=payment_method,
+                    payment_status=payment_status,
+                    priority=priority,
+                    currency=currency,
+                    subtotal=subtotal,
+                    shipping_price=shipping_price,
+                    total=total,
+                    actor=actor,
+                )
+        except IntegrityError:
+            if Order.objects.filter(storefront=storefront, external_id=external_id).exists():
+                raise OrderConflict(
+                    f"Order with external id '{external_id}' already exists.",
+                    details={"external_id": ["Already used by another order of this storefront."]},
+                ) from None
+            if attempt < ORDER_NUMBER_TRIES and Order.objects.filter(number=number).exists():
+                continue
+            raise
+        return created
+    raise AssertionError("unreachable: the last try returns or raises")
+
+
+def _order_insert(
+    *,
+    storefront: Storefront,
+    number: str,
+    customer: dict[str, str],
+    shipping_address: dict[str, str],
+    order_lines: list[OrderLine],
+    actor: Actor,
+    **order_fields: Any,
+) -> tuple[Order, list[OrderLine], OrderEvent]:
+    customer_row = _customer_upsert(storefront=storefront, **customer)
+    address = Address.objects.create(customer=customer_row, **shipping_address)
+    order = Order.objects.create(
+        number=number,
+        storefront=storefront,
+        customer=customer_row,
+        shipping_address=address,
+        amount_paid=order_fields["total"]
+        if order_fields["payment_status"] == PaymentStatus.PAID
+        else Decimal("0.00"),
+        **order_fields,
+    )
+    for line in order_lines:
+        line.order = order
+    OrderLine.objects.bulk_create(order_lines)
+    event = OrderEvent.objects.create(
+        order=order,
+        event_type=OrderEventType.CREATED,
+        to_status=OrderStatus.RECEIVED,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        customer_visible=True,
+    )
+    notifications_for_order_events(order, [event])
+    ledger_record_order_created(order)
+    webhook_event_record(
+        storefront=storefront,
+        event_type=WebhookEventType.ORDER_CREATED,
+        data={"order": order_webhook_data(order)},
+        order=order,
+    )
+    _side_effects_register([event])
+    return order, order_lines, event
 
 
 def _customer_upsert(
@@ -526,7 +586,9 @@ def _customer_upsert(
     same_customer = Customer.objects.alias(email_lower=Lower("email")).filter(
         storefront=storefront, email_lower=email.lower()
     )
-    customer = same_customer.first()
+    # Locked: an erasure running now (customers.privacy) is waited for, and the erased
+    # row, whose e-mail no longer matches, is skipped, so the order gets a new customer.
+    customer = same_customer.select_for_update().first()
     if customer is None:
         try:
             with transaction.atomic():
@@ -542,9 +604,13 @@ def _customer_upsert(
     changed = {"name": name, "phone": phone or customer.phone}
     if language:
         changed["language"] = language
-    for field, value in changed.items():
-        setattr(customer, field, value)
-    customer.save(update_fields=[*changed, "updated_at"])
+    changed = {
+        field: value for field, value in changed.items() if getattr(customer, field) != value
+    }
+    if changed:  # a returning customer usually sends the same details: no write then
+        for field, value in changed.items():
+            setattr(customer, field, value)
+        customer.save(update_fields=[*changed, "updated_at"])
     return customer
 
 
@@ -572,30 +638,56 @@ def order_create_idempotent(
     now = timezone.now()
 
     with transaction.atomic():
-        IdempotencyKey.objects.filter(storefront=storefront, key=key, expires_at__lte=now).delete()
-        try:
-            with transaction.atomic():
-                record = IdempotencyKey.objects.create(
-                    storefront=storefront,
-                    key=key,
-                    request_hash=request_hash,
-                    created_at=now,
-                    expires_at=now + timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL_SECONDS),
-                )
-        except IntegrityError:
+        claimed = _idempotency_key_claim(
+            storefront=storefront, key=key, request_hash=request_hash, now=now
+        )
+        if claimed is None:
             record = IdempotencyKey.objects.select_related("order").get(
                 storefront=storefront, key=key
             )
-            if record.request_hash != request_hash:
+            if record.expires_at <= now:  # an expired key is free again
+                record.delete()
+                claimed = _idempotency_key_claim(
+                    storefront=storefront, key=key, request_hash=request_hash, now=now
+                )
+            elif record.request_hash != request_hash:
                 raise IdempotencyConflict(
                     "This Idempotency-Key was already used with a different request body.",
                     details={"Idempotency-Key": [key]},
-                ) from None
-            return record.order, False
-        order = order_create(storefront=storefront, **order_fields)
-        record.order = order
-        record.save(update_fields=["order"])
-    return order, True
+                )
+            else:
+                return record.order, False
+        order, lines, event = _order_create(storefront=storefront, **order_fields)
+        IdempotencyKey.objects.filter(pk=claimed).update(order=order)
+    from .selectors import order_detail_known  # selectors import this module
+
+    # The caller answers with the new order: its rows are in memory, no need to read them back.
+    return order_detail_known(order, lines=lines, events=[event]), True
+
+
+def _idempotency_key_claim(
+    *, storefront: Storefront, key: str, request_hash: str, now: datetime
+) -> int | None:
+    """Insert the key row unless (storefront, key) exists; return its id, or None if taken.
+
+    ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit
+    or roll back, as the unique index would, but needs no savepoint to survive it.
+    """
+    table = IdempotencyKey._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (storefront_id, key, request_hash, created_at, expires_at) "  # noqa: S608 - the model's own table name
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (storefront_id, key) DO NOTHING RETURNING id",
+            [
+                storefront.pk,
+                key,
+                request_hash,
+                now,
+                now + timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL_SECONDS),
+            ],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def idempotency_keys_expired_delete(*, now=None) -> int:
@@ -678,3 +770,46 @@ def storefront_create(
             name=f"{code} key", storefront=storefront
         )
     return storefront, key
+
+
+@dataclass(frozen=True)
+class APIKeyRotation:
+    """What `storefront_api_key_rotate` did: the new key (in clear, once) and the old ones."""
+
+    api_key: StorefrontAPIKey
+    key: str
+    revoked_prefixes: list[str]
+    still_active_prefixes: list[str]
+
+
+def storefront_api_key_rotate(
+    *, storefront: Storefront, revoke_old: bool = False, actor: AbstractBaseUser | None = None
+) -> APIKeyRotation:
+    """Issue a new API key for `storefront`; revoke its other keys now if `revoke_old`.
+
+    Without `revoke_old` the old keys keep working, so the storefront can switch to the
+    new key without downtime; revoke the old one in the admin afterwards.
+    """
+    with transaction.atomic():
+        # One rotation per storefront at a time: two at once could each revoke the other's key.
+        Storefront.objects.select_for_update().get(pk=storefront.pk)
+        old_keys = StorefrontAPIKey.objects.filter(storefront=storefront, revoked=False)
+        old_prefixes = sorted(old_keys.values_list("prefix", flat=True))
+        if revoke_old:
+            old_keys.update(revoked=True)
+        api_key, key = StorefrontAPIKey.objects.create_key(
+            name=f"rotated {timezone.now():%Y-%m-%d %H:%M}", storefront=storefront
+        )
+    logger.info(
+        "API key %s issued for storefront %s by %s; %s",
+        api_key.prefix,
+        storefront.code,
+        actor or "the system",
+        f"revoked {', '.join(old_prefixes) or 'none'}" if revoke_old else "old keys kept",
+    )
+    return APIKeyRotation(
+        api_key=api_key,
+        key=key,
+        revoked_prefixes=old_prefixes if revoke_old else [],
+        still_active_prefixes=[] if revoke_old else old_prefixes,
+    )

@@ -42,7 +42,7 @@ from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from orders_project.celery import enqueue
+from orders_project.celery import enqueue, enqueue_soon
 from orders_project.outages import retry_through_database_outage
 
 from .models import (
@@ -119,7 +119,7 @@ def webhook_event_record(
 def _webhook_event_send_soon(event_id) -> None:
     from .tasks import webhook_event_deliver
 
-    enqueue(webhook_event_deliver, str(event_id))
+    enqueue_soon(webhook_event_deliver, str(event_id))
 
 
 def webhook_event_resend(*, event: WebhookEvent, actor: Actor) -> WebhookEvent:

@@ -6,6 +6,7 @@ project folder, Celery tasks in process after commit, e-mail written to
 ``DATABASE_URL``, ``REDIS_URL`` and ``EMAIL_URL``; see the README.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -25,6 +26,9 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = _DEVELOPMENT_SECRET_KEY
+# Rotating SECRET_KEY: put the old key here while sessions, password-reset links and
+# signed tracking links made with it are still needed; they verify, new ones use SECRET_KEY.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
@@ -32,7 +36,8 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site admits only the roles that work there (orders_project/admin.py).
+    "orders_project.apps.OrdersAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,6 +52,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_celery_beat",
+    "csp",
+    "axes",
     "orders",
     "fulfillment",
     "customers",
@@ -54,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every later middleware's log lines carry the request id.
+    "orders_project.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -154,13 +163,20 @@ CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL.startswith("memory://")
 )
 CELERY_TASK_EAGER_PROPAGATES = True
+# Outbox messages (webhook events, notifications) leave from a background thread
+# after commit, so requests don't wait on the broker; the sweepers cover a crash.
+OUTBOX_PUBLISH_IN_BACKGROUND = env.bool("OUTBOX_PUBLISH_IN_BACKGROUND", default=True)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-# Longer than any countdown or retry delay, or Redis redelivers tasks in a loop.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 24 * 3600}
+# Longer than any countdown or retry delay, or Redis redelivers tasks in a loop. It is
+# also how long a task held by a worker that died without warm shutdown (SIGKILL, power
+# loss) waits before another worker is given it; a warm shutdown hands tasks back at once.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 24 * 3600)
+}
 CELERY_TIMEZONE = TIME_ZONE
 # When the broker is down, fail a publish within seconds; the outbox sweepers resend.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
@@ -262,8 +278,7 @@ LOGIN_URL = "dashboard:login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 
 # Security: strict defaults once DEBUG is off (`check --deploy` stays clean).
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# CSP, login lockout and staff sessions: see "Security hardening" below.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -278,18 +293,55 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# Logs go to stderr, one line per record: JSON for a log collector in production,
+# plain text for a person in development. Each record carries the request id (and the
+# Celery task) through orders_project.logs.RequestContextFilter; see the README.
+LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'plain', not {LOG_FORMAT!r}.")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_context": {"()": "orders_project.logs.RequestContextFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {
+            "()": "logging.Formatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            "defaults": {"request_id": "-"},
+        },
+        "json": {"()": "orders_project.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_context"],
+            # Here too: records propagated from a chattier logger skip the root's level.
+            "level": LOG_LEVEL,
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's default config gives "django" a console handler of its own (DEBUG
+        # only) on top of the root's: each line would show twice in development. INFO
+        # keeps django.template's debug chatter out even with LOG_LEVEL=DEBUG.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# Error reporting: only with SENTRY_DSN set is the Sentry SDK started (web, worker, beat).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from orders_project.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production"),
+        release=env("SENTRY_RELEASE", default="") or None,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 # --- Storefront webhooks (orders/webhooks.py) ---------------------------------
 # Each try waits this long for an answer; timeouts, 5xx, 408 and 429 are retried
@@ -357,3 +409,63 @@ CELERY_BEAT_SCHEDULE = {
 NOTIFICATION_LEASE_SECONDS = env.float("NOTIFICATION_LEASE_SECONDS", default=120.0)
 NOTIFICATION_RESEND_AFTER_SECONDS = env.float("NOTIFICATION_RESEND_AFTER_SECONDS", default=180.0)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+
+# --- Security hardening (README "Security") -----------------------------------
+# Kept in one block: CSP, the login lockout, staff sessions, client addresses.
+
+# Content security policy (django-csp 4). Everything is served from this site:
+# no inline scripts, styles or event handlers anywhere (a browser test proves it).
+# The header is sent in DEBUG too, so development and tests see what production does.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # data: for the icons Swagger UI (the API docs) embeds in its CSS and script.
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
+
+# Brute-force protection of the staff logins (dashboard and admin): django-axes.
+# After AXES_FAILURE_LIMIT wrong passwords for one username from one address,
+# that pair is refused, even with the right password, for AXES_COOLOFF_MINUTES.
+# Counting the pair (not the address alone, not the username alone) keeps an
+# attacker from locking a colleague out from elsewhere, and one shared office
+# address from locking out everyone. Unlock: `manage.py axes_reset_username NAME`
+# or delete the row under Axes > Access attempts in the admin (managers).
+AUTHENTICATION_BACKENDS = [
+    # Must come first: it refuses a locked-out pair before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A locked-out login answers 429 with the login page's own look and a message.
+AXES_LOCKOUT_CALLABLE = "orders_project.security.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "orders_project.security.client_address"
+# Behind N reverse proxies that each append to X-Forwarded-For, the client is the
+# N-th address from the right; 0 (direct) uses the connection's address. Used by
+# the lockout and by the tracking page's rate limits. Never set it higher than
+# the number of proxies you run: clients could then choose their own address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Staff sessions: 8 hours from login (a shift), not prolonged by activity, and
+# ended when the browser closes (shared terminals on the warehouse floor).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+SESSION_COOKIE_HTTPONLY = True

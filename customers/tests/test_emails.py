@@ -17,8 +17,9 @@ from customers.notifications import notification_record
 from customers.preferences import preferences_token_read
 from customers.tracking import tracking_token_read
 from orders.models import OrderStatus, PaymentStatus
+from orders.roles import CUSTOMER_CARE
 from orders.services import order_transition
-from orders.tests.factories import StorefrontFactory, order_in_state, order_new
+from orders.tests.factories import StorefrontFactory, order_in_state, order_new, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -279,10 +280,11 @@ def test_the_admin_retry_action_puts_failed_rows_back_in_the_queue(client, djang
     ]
 
 
-def test_staff_without_the_change_permission_cannot_retry(client, django_user_model):
+def test_staff_without_the_change_permission_cannot_retry(client):
     order = order_new()
     notification = failed(order)
-    viewer = django_user_model.objects.create_user("viewer", "v@x.example", "pw", is_staff=True)
+    # In a role, or the admin would not let them in at all.
+    viewer = user_with_role(CUSTOMER_CARE, username="viewer")
     viewer.user_permissions.add(Permission.objects.get(codename="view_notification"))
     client.force_login(viewer)
 

@@ -128,7 +128,7 @@ def test_an_opted_out_customer_still_gets_essential_emails_only():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_transition_succeeds_while_the_broker_is_unreachable():
-    from orders_project.celery import app
+    from orders_project.celery import app, enqueued_soon_flush
 
     eager, broker = app.conf.task_always_eager, app.conf.broker_url
     app.conf.task_always_eager = False
@@ -136,6 +136,7 @@ def test_a_transition_succeeds_while_the_broker_is_unreachable():
     try:
         order = order_new()
         order = order_transition(order=order, transition="confirm", actor=None)
+        assert enqueued_soon_flush(timeout=30)
     finally:
         app.conf.task_always_eager = eager
         producer_use(broker)

@@ -38,7 +38,7 @@ from fulfillment.services.packing import tracking_event_record
 from orders.models import OrderEvent, OrderStatus, PaymentMethod
 from orders.services import order_transition
 from orders.tests.factories import CarrierFactory, order_new, transition_prepare
-from orders_project.celery import app
+from orders_project.celery import app, enqueued_soon_flush
 
 BROKER_URL = "redis://127.0.0.1:6379/9"  # a database of its own, flushed before and after
 UNREACHABLE_BROKER_URL = "redis://127.0.0.1:1/0"
@@ -348,6 +348,7 @@ def test_with_the_broker_down_transitions_succeed_and_the_sweeper_delivers_each_
     order = order_new()  # cash on delivery: confirming needs no payment
     order = step(order, "confirm")
     order = step(order, "hold", reason="stock_shortage")
+    assert enqueued_soon_flush(timeout=30)  # the background publisher has tried each message
     outage_seconds = time.monotonic() - started
 
     assert order.status == OrderStatus.ON_HOLD

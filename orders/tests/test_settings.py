@@ -58,6 +58,52 @@ def test_deploy_check_is_clean_with_debug_off_and_a_real_secret_key():
     assert "WARNING" not in result.stderr + result.stdout
 
 
+def test_production_settings_turn_on_https_hsts_and_secure_cookies():
+    script = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps({name: getattr(s, name) for name in ["
+        "'SECURE_SSL_REDIRECT', 'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', "
+        "'SECURE_HSTS_PRELOAD', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', "
+        "'SESSION_COOKIE_HTTPONLY', 'SECURE_PROXY_SSL_HEADER', 'X_FRAME_OPTIONS', "
+        "'SECURE_CONTENT_TYPE_NOSNIFF']}))"
+    )
+    result = run(
+        [sys.executable, "-c", script],
+        DJANGO_SETTINGS_MODULE="orders_project.settings",
+        DEBUG="0",
+        SECRET_KEY="k7#Qz0v!m2Lr9wX4pT8sYc1Ne6bHf3Ju5Da0Gi7Ko2Mq9Vt4Zx1Ws6Rp8Ly3Bn5",
+        ALLOWED_HOSTS="orders.example.com",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_HSTS_PRELOAD": True,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
+        "X_FRAME_OPTIONS": "DENY",
+        "SECURE_CONTENT_TYPE_NOSNIFF": True,
+    }
+
+
+def test_deploy_check_warns_when_hsts_is_turned_off():
+    # Proves the clean check above is not clean by accident: it does look at HSTS.
+    result = run(
+        [*MANAGE, "check", "--deploy", "--fail-level", "WARNING"],
+        DEBUG="0",
+        SECRET_KEY="k7#Qz0v!m2Lr9wX4pT8sYc1Ne6bHf3Ju5Da0Gi7Ko2Mq9Vt4Zx1Ws6Rp8Ly3Bn5",
+        ALLOWED_HOSTS="orders.example.com",
+        SECURE_HSTS_SECONDS="0",
+    )
+
+    assert result.returncode != 0
+    assert "security.W004" in result.stdout + result.stderr
+
+
 def test_debug_off_without_secret_key_refuses_to_start():
     result = run([*MANAGE, "check"], DEBUG="0", ALLOWED_HOSTS="orders.example.com")
 

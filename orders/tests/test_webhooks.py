@@ -26,6 +26,7 @@ from orders.models import (
     WebhookEventStatus,
     WebhookEventType,
 )
+from orders.roles import WAREHOUSE
 from orders.services import order_transition
 from orders.tasks import webhook_event_deliver, webhook_events_send_due
 from orders.webhooks import (
@@ -37,7 +38,7 @@ from orders.webhooks import (
     webhook_signature,
 )
 
-from .factories import StorefrontFactory, UserFactory, order_new
+from .factories import StorefrontFactory, UserFactory, order_new, user_with_role
 
 PENDING = WebhookEventStatus.PENDING
 DELIVERED = WebhookEventStatus.DELIVERED
@@ -716,7 +717,8 @@ def test_admin_list_finds_events_by_id_and_order_number(
 def test_staff_who_may_only_view_events_cannot_resend(
     client, receiver, django_capture_on_commit_callbacks
 ):
-    viewer = UserFactory()
+    # In a role, or the admin would not let them in at all.
+    viewer = user_with_role(WAREHOUSE)
     viewer.user_permissions.add(Permission.objects.get(codename="view_webhookevent"))
     client.force_login(viewer)
     with django_capture_on_commit_callbacks(execute=True):

@@ -52,7 +52,17 @@ def test_a_revoked_key_or_inactive_storefront_is_401(shop):
     assert_error(client.get("/api/v1/orders/"), 401, "not_authenticated")
 
 
-def test_throttling_answers_429_with_retry_after(shop, monkeypatch):
+@pytest.fixture
+def frozen_throttle_clock(monkeypatch):
+    """Throttles count per minute window: keep every request of a test in one window."""
+    from orders.api.throttling import WindowCountThrottle
+
+    now = [1_800_000_010.0]
+    monkeypatch.setattr(WindowCountThrottle, "timer", lambda self: now[0])
+    return now
+
+
+def test_throttling_answers_429_with_retry_after(shop, monkeypatch, frozen_throttle_clock):
     monkeypatch.setattr(StorefrontKeyThrottle, "rate", "3/min", raising=False)
     _, client = shop
 
@@ -60,11 +70,47 @@ def test_throttling_answers_429_with_retry_after(shop, monkeypatch):
 
     assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
     error = assert_error(answers[3], 429, "throttled")
-    assert 0 < int(answers[3]["Retry-After"]) <= 60
+    assert int(answers[3]["Retry-After"]) == 50  # the minute's window ends 50 s later
     assert error["details"]["retry_after_seconds"] > 0
 
 
-def test_throttling_is_per_key(shop, other_shop, monkeypatch):
+def test_the_count_starts_again_in_the_next_window(shop, monkeypatch, frozen_throttle_clock):
+    monkeypatch.setattr(StorefrontKeyThrottle, "rate", "2/min", raising=False)
+    _, client = shop
+    assert [client.get("/api/v1/orders/").status_code for _ in range(3)] == [200, 200, 429]
+
+    frozen_throttle_clock[0] += 50
+
+    assert [client.get("/api/v1/orders/").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_the_count_is_shared_through_redis_in_one_key_per_window(
+    shop, monkeypatch, frozen_throttle_clock, settings
+):
+    import redis
+
+    url = "redis://127.0.0.1:6379/12"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
+    except redis.ConnectionError:
+        pytest.skip("Redis does not answer on 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    }
+    monkeypatch.setattr(StorefrontKeyThrottle, "rate", "3/min", raising=False)
+    _, client = shop
+
+    answers = [client.get("/api/v1/orders/").status_code for _ in range(4)]
+
+    server = redis.Redis.from_url(url)
+    (key,) = server.keys("*throttle_storefront_*")
+    assert answers == [200, 200, 200, 429]
+    assert int(server.get(key)) == 4
+    assert 0 < server.ttl(key) <= 61
+    server.flushdb()
+
+
+def test_throttling_is_per_key(shop, other_shop, monkeypatch, frozen_throttle_clock):
     monkeypatch.setattr(StorefrontKeyThrottle, "rate", "2/min", raising=False)
     _, client = shop
     _, rival = other_shop
@@ -181,7 +227,9 @@ def test_create_storefront_refuses_bad_input(db, arguments, message):
     assert Storefront.objects.count() == 0
 
 
-def test_storefront_requests_are_not_counted_against_the_anonymous_limit(shop, monkeypatch):
+def test_storefront_requests_are_not_counted_against_the_anonymous_limit(
+    shop, monkeypatch, frozen_throttle_clock
+):
     from orders.api.throttling import UnauthenticatedThrottle
 
     monkeypatch.setattr(UnauthenticatedThrottle, "rate", "2/min", raising=False)

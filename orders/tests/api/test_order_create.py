@@ -254,3 +254,59 @@ def test_ten_simultaneous_requests_with_one_key_create_one_order():
     assert len({number for _, number in answers}) == 1
     assert Order.objects.filter(storefront=storefront).count() == 1
     assert IdempotencyKey.objects.filter(storefront=storefront).count() == 1
+
+
+def test_the_201_answer_is_the_order_as_a_read_back_gives_it(shop):
+    _, client = shop
+    body = order_body()
+    body["lines"][0]["category"] = "kitchen"
+
+    created = create(client, body)
+    read = client.get(f"/api/v1/orders/{created.json()['number']}/")
+
+    assert created.status_code == 201
+    assert created.json() == read.json()
+    assert created["ETag"] == read["ETag"]
+
+
+def test_creation_writes_in_a_fixed_number_of_statements_and_reads_nothing_back(
+    shop, django_assert_num_queries
+):
+    _, client = shop
+    create(client, order_body(external_id="WEB-0"), key="warm-up")
+
+    # key lookup, key claim, customer lookup and insert, address, order, lines,
+    # event, notification, key -> order, and the savepoints around order and customer.
+    with django_assert_num_queries(13):
+        response = create(client, order_body(external_id="WEB-9"), key="counted")
+
+    assert response.status_code == 201
+
+
+def test_a_returning_customer_with_the_same_details_is_not_rewritten(shop):
+    _, client = shop
+    create(client, order_body(external_id="WEB-1"), key="one")
+    customer = Order.objects.get().customer
+    before = customer.updated_at
+
+    create(client, order_body(external_id="WEB-2"), key="two")
+
+    customer.refresh_from_db()
+    assert Order.objects.filter(customer=customer).count() == 2
+    assert customer.updated_at == before
+
+
+def test_an_order_number_already_taken_is_replaced_by_a_new_one(shop, monkeypatch):
+    from orders import services
+
+    _, client = shop
+    taken = create(client, order_body(external_id="WEB-1"), key="one").json()["number"]
+    numbers = iter([taken, "ORNEWNUMB1"])
+    monkeypatch.setattr(services, "order_number_generate", lambda: next(numbers))
+
+    response = create(client, order_body(external_id="WEB-2"), key="two")
+
+    assert response.status_code == 201
+    assert response.json()["number"] == "ORNEWNUMB1"
+    assert Order.objects.count() == 2
+    assert IdempotencyKey.objects.get(key="two").order.number == "ORNEWNUMB1"

@@ -1,0 +1,86 @@
+"""Where a request comes from, and what a locked-out login sees (README "Security")."""
+
+import ipaddress
+import math
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """Return the client's IP address, trusting X-Forwarded-For only as far as our own proxies.
+
+    With `TRUSTED_PROXY_COUNT` = N > 0, each of our N proxies appended the address
+    it saw, so the client is the N-th entry from the right; anything further left
+    was written by the client and is ignored. None when no valid address is known
+    (a request built in code, a Unix socket).
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies and _is_ip_address(forwarded[-proxies]):
+            return forwarded[-proxies]
+    address = request.META.get("REMOTE_ADDR", "")
+    return address if _is_ip_address(address) else None
+
+
+def _is_ip_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def lockout_message(cool_off_minutes: int) -> str:
+    return ngettext(
+        "Too many failed log-ins for this account from your address. Try again in "
+        "%(minutes)d minute, or ask a manager to unlock the account.",
+        "Too many failed log-ins for this account from your address. Try again in "
+        "%(minutes)d minutes, or ask a manager to unlock the account.",
+        cool_off_minutes,
+    ) % {"minutes": cool_off_minutes}
+
+
+def login_locked_out(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """Answer a locked-out login (django-axes) with 429 and the login page that says why."""
+    from axes.helpers import get_cool_off
+
+    from orders.dashboard.forms import StaffAuthenticationForm
+
+    cool_off = get_cool_off(request)
+    minutes = math.ceil(cool_off.total_seconds() / 60) if cool_off else 0
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    message = lockout_message(minutes)
+    site = admin.site
+    if request.path.startswith(reverse("admin:index")):
+        context = {
+            **site.each_context(request),
+            "title": _("Log in"),
+            "app_path": request.get_full_path(),
+            "username": request.user.get_username(),
+            "next": request.POST.get("next") or reverse("admin:index"),
+            "form": site.login_form(request, initial={"username": username}),
+            "lockout_message": message,
+        }
+        return render(request, site.login_template, context, status=429)
+    context = {
+        "form": StaffAuthenticationForm(request, initial={"username": username}),
+        "next": request.POST.get("next", ""),
+        "lockout_message": message,
+    }
+    return render(request, "dashboard/login.html", context, status=429)
