@@ -247,6 +247,10 @@ def app_env(workdir: Path) -> dict[str, str]:
         # Sweep notifications 20 s after their message was lost, not 3 minutes.
         NOTIFICATION_RESEND_AFTER_SECONDS="20",
         LOG_LEVEL="WARNING",
+        # gunicorn.conf.py is read too (from the project folder): keep it on loopback.
+        HOST="127.0.0.1",
+        WEB_CONCURRENCY="2",
+        GUNICORN_THREADS="4",
         PYTHONUNBUFFERED="1",
     )
     return env
