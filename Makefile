@@ -8,7 +8,7 @@ PORT ?= 8000
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev run migrate seed test test-fast lint format check-migrations \
-	worker beat stack messages shell clean bench bench-setup bench-report
+	worker beat stack messages shell clean bench bench-setup bench-report loadtest
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -108,6 +108,11 @@ bench: bench-setup  ## load BENCH_ORDERS (1,000,000) orders into a scratch Postg
 
 bench-report: bench-setup  ## only the finance report benchmark, over BENCH_ORDERS (100,000) orders
 	$(BENCH_ENV) BENCH_ORDERS=$${BENCH_ORDERS:-100000} $(BIN)/python -m benchmarks.finance_report
+
+# Its own PostgreSQL (initdb, port 5439, database orders_load) and redis-server (port 6390,
+# db 9), started and stopped by the driver: the faults never touch the shared servers.
+loadtest: install-dev  ## 2 min of locust load with a PostgreSQL restart and a Redis outage, then data checks; writes loadtest/RESULTS.md
+	$(BIN)/python -m loadtest.run
 
 shell: install  ## a Django shell
 	$(MANAGE) shell

@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from orders_project.celery import enqueue_soon
+from orders_project.outages import retry_through_database_outage
 
 from .models import (
     ESSENTIAL_NOTIFICATION_KINDS,
@@ -159,8 +160,17 @@ def notification_send_now(notification_id: int) -> Notification | None:
         )
         notification.refresh_from_db()
         return notification
-    Notification.objects.filter(pk=notification.pk).update(
-        status=NotificationStatus.SENT, sent_at=timezone.now(), lease_until=None, last_error=""
+    # Handed to the mail server: a database restart now must not lose that, or the
+    # sweeper would send the message again once the lease ran out.
+    retry_through_database_outage(
+        partial(
+            Notification.objects.filter(pk=notification.pk).update,
+            status=NotificationStatus.SENT,
+            sent_at=timezone.now(),
+            lease_until=None,
+            last_error="",
+        ),
+        what=f"notification {notification.pk}: marking it sent",
     )
     notification.refresh_from_db()
     return notification

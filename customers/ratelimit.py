@@ -1,11 +1,24 @@
-"""A fixed-window rate limit per client address, kept in the shared cache (Redis in production)."""
+"""A fixed-window rate limit per client address, kept in the shared cache (Redis in production).
+
+It fails open: with the cache unreachable the attempt is allowed and a warning
+logged. The forms it guards (tracking lookup, after-sales request) stay usable
+while Redis restarts; guessing an order number and its e-mail or postal code
+during a few unthrottled seconds is no practical risk, a tracking page that
+turns every customer away is a certain one.
+"""
+
+import logging
 
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from orders_project.outages import CACHE_ERRORS
+
 # One answer for "who is this client" (also the login lockout's): behind reverse
 # proxies set TRUSTED_PROXY_COUNT; gunicorn never rewrites REMOTE_ADDR itself.
 from orders_project.security import client_address
+
+logger = logging.getLogger(__name__)
 
 
 def rate_limit_exceeded(
@@ -13,11 +26,20 @@ def rate_limit_exceeded(
 ) -> bool:
     """Count one attempt for this client in `scope`; True once more than `limit` in the window."""
     key = f"ratelimit:{scope}:{client_address(request) or 'unknown'}"
-    if cache.add(key, 1, timeout=window_seconds):
-        return False
     try:
-        attempts = cache.incr(key)
-    except ValueError:  # the window ended between add and incr
-        cache.add(key, 1, timeout=window_seconds)
+        if cache.add(key, 1, timeout=window_seconds):
+            return False
+        try:
+            attempts = cache.incr(key)
+        except ValueError:  # the window ended between add and incr
+            cache.add(key, 1, timeout=window_seconds)
+            return False
+    except CACHE_ERRORS as error:
+        logger.warning(
+            "rate limit %s not applied, the cache is unreachable: %s: %s",
+            scope,
+            type(error).__name__,
+            error,
+        )
         return False
     return attempts > limit

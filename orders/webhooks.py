@@ -43,6 +43,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from orders_project.celery import enqueue, enqueue_soon
+from orders_project.outages import retry_through_database_outage
 
 from .models import (
     Order,
@@ -259,13 +260,19 @@ def webhook_event_deliver_now(event_id: UUID | str) -> WebhookEvent | None:
         }
         answer = _webhook_post(url=url, body=body, headers=headers, timeout=timeout)
     duration_ms = round((time.monotonic() - started) * 1000)
-    return _webhook_attempt_record(
-        event_id=event.pk,
-        lease_until=lease_until,
-        url=url,
-        started_at=started_at,
-        duration_ms=duration_ms,
-        answer=answer,
+    # The storefront has answered: a database restart now must not lose that, or the
+    # sweeper would send the event again once the lease ran out.
+    return retry_through_database_outage(
+        partial(
+            _webhook_attempt_record,
+            event_id=event.pk,
+            lease_until=lease_until,
+            url=url,
+            started_at=started_at,
+            duration_ms=duration_ms,
+            answer=answer,
+        ),
+        what=f"webhook event {event.pk}: recording the attempt",
     )
 
 

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "orders.api.errors.ApiErrorMiddleware",
+    # Last, so its process_exception runs first: a database outage is a 503, not a 500.
+    "orders_project.outages.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "orders_project.urls"
@@ -144,6 +146,12 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # The cache holds only rate-limit counters, which fail open when Redis is
+            # down (orders_project/outages.py): a stalled Redis must not hold a request.
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_CACHE_TIMEOUT_SECONDS", default=1.0),
+                "socket_timeout": env.float("REDIS_CACHE_TIMEOUT_SECONDS", default=1.0),
+            },
         }
     }
 else:

@@ -141,7 +141,12 @@ def api_or_html_404(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def api_or_html_500(request: HttpRequest) -> HttpResponse:
-    """handler500: JSON under /api/, Django's page elsewhere."""
+    """handler500: JSON under /api/, Django's page elsewhere; a database outage is a 503."""
+    from orders_project.outages import outage_response_for_current_exception
+
+    outage = outage_response_for_current_exception(request)
+    if outage is not None:  # raised outside a view (session or auth middleware)
+        return outage
     if request.path.startswith(API_PREFIX):
         return _json_error(500, "server_error", "Something went wrong on our side; it is logged.")
     from django.views.defaults import server_error

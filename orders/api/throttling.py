@@ -1,10 +1,38 @@
-"""Rate limits per storefront key and per staff user, shared through the cache (Redis)."""
+"""Rate limits per storefront key and per staff user, shared through the cache (Redis).
+
+Every throttle fails open: with the cache unreachable a request is let through
+(and a warning logged) rather than refused or failed. The limits protect
+capacity, not correctness, and an order a storefront could not place because
+Redis restarted would be the worse loss.
+"""
+
+import logging
 
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
+
+from orders_project.outages import CACHE_ERRORS
 
 from .authentication import request_storefront
+
+logger = logging.getLogger(__name__)
+
+
+class FailOpenThrottleMixin:
+    """Let the request through when the cache that holds the counters cannot be reached."""
+
+    def allow_request(self, request: Request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except CACHE_ERRORS as error:
+            logger.warning(
+                "rate limit %s not applied, the cache is unreachable: %s: %s",
+                getattr(self, "scope", type(self).__name__),
+                type(error).__name__,
+                error,
+            )
+            return True
 
 
 class WindowCountThrottle(SimpleRateThrottle):
@@ -45,7 +73,7 @@ class WindowCountThrottle(SimpleRateThrottle):
         return max(self.window_ends - self.now, 0.0)
 
 
-class StorefrontKeyThrottle(WindowCountThrottle):
+class StorefrontKeyThrottle(FailOpenThrottleMixin, WindowCountThrottle):
     scope = "storefront"
 
     def get_cache_key(self, request: Request, view) -> str | None:
@@ -54,7 +82,7 @@ class StorefrontKeyThrottle(WindowCountThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
 
 
-class StaffUserThrottle(WindowCountThrottle):
+class StaffUserThrottle(FailOpenThrottleMixin, WindowCountThrottle):
     scope = "staff"
 
     def get_cache_key(self, request: Request, view) -> str | None:
@@ -63,7 +91,7 @@ class StaffUserThrottle(WindowCountThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
-class UnauthenticatedThrottle(WindowCountThrottle):
+class UnauthenticatedThrottle(FailOpenThrottleMixin, WindowCountThrottle):
     """Per client address, for requests with no credentials at all.
 
     Storefront requests carry no Django user, so DRF's plain AnonRateThrottle
@@ -78,3 +106,7 @@ class UnauthenticatedThrottle(WindowCountThrottle):
         if request.user and request.user.is_authenticated:
             return None  # staff: StaffUserThrottle counts them
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class CarrierThrottle(FailOpenThrottleMixin, ScopedRateThrottle):
+    """The carrier webhook's limit (`throttle_scope = "carrier"` on the view)."""

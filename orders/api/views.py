@@ -16,7 +16,6 @@ from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from fulfillment.models import Package, Shipment, Supplier, SupplierRequest
@@ -43,6 +42,7 @@ from .authentication import request_storefront
 from .filters import OrderFilter
 from .pagination import OrderCursorPagination
 from .permissions import IsStaff, IsStorefront, IsStorefrontOrStaff
+from .throttling import CarrierThrottle
 
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
@@ -421,7 +421,7 @@ class CarrierEventView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_scope = "carrier"
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [CarrierThrottle]
 
     def get_authenticate_header(self, request: Request) -> str:
         # Makes a missing or wrong token a 401 with a challenge, not a 403.
