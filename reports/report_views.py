@@ -193,9 +193,7 @@ def ledger_correct(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a correction of one entry: a new entry pointing at it, with a reason."""
     if not user_may_correct_ledger(request.user):
         return _forbidden(request, _("Only finance and managers may correct the ledger."))
-    entry = get_object_or_404(
-        LedgerEntry.objects.select_related("storefront", "order", "corrects"), pk=pk
-    )
+    entry = get_object_or_404(LedgerEntry.objects.select_related("storefront", "order"), pk=pk)
     form = LedgerCorrectionForm(_posted(request), currency=entry.currency)
     if request.method == "POST" and form.is_valid():
         try:

@@ -257,9 +257,9 @@ def ledger_entry_list(
     order_number: str = "",
 ) -> QuerySet[LedgerEntry]:
     """Return ledger entries, newest first, filtered; `start`..`end` are whole local days."""
-    entries = LedgerEntry.objects.select_related(
-        "storefront", "order", "created_by", "corrects"
-    ).order_by("-occurred_at", "-id")
+    entries = LedgerEntry.objects.select_related("storefront", "order", "created_by").order_by(
+        "-occurred_at", "-id"
+    )
     if storefront is not None:
         entries = entries.filter(storefront=storefront)
     if kind:
