@@ -24,6 +24,13 @@ from orders.planning import region_for_address
 from .models import CarrierRate, LedgerEntry, LedgerKind, StorefrontCostRates
 
 CENT = Decimal("0.01")
+# Who may correct the ledger: the one place the dashboard and the service ask.
+LEDGER_CORRECT_PERMISSION = "reports.add_ledgerentry"
+
+
+def user_may_correct_ledger(user: Any) -> bool:
+    """Return whether `user` may add correcting entries to the ledger."""
+    return user.has_perm(LEDGER_CORRECT_PERMISSION)
 
 
 def _entries(order: Order, items: list[tuple[str, Decimal, dict[str, Any]]]) -> list[LedgerEntry]:
@@ -110,7 +117,7 @@ def ledger_entry_correct(
     *, entry: LedgerEntry | int, amount: Decimal, note: str, actor: Any
 ) -> LedgerEntry:
     """Add an entry correcting `entry` by `amount` (negative to reduce it); say why."""
-    if not actor.has_perm("reports.add_ledgerentry"):
+    if not user_may_correct_ledger(actor):
         raise TransitionPermissionDenied("You may not correct the ledger.")
     if not (note or "").strip():
         raise OrderValidationError(

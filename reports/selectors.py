@@ -18,7 +18,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from orders.models import Order, OrderStatus, PaymentMethod, PaymentStatus, Storefront
 
-from .models import LedgerEntry, LedgerKind
+from .models import CarrierRate, LedgerEntry, LedgerKind, StorefrontCostRates
 
 ZERO = Decimal("0.00")
 REPORT_COLUMNS = [
@@ -243,3 +243,48 @@ def open_money_summary(*, storefront: Storefront | None = None) -> list[dict[str
                 }
             )
     return result
+
+
+# -- the ledger and the rates, as the finance pages list them -------------------------
+
+
+def ledger_entry_list(
+    *,
+    storefront: Storefront | None = None,
+    kind: str = "",
+    start: date | None = None,
+    end: date | None = None,
+    order_number: str = "",
+) -> QuerySet[LedgerEntry]:
+    """Return ledger entries, newest first, filtered; `start`..`end` are whole local days."""
+    entries = LedgerEntry.objects.select_related("storefront", "order", "created_by").order_by(
+        "-occurred_at", "-id"
+    )
+    if storefront is not None:
+        entries = entries.filter(storefront=storefront)
+    if kind:
+        entries = entries.filter(kind=kind)
+    zone = ZoneInfo(settings.TIME_ZONE)
+    if start is not None:
+        entries = entries.filter(occurred_at__gte=datetime.combine(start, time.min, zone))
+    if end is not None:
+        entries = entries.filter(
+            occurred_at__lt=datetime.combine(end + timedelta(days=1), time.min, zone)
+        )
+    if order_number:
+        # Numbers are upper case (OR...); people type them any way.
+        entries = entries.filter(order__number=order_number.strip().upper())
+    return entries
+
+
+def cost_rates_list() -> list[tuple[Storefront, StorefrontCostRates | None]]:
+    """Return every storefront with its cost rates (None where none are set), by name."""
+    storefronts = Storefront.objects.select_related("cost_rates").order_by("name", "pk")
+    return [(storefront, getattr(storefront, "cost_rates", None)) for storefront in storefronts]
+
+
+def carrier_rate_list() -> QuerySet[CarrierRate]:
+    """Return every carrier rate with its storefront and carrier, by storefront then carrier."""
+    return CarrierRate.objects.select_related("storefront", "carrier").order_by(
+        "storefront__name", "carrier__name", "pk"
+    )

@@ -2,19 +2,23 @@
 
 import logging
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orders.exceptions import OrderValidationError, TransitionPermissionDenied
 from orders.models import Storefront
 from orders_project.celery import enqueue
 
 from .exports import finance_report_build, report_csv, report_html, report_xlsx
-from .models import ReportRun, ReportRunStatus, ReportTrigger, StorefrontCostRates
+from .models import CarrierRate, ReportRun, ReportRunStatus, ReportTrigger, StorefrontCostRates
 from .selectors import ReportPeriod
 
 logger = logging.getLogger(__name__)
@@ -156,3 +160,128 @@ def report_runs_schedule(*, trigger: str, today: date | None = None) -> list[Rep
         except IntegrityError:  # already queued for this period
             continue
     return runs
+
+
+# -- cost rates: what packing, handling and carriers cost each storefront -------------
+#
+# The permissions are the models' own, as the admin used them: `add_` to set a
+# storefront's first rates or a new carrier rate, `change_` to change them.
+
+
+def user_may_see_cost_rates(user: Any) -> bool:
+    """Return whether `user` may read the storefronts' cost rates or the carrier rates."""
+    return user.has_perm("reports.view_storefrontcostrates") or user.has_perm(
+        "reports.view_carrierrate"
+    )
+
+
+def user_may_set_cost_rates(user: Any, *, exists: bool) -> bool:
+    """Return whether `user` may set a storefront's cost rates (add them, or change them)."""
+    action = "change" if exists else "add"
+    return user.has_perm(f"reports.{action}_storefrontcostrates")
+
+
+def user_may_set_carrier_rate(user: Any, *, exists: bool) -> bool:
+    """Return whether `user` may add a carrier rate, or change one that `exists`."""
+    action = "change" if exists else "add"
+    return user.has_perm(f"reports.{action}_carrierrate")
+
+
+def _money_errors(**amounts: Decimal) -> dict[str, list[str]]:
+    errors = {}
+    for field, amount in amounts.items():
+        if not isinstance(amount, Decimal) or not amount.is_finite() or amount < 0:
+            errors[field] = [_("Must be zero or more.")]
+    return errors
+
+
+def _recipient_errors(report_recipients: str) -> dict[str, list[str]]:
+    bad = []
+    for address in StorefrontCostRates(report_recipients=report_recipients).recipients:
+        try:
+            validate_email(address)
+        except ValidationError:
+            bad.append(address)
+    if not bad:
+        return {}
+    return {
+        "report_recipients": [
+            _("Not an e-mail address: %(addresses)s") % {"addresses": ", ".join(bad)}
+        ]
+    }
+
+
+def _refuse_invalid(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise OrderValidationError(_("Check the rates."), details=errors)
+
+
+def cost_rates_update(
+    *,
+    storefront: Storefront,
+    packaging_per_package: Decimal,
+    handling_per_order: Decimal,
+    report_recipients: str,
+    actor: Any,
+) -> StorefrontCostRates:
+    """Set `storefront`'s packaging and handling rates and report recipients (made if none)."""
+    report_recipients = (report_recipients or "").strip()
+    with transaction.atomic():
+        rates = (
+            StorefrontCostRates.objects.select_for_update().filter(storefront=storefront).first()
+        )
+        if not user_may_set_cost_rates(actor, exists=rates is not None):
+            raise TransitionPermissionDenied(_("You may not set cost rates."))
+        _refuse_invalid(
+            _money_errors(
+                packaging_per_package=packaging_per_package, handling_per_order=handling_per_order
+            )
+            | _recipient_errors(report_recipients)
+        )
+        if rates is None:
+            rates = StorefrontCostRates(storefront=storefront)
+        rates.packaging_per_package = packaging_per_package
+        rates.handling_per_order = handling_per_order
+        rates.report_recipients = report_recipients
+        rates.save()
+    return rates
+
+
+def carrier_rate_create(
+    *,
+    storefront: Storefront,
+    carrier: Any,
+    per_shipment: Decimal,
+    per_kg: Decimal,
+    actor: Any,
+) -> CarrierRate:
+    """Record what `carrier` charges `storefront`: a base price per shipment plus per kg."""
+    if not user_may_set_carrier_rate(actor, exists=False):
+        raise TransitionPermissionDenied(_("You may not set carrier rates."))
+    _refuse_invalid(_money_errors(per_shipment=per_shipment, per_kg=per_kg))
+    try:
+        with transaction.atomic():
+            return CarrierRate.objects.create(
+                storefront=storefront, carrier=carrier, per_shipment=per_shipment, per_kg=per_kg
+            )
+    except IntegrityError:  # the unique (storefront, carrier) constraint
+        raise OrderValidationError(
+            _("This carrier already has a rate for this storefront: change that one."),
+            details={"carrier": [_("Already has a rate for this storefront.")]},
+        ) from None
+
+
+def carrier_rate_update(
+    *, rate: CarrierRate | int, per_shipment: Decimal, per_kg: Decimal, actor: Any
+) -> CarrierRate:
+    """Change a carrier rate's prices; bookings made before keep the cost they had."""
+    if not user_may_set_carrier_rate(actor, exists=True):
+        raise TransitionPermissionDenied(_("You may not set carrier rates."))
+    _refuse_invalid(_money_errors(per_shipment=per_shipment, per_kg=per_kg))
+    with transaction.atomic():
+        rate_id = rate.pk if isinstance(rate, CarrierRate) else rate
+        locked = CarrierRate.objects.select_for_update().get(pk=rate_id)
+        locked.per_shipment = per_shipment
+        locked.per_kg = per_kg
+        locked.save(update_fields=["per_shipment", "per_kg"])
+    return locked

@@ -43,6 +43,7 @@ from orders.models import HoldReason, Order, OrderStatus, Team
 from orders.planning import sla_alerts_open
 from orders.selectors import order_available_transitions, order_blocked_transitions
 from orders.services import order_team_reassign, order_transition, user_may_work_order
+from reports.services import user_may_see_cost_rates
 
 from . import selectors
 from .forms import OrderFilterForm, StaffAuthenticationForm
@@ -69,6 +70,7 @@ def dashboard_render(
         "may_see_overview": selectors.user_may_see_overview(user),
         # Finance figures: managers and finance (the ledger's readers).
         "may_see_finance": user.has_perm("reports.view_ledgerentry"),
+        "may_see_cost_rates": user_may_see_cost_rates(user),
         **context,
     }
     return render(request, template, context, status=status)

@@ -2,8 +2,9 @@
 
 A listener installed before any page script records each `securitypolicyviolation`
 event; the test walks the dashboard (with an htmx transition), the KPI and finance
-pages, the tracking pages (with the after-sales form), the print pages, the API
-docs and the admin, and asserts that the header was sent and nothing was refused.
+pages (reports, the ledger with a refused correction, the cost rates with a save),
+the tracking pages (with the after-sales form), the print pages, the API docs and
+the admin, and asserts that the header was sent and nothing was refused.
 """
 
 from pathlib import Path
@@ -17,7 +18,8 @@ from fulfillment.services.after_sales import after_sales_request_open
 from orders.models import OrderStatus
 from orders.roles import MANAGER
 from orders.tests.dashboard.conftest import order_make
-from orders.tests.factories import order_in_state, user_with_role
+from orders.tests.factories import CarrierFactory, order_in_state, user_with_role
+from reports.models import CarrierRate, LedgerEntry
 
 pytestmark = [
     pytest.mark.browser,
@@ -133,6 +135,27 @@ def test_no_page_breaks_the_content_security_policy(live_server, page, productio
     watch.visit("/dashboard/kpi/", wait_for="canvas")
     page.wait_for_function("() => window.Chart !== undefined")
     watch.visit("/dashboard/reports/")
+    # Finance's ledger and cost rates, with a refused correction and a saved rate.
+    entry = LedgerEntry.objects.filter(order=delivered).first()
+    storefront = delivered.storefront
+    rate, _created = CarrierRate.objects.get_or_create(
+        storefront=storefront, carrier=CarrierFactory()
+    )
+    watch.visit("/dashboard/reports/ledger/", wait_for="#ledger [data-entry]")
+    watch.visit(f"/dashboard/reports/ledger/{entry.pk}/correct/", wait_for="#correction-form")
+    page.fill("#id_amount", "0")
+    page.fill("#id_note", "Checking the policy")
+    page.click("#correction-form button[type=submit]")
+    page.wait_for_selector("#correction-form .field-error")
+    watch.visit("/dashboard/reports/rates/", wait_for="#carrier-rates")
+    watch.visit(f"/dashboard/reports/rates/{storefront.code}/", wait_for="#cost-rates-form")
+    page.fill("#id_handling_per_order", "12000")
+    page.click("#cost-rates-form button[type=submit]")
+    page.wait_for_selector(".message--success")
+    watch.visit(
+        f"/dashboard/reports/rates/{storefront.code}/carriers/new/", wait_for="#carrier-rate-form"
+    )
+    watch.visit(f"/dashboard/reports/rates/carriers/{rate.pk}/", wait_for="#carrier-rate-form")
     watch.visit(f"/fulfillment/orders/{received.number}/pick-list/")
 
     # The customer's pages: lookup, and a delivered order with its after-sales form.
