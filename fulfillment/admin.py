@@ -15,7 +15,6 @@ from .models import (
     AfterSalesLine,
     AfterSalesPhoto,
     AfterSalesRequest,
-    AfterSalesResolution,
     Carrier,
     InventoryItem,
     Package,

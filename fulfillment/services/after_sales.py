@@ -336,9 +336,7 @@ def after_sales_request_advance(
     done, customer_visible = _ADVANCE_TRANSITIONS[transition]
     note = (note or "").strip()
     with transaction.atomic():
-        order, locked = _request_lock(
-            request, actor=actor, expected_updated_at=expected_updated_at
-        )
+        order, locked = _request_lock(request, actor=actor, expected_updated_at=expected_updated_at)
         method = getattr(locked, transition)
         if not can_proceed(method):
             raise _fsm_refusal(locked, transition.replace("_", " "))
@@ -415,9 +413,7 @@ def after_sales_request_resolve(
     note = (note or "").strip()
 
     with transaction.atomic():
-        order, locked = _request_lock(
-            request, actor=actor, expected_updated_at=expected_updated_at
-        )
+        order, locked = _request_lock(request, actor=actor, expected_updated_at=expected_updated_at)
         if not can_proceed(locked.resolve):
             raise _fsm_refusal(locked, "resolve")
         label = _request_label(locked)
