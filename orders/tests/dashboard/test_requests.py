@@ -5,14 +5,11 @@ rows it writes), and every refusal is checked to have written nothing.
 """
 
 import re
-from io import BytesIO
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from PIL import Image
 
 from fulfillment.models import AfterSalesRequest, InventoryItem, Supplier, SupplierRequest
 from fulfillment.services.after_sales import after_sales_request_advance, after_sales_request_open
@@ -22,7 +19,7 @@ from orders.roles import CUSTOMER_CARE, FINANCE, MANAGER, WAREHOUSE
 from orders.services import order_team_reassign
 from orders.tests.factories import StorefrontFactory, order_in_state, user_with_role
 
-from .conftest import team_create
+from .conftest import png, team_create
 
 pytestmark = pytest.mark.django_db
 
@@ -469,12 +466,6 @@ def test_htmx_gets_the_request_panel_back_with_the_refusal_status(client, htmx):
 
 
 # -- the pages ----------------------------------------------------------------------
-
-
-def png() -> SimpleUploadedFile:
-    buffer = BytesIO()
-    Image.new("RGB", (8, 8), (200, 30, 30)).save(buffer, format="PNG")
-    return SimpleUploadedFile("crack.png", buffer.getvalue(), content_type="image/png")
 
 
 def test_the_request_page_shows_order_lines_reason_photos_and_history(client, settings, tmp_path):
