@@ -66,3 +66,19 @@ def tasks_in_process():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def admin_open_to_every_role(monkeypatch):
+    """Let every role into the admin (only managers get in), to test its per-permission rules.
+
+    The admin's pages and buttons still check each permission; these tests prove
+    that with users who hold some permissions and not others.
+    """
+    from orders import roles
+
+    monkeypatch.setattr(
+        roles,
+        "ADMIN_ROLES",
+        (roles.MANAGER, roles.WAREHOUSE, roles.CUSTOMER_CARE, roles.FINANCE),
+    )

@@ -8,7 +8,6 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
-from django_fsm import can_proceed
 
 from orders.exceptions import OrderError
 
@@ -16,7 +15,6 @@ from .models import (
     AfterSalesLine,
     AfterSalesPhoto,
     AfterSalesRequest,
-    AfterSalesResolution,
     Carrier,
     InventoryItem,
     Package,
@@ -26,6 +24,14 @@ from .models import (
     SupplierRequest,
     SupplierRequestLine,
     TrackingEvent,
+)
+from .selectors import (
+    AFTER_SALES_ACTIONS,
+    SUPPLIER_REQUEST_ACTIONS,
+    RequestAction,
+    after_sales_actions_available,
+    request_action_find,
+    supplier_request_actions_available,
 )
 from .services.after_sales import after_sales_request_advance, after_sales_request_resolve
 from .services.suppliers import supplier_request_advance
@@ -110,12 +116,14 @@ class SupplierRequestLineInline(admin.TabularInline):
 class ActionPanelMixin:
     """Buttons on a request's page that call the service, never save the state directly.
 
-    Subclasses list `panel_actions` as dicts (name, label, permission, fields) and
-    implement `panel_run(request, obj, action, values)`.
+    Subclasses name the action table (`panel_actions`, from fulfillment.selectors),
+    the selector saying which of them a user may take now (`panel_available`),
+    and implement `panel_run(request, obj, action, values)`. The staff dashboard
+    uses the same table and selectors.
     """
 
     change_form_template = "admin/fulfillment/action_panel_change_form.html"
-    panel_actions: list[dict] = []
+    panel_actions: tuple[RequestAction, ...] = ()
 
     class Media:
         css = {"all": ["orders/admin.css"]}
@@ -131,41 +139,36 @@ class ActionPanelMixin:
             *super().get_urls(),
         ]
 
+    def panel_available(self, obj, user) -> list[RequestAction]:
+        raise NotImplementedError
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         extra_context = extra_context or {}
         if obj is not None:
             opts = self.model._meta
-            extra_context["panel_actions"] = [
-                action
-                for action in self.panel_actions
-                if request.user.has_perm(action["permission"]) and self.panel_allowed(obj, action)
-            ]
+            extra_context["panel_actions"] = self.panel_available(obj, request.user)
             extra_context["panel_url"] = reverse(
                 f"admin:{opts.app_label}_{opts.model_name}_act", args=[obj.pk]
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def panel_allowed(self, obj, action: dict) -> bool:
-        return can_proceed(getattr(obj, action.get("method", action["name"])))
-
     def panel_view(self, request, object_id):
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404
-        name = request.POST.get("action", "")
-        action = next((a for a in self.panel_actions if a["name"] == name), None)
-        if action is None or not request.user.has_perm(action["permission"]):
+        action = request_action_find(self.panel_actions, request.POST.get("action", ""))
+        if action is None or not request.user.has_perm(action.permission):
             raise PermissionDenied
-        values = {field["name"]: request.POST.get(field["name"], "") for field in action["fields"]}
+        values = {name: request.POST.get(name, "") for name in action.field_names}
         try:
-            self.panel_run(request, obj, name, values)
+            self.panel_run(request, obj, action.name, values)
         except OrderError as error:
             self.message_user(request, error.message, level=messages.ERROR)
         except (InvalidOperation, ValueError):
             self.message_user(request, "That amount is not a number.", level=messages.ERROR)
         else:
-            self.message_user(request, f"{action['label']}: done.", level=messages.SUCCESS)
+            self.message_user(request, f"{action.label}: done.", level=messages.SUCCESS)
         opts = self.model._meta
         return HttpResponseRedirect(
             reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
@@ -225,32 +228,10 @@ class AfterSalesRequestAdmin(ActionPanelMixin, admin.ModelAdmin):
         "created_at",
     ]
     inlines = [AfterSalesLineInline, AfterSalesPhotoInline]
-    _handle = "fulfillment.handle_aftersalesrequest"
-    _note = {"name": "note", "label": "Note", "required": False}
-    panel_actions = [
-        {"name": "approve", "label": "Approve", "permission": _handle, "fields": [_note]},
-        {"name": "reject", "label": "Reject", "permission": _handle, "fields": [_note]},
-        {
-            "name": "receive_item",
-            "label": "Goods received (or checked)",
-            "permission": _handle,
-            "fields": [_note],
-        },
-        {
-            "name": "resolve",
-            "label": "Resolve",
-            "permission": _handle,
-            "fields": [
-                {
-                    "name": "resolution",
-                    "label": "Resolution",
-                    "required": True,
-                    "choices": AfterSalesResolution.choices,
-                },
-                {"name": "amount", "label": "Amount (refund or credit)", "required": False},
-            ],
-        },
-    ]
+    panel_actions = AFTER_SALES_ACTIONS
+
+    def panel_available(self, obj, user) -> list[RequestAction]:
+        return after_sales_actions_available(obj, user)
 
     def panel_run(self, request, obj, name, values) -> None:
         if name == "resolve":
@@ -291,18 +272,10 @@ class SupplierRequestAdmin(ActionPanelMixin, admin.ModelAdmin):
         "created_at",
     ]
     inlines = [SupplierRequestLineInline]
-    _change = "fulfillment.change_supplierrequest"
-    panel_actions = [
-        {"name": "confirm", "label": "Supplier confirmed", "permission": _change, "fields": []},
-        {"name": "ship", "label": "Supplier shipped", "permission": _change, "fields": []},
-        {"name": "receive", "label": "Goods received", "permission": _change, "fields": []},
-        {
-            "name": "fail",
-            "label": "Supplier cannot deliver",
-            "permission": _change,
-            "fields": [{"name": "reason", "label": "Reason", "required": True}],
-        },
-    ]
+    panel_actions = SUPPLIER_REQUEST_ACTIONS
+
+    def panel_available(self, obj, user) -> list[RequestAction]:
+        return supplier_request_actions_available(obj, user)
 
     def panel_run(self, request, obj, name, values) -> None:
         supplier_request_advance(

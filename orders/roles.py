@@ -63,7 +63,8 @@ FINANCE_MODEL_PERMISSIONS = [
     ],
 ]
 
-# Which admin pages each role may read; managers also change the set-up.
+# What each role may read and change on the dashboard (and, for managers, in the
+# admin, where they also change the set-up).
 ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     MANAGER: [
         (app, f"{action}_{model}")
@@ -173,12 +174,11 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-# Who may enter the admin site (superusers always may). Managers set everything up
-# there; the other roles still do part of their work only there: after-sales and
-# supplier requests (customer care, warehouse), ledger corrections and cost rates
-# (finance). Take a role out once the dashboard covers its work; staff in no
-# listed role are refused.
-ADMIN_ROLES: tuple[str, ...] = (MANAGER, WAREHOUSE, CUSTOMER_CARE, FINANCE)
+# Who may enter the admin site (superusers always may): managers, who set
+# everything up there. The other roles work on the dashboard: after-sales and
+# supplier requests (customer care, warehouse), the ledger and cost rates
+# (finance). Staff in no listed role are refused.
+ADMIN_ROLES: tuple[str, ...] = (MANAGER,)
 
 
 def user_may_use_admin(user) -> bool:

@@ -280,6 +280,7 @@ def test_the_admin_retry_action_puts_failed_rows_back_in_the_queue(client, djang
     ]
 
 
+@pytest.mark.usefixtures("admin_open_to_every_role")
 def test_staff_without_the_change_permission_cannot_retry(client):
     order = order_new()
     notification = failed(order)

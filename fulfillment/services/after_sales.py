@@ -27,10 +27,11 @@ from orders.exceptions import (
     OrderConflict,
     OrderError,
     OrderValidationError,
+    StaleOrderVersion,
     TransitionPermissionDenied,
 )
 from orders.models import Order, OrderEvent, OrderEventType, OrderStatus, PaymentStatus, Storefront
-from orders.services import order_create, order_transition
+from orders.services import order_create, order_team_require, order_transition
 
 from ..models import (
     AfterSalesKind,
@@ -226,8 +227,17 @@ def _handle_permission_require(actor: Actor) -> None:
     permission_require(actor, HANDLE_PERMISSION, "handle after-sales requests")
 
 
-def _request_lock(request: AfterSalesRequest | int) -> tuple[Order, AfterSalesRequest]:
-    """Lock the order, then the request: the same order as every other order change."""
+def _request_lock(
+    request: AfterSalesRequest | int,
+    *,
+    actor: Actor,
+    expected_updated_at: datetime | None = None,
+) -> tuple[Order, AfterSalesRequest]:
+    """Lock the order, then the request: the same order as every other order change.
+
+    Refuse (403) staff working another team's order, like every order change,
+    and (412) a form posted from a page older than the request's last change.
+    """
     request_pk = request.pk if isinstance(request, AfterSalesRequest) else request
     order_pk = (
         AfterSalesRequest.objects.filter(pk=request_pk).values_list("order_id", flat=True).first()
@@ -238,7 +248,14 @@ def _request_lock(request: AfterSalesRequest | int) -> tuple[Order, AfterSalesRe
             details={"request": ["Unknown request."]},
         )
     order = Order.objects.select_for_update().get(pk=order_pk)
+    order_team_require(order, actor)
     locked = AfterSalesRequest.objects.select_for_update().get(pk=request_pk)
+    if expected_updated_at is not None and locked.updated_at != expected_updated_at:
+        raise StaleOrderVersion(
+            f"{_request_label(locked)} has changed since you loaded it "
+            f"(it is {locked.get_status_display().lower()} now). Reload and try again.",
+            details={"status": locked.status, "updated_at": locked.updated_at.isoformat()},
+        )
     return order, locked
 
 
@@ -300,9 +317,12 @@ def after_sales_request_advance(
     transition: str,
     actor: Actor,
     note: str = "",
+    expected_updated_at: datetime | None = None,
 ) -> AfterSalesRequest:
     """Approve, reject or mark the goods of an after-sales request received.
 
+    With `expected_updated_at` (the request's `updated_at` the user saw), a
+    request changed since is refused (412) rather than acted on blindly.
     A complaint without goods to send back still passes through item_received
     (staff run `receive_item` with a note saying nothing came back): DESIGN's
     graph resolves only from item_received.
@@ -316,7 +336,7 @@ def after_sales_request_advance(
     done, customer_visible = _ADVANCE_TRANSITIONS[transition]
     note = (note or "").strip()
     with transaction.atomic():
-        order, locked = _request_lock(request)
+        order, locked = _request_lock(request, actor=actor, expected_updated_at=expected_updated_at)
         method = getattr(locked, transition)
         if not can_proceed(method):
             raise _fsm_refusal(locked, transition.replace("_", " "))
@@ -368,6 +388,7 @@ def after_sales_request_resolve(
     actor: Actor,
     amount: Decimal | None = None,
     note: str = "",
+    expected_updated_at: datetime | None = None,
 ) -> AfterSalesRequest:
     """Settle a request whose goods are back with a refund, a replacement or store credit.
 
@@ -376,7 +397,7 @@ def after_sales_request_resolve(
     needs `orders.refund_payment_order` too. replacement: a new order for the
     request's lines at no charge, confirmed into processing. credit: `amount`
     is required. The order is not completed here; `complete` is allowed once
-    every request is settled.
+    every request is settled. `expected_updated_at` as in `after_sales_request_advance`.
     """
     if resolution not in AfterSalesResolution.values:
         raise OrderValidationError(
@@ -392,7 +413,7 @@ def after_sales_request_resolve(
     note = (note or "").strip()
 
     with transaction.atomic():
-        order, locked = _request_lock(request)
+        order, locked = _request_lock(request, actor=actor, expected_updated_at=expected_updated_at)
         if not can_proceed(locked.resolve):
             raise _fsm_refusal(locked, "resolve")
         label = _request_label(locked)

@@ -6,6 +6,7 @@ for is still open. Order status changes go through `orders.services.order_transi
 as the system; locks are always taken order first, then the request, then stock.
 """
 
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -16,6 +17,7 @@ from orders.exceptions import (
     InvalidTransition,
     OrderConflict,
     OrderValidationError,
+    StaleOrderVersion,
 )
 from orders.models import HoldReason, Order, OrderStatus
 from orders.services import order_transition
@@ -157,8 +159,12 @@ def supplier_request_advance(
     transition: str,
     actor: Actor,
     reason: str = "",
+    expected_updated_at: datetime | None = None,
 ) -> SupplierRequest:
     """Record what the supplier did (`confirm`, `ship`, `receive`, `fail`) and return the request.
+
+    With `expected_updated_at` (the request's `updated_at` the user saw), a
+    request changed since is refused (412) rather than acted on blindly.
 
     Goods received at the warehouse are added to stock. Once no request of the
     order is open, an order held for the supplier or a stock shortage is
@@ -189,6 +195,12 @@ def supplier_request_advance(
             .select_related("supplier")
             .get(pk=request_pk)
         )
+        if expected_updated_at is not None and locked.updated_at != expected_updated_at:
+            raise StaleOrderVersion(
+                f"Supplier request #{locked.pk} has changed since you loaded it "
+                f"(it is {locked.status} now). Reload and try again.",
+                details={"status": locked.status, "updated_at": locked.updated_at.isoformat()},
+            )
         method = getattr(locked, transition)
         if not can_proceed(method):
             raise InvalidTransition(

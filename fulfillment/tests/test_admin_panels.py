@@ -12,7 +12,7 @@ from orders.models import Order, OrderStatus
 from orders.roles import CUSTOMER_CARE, FINANCE, WAREHOUSE
 from orders.tests.factories import order_in_state, user_with_role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("admin_open_to_every_role")]
 
 
 def buttons(page) -> list[str]:

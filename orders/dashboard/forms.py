@@ -1,11 +1,15 @@
-"""Forms of the staff dashboard: login, and the board's and queues' filters."""
+"""Forms of the staff dashboard: login, the board's and queues' filters, request actions."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from fulfillment.models import AfterSalesKind, AfterSalesStatus, Supplier, SupplierRequestStatus
+from fulfillment.selectors import RequestAction
 from orders.models import (
     Department,
     PaymentStatus,
@@ -16,7 +20,7 @@ from orders.models import (
     Team,
 )
 
-from .selectors import OrderFilters
+from .selectors import AFTER_SALES_UNSETTLED, SUPPLIER_REQUEST_OPEN, OrderFilters
 
 
 class StaffAuthenticationForm(AuthenticationForm):
@@ -113,3 +117,149 @@ class OrderFilterForm(forms.Form):
             overdue_only=bool(data.get("overdue")),
             search=data.get("q") or "",
         )
+
+
+# -- after-sales and supplier requests ----------------------------------------------
+
+# The lists' status filter: blank is "still needs work", "all" is every status.
+ALL_STATUSES = "all"
+
+
+def _storefront_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=_("Storefront"),
+        queryset=Storefront.objects.order_by("name"),
+        required=False,
+        empty_label=_("All storefronts"),
+    )
+
+
+class _RequestFilterForm(forms.Form):
+    """GET filters of a request list; an invalid value filters nothing."""
+
+    unsettled: tuple[str, ...] = ()
+
+    def _data(self) -> dict:
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return self.cleaned_data
+
+    def statuses(self) -> tuple[str, ...] | None:
+        """The statuses to list, or None for all of them."""
+        status = self._data().get("status") or ""
+        if status == ALL_STATUSES:
+            return None
+        return (status,) if status else self.unsettled
+
+    def storefront_id(self) -> int | None:
+        storefront = self._data().get("storefront")
+        return storefront.pk if storefront is not None else None
+
+
+class AfterSalesFilterForm(_RequestFilterForm):
+    unsettled = AFTER_SALES_UNSETTLED
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            ("", _("Not settled yet")),
+            (ALL_STATUSES, _("Any status")),
+            *AfterSalesStatus.choices,
+        ],
+        required=False,
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=_blank(_("Any kind")) + AfterSalesKind.choices, required=False
+    )
+    storefront = _storefront_field()
+
+    def filters(self) -> dict:
+        """Keyword arguments for `after_sales_requests_for_list`."""
+        return {
+            "statuses": self.statuses(),
+            "kind": self._data().get("kind") or "",
+            "storefront_id": self.storefront_id(),
+        }
+
+
+class SupplierRequestFilterForm(_RequestFilterForm):
+    unsettled = SUPPLIER_REQUEST_OPEN
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            ("", _("Still open")),
+            (ALL_STATUSES, _("Any status")),
+            *SupplierRequestStatus.choices,
+        ],
+        required=False,
+    )
+    supplier = forms.ModelChoiceField(
+        label=_("Supplier"),
+        queryset=Supplier.objects.order_by("name"),
+        required=False,
+        empty_label=_("All suppliers"),
+    )
+    storefront = _storefront_field()
+
+    def filters(self) -> dict:
+        """Keyword arguments for `supplier_requests_for_list`."""
+        supplier = self._data().get("supplier")
+        return {
+            "statuses": self.statuses(),
+            "supplier_id": supplier.pk if supplier is not None else None,
+            "storefront_id": self.storefront_id(),
+        }
+
+
+class RequestVersionField(forms.CharField):
+    """The request's `updated_at` when the page was drawn (ISO 8601), to refuse stale forms."""
+
+    widget = forms.HiddenInput
+
+    def to_python(self, value) -> datetime | None:
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.tzinfo is None:
+            raise forms.ValidationError(
+                _("This page's version is not valid; reload the page."), code="invalid"
+            )
+        return parsed
+
+
+def request_action_form(action: RequestAction, data=None) -> forms.Form:
+    """Return the form of one request action, its fields taken from the action's table."""
+    fields: dict[str, forms.Field] = {
+        "updated_at": RequestVersionField(
+            label=_("Version"),
+            error_messages={"required": _("This page's version is missing; reload the page.")},
+        )
+    }
+    for spec in action.fields:
+        if spec.kind == "choice":
+            fields[spec.name] = forms.ChoiceField(
+                label=spec.label,
+                choices=_blank("---------") + list(spec.choices),
+                required=spec.required,
+            )
+        elif spec.kind == "amount":
+            fields[spec.name] = forms.DecimalField(
+                label=spec.label,
+                required=spec.required,
+                max_digits=14,
+                decimal_places=2,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+            )
+        else:
+            fields[spec.name] = forms.CharField(
+                label=spec.label, required=spec.required, max_length=spec.max_length
+            )
+    form_class = type(f"{action.name.title()}ActionForm", (forms.Form,), fields)
+    # Several actions share a page: their inputs need their own ids, not their own names.
+    return form_class(data, auto_id=f"{action.name}-%s")

@@ -71,6 +71,9 @@ def dashboard_render(
         # Finance figures: managers and finance (the ledger's readers).
         "may_see_finance": user.has_perm("reports.view_ledgerentry"),
         "may_see_cost_rates": user_may_see_cost_rates(user),
+        # Returns and complaints (customer care); goods from suppliers (the warehouse).
+        "may_see_after_sales": user.has_perm("fulfillment.view_aftersalesrequest"),
+        "may_see_supplier_requests": user.has_perm("fulfillment.view_supplierrequest"),
         **context,
     }
     return render(request, template, context, status=status)

@@ -17,6 +17,9 @@ from .factories import (
     user_with_role,
 )
 
+# Only managers get into the admin; these tests check its per-permission rules.
+pytestmark = pytest.mark.usefixtures("admin_open_to_every_role")
+
 
 def buttons_on(page) -> list[str]:
     return re.findall(r'data-transition="([a-z_]+)"', page.content.decode())

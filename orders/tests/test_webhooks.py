@@ -713,6 +713,7 @@ def test_admin_list_finds_events_by_id_and_order_number(
     assert {row.pk for row in page.context["cl"].result_list} == {event.pk, other.pk}
 
 
+@pytest.mark.usefixtures("admin_open_to_every_role")
 @pytest.mark.django_db
 def test_staff_who_may_only_view_events_cannot_resend(
     client, receiver, django_capture_on_commit_callbacks

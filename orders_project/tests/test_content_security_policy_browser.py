@@ -10,14 +10,15 @@ the admin, and asserts that the header was sent and nothing was refused.
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from customers.tracking import tracking_url
+from fulfillment.models import Supplier
 from fulfillment.services.after_sales import after_sales_request_open
+from fulfillment.services.suppliers import supplier_request_create
 from orders.models import OrderStatus
 from orders.roles import MANAGER
-from orders.tests.dashboard.conftest import order_make
+from orders.tests.dashboard.conftest import order_make, png
 from orders.tests.factories import CarrierFactory, order_in_state, user_with_role
 from reports.models import CarrierRate, LedgerEntry
 
@@ -107,7 +108,10 @@ def log_in(page, base_url: str, username: str, password: str) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_no_page_breaks_the_content_security_policy(live_server, page, production_like_headers):
+def test_no_page_breaks_the_content_security_policy(
+    live_server, page, production_like_headers, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
     user_with_role(MANAGER, username="boss", password="boss-pass-123")
     received = order_make("received", name="Lê Thị Hồng")
     order_make("processing")
@@ -118,6 +122,14 @@ def test_no_page_breaks_the_content_security_policy(live_server, page, productio
         reason="Cracked",
         lines=[{"sku": "MUG-1", "quantity": 1}],
         source="staff",
+        photos=[png()],
+    )
+    a_supplier_request = supplier_request_create(
+        order=order_in_state(OrderStatus.PROCESSING),
+        supplier=Supplier.objects.create(name="Gốm Bát Tràng", email="sales@battrang.example"),
+        lines=[{"sku": "MUG-1", "quantity": 1}],
+        delivery="warehouse",
+        actor=None,
     )
     watch = PolicyWatch(page, live_server.url)
 
@@ -131,6 +143,22 @@ def test_no_page_breaks_the_content_security_policy(live_server, page, productio
     page.click("form[data-transition=confirm] button[type=submit]")
     page.wait_for_selector('#order-panel[data-status="processing"]')
     assert page.evaluate("window.__sameDocument") == "kept", "the transition went through htmx"
+    # After-sales and supplier requests: lists, pages (with a customer's photo), an htmx action.
+    watch.visit("/dashboard/after-sales/", wait_for="[data-request]")
+    watch.visit(f"/dashboard/after-sales/{a_return.pk}/", wait_for="form[data-action=approve]")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.request-photos img')]"
+        ".every((img) => img.complete && img.naturalWidth > 0)"
+    )
+    page.evaluate("window.__sameDocument = 'kept'")
+    page.click("form[data-action=approve] button[type=submit]")
+    page.wait_for_selector('#request-panel[data-status="approved"]')
+    assert page.evaluate("window.__sameDocument") == "kept", "the action went through htmx"
+    watch.visit("/dashboard/supplier-requests/", wait_for="[data-request]")
+    watch.visit(
+        f"/dashboard/supplier-requests/{a_supplier_request.pk}/",
+        wait_for="form[data-action=receive]",
+    )
     watch.visit("/dashboard/overview/", wait_for="#overview")
     watch.visit("/dashboard/kpi/", wait_for="canvas")
     page.wait_for_function("() => window.Chart !== undefined")
@@ -172,7 +200,7 @@ def test_no_page_breaks_the_content_security_policy(live_server, page, productio
     watch.visit(reverse("admin:orders_holiday_add"), wait_for=".datetimeshortcuts")
     watch.visit(
         reverse("admin:fulfillment_aftersalesrequest_change", args=[a_return.pk]),
-        wait_for="[data-action=approve]",
+        wait_for="[data-action=receive_item]",
     )
     watch.collect()
 

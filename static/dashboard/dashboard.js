@@ -12,11 +12,13 @@
     );
   });
 
-  // After htmx swaps the order panel, keep keyboard users in place: focus its messages or heading.
+  // After htmx swaps the order or request panel, keep keyboard users in place:
+  // focus its messages or heading.
   document.addEventListener("htmx:afterSettle", function (event) {
-    var panel = document.getElementById("order-panel");
+    var panel = document.getElementById("order-panel") || document.getElementById("request-panel");
     if (!panel || !panel.contains(event.detail.elt) && event.detail.elt !== panel) return;
-    var target = panel.querySelector("#order-messages") || panel.querySelector("#order-heading");
+    var target = panel.querySelector("#order-messages, #request-messages") ||
+      panel.querySelector("#order-heading, #request-heading");
     if (target) {
       if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
       target.focus();

@@ -2,9 +2,12 @@
 
 import re
 from decimal import Decimal
+from io import BytesIO
 from itertools import count
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from orders.models import Department, Order, Team
 from orders.services import order_create, order_team_reassign, order_transition
@@ -77,3 +80,10 @@ def order_make(
 def htmx():
     """Headers an htmx request sends."""
     return {"HTTP_HX_REQUEST": "true"}
+
+
+def png() -> SimpleUploadedFile:
+    """A small real PNG, as a customer's photo of the problem."""
+    buffer = BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buffer, format="PNG")
+    return SimpleUploadedFile("crack.png", buffer.getvalue(), content_type="image/png")
