@@ -554,6 +554,7 @@ def test_the_admin_shows_why_an_open_order_blocks_the_erasure(person, client):
     assert person.erased_at is None
 
 
+@pytest.mark.usefixtures("admin_open_to_every_role")  # only managers get in at all
 @pytest.mark.parametrize("role", [WAREHOUSE, CUSTOMER_CARE, FINANCE])
 def test_other_staff_are_refused_by_the_admin_views(person, client, role):
     client.force_login(user_with_role(role))
@@ -567,6 +568,7 @@ def test_other_staff_are_refused_by_the_admin_views(person, client, role):
     assert not PersonalDataAction.objects.exists()
 
 
+@pytest.mark.usefixtures("admin_open_to_every_role")
 def test_care_staff_see_the_customer_without_the_buttons(person, client):
     client.force_login(user_with_role(CUSTOMER_CARE))
     urls = admin_urls(person)
