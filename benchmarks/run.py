@@ -265,6 +265,12 @@ def _write(results: list[dict], load_seconds: float | None) -> None:
     if load_seconds is not None:
         lines += [f"Loading the orders took {load_seconds:.0f} s.", ""]
     lines += [
+        f"This machine's speed during the run: {MACHINE_LOOP_SECONDS:.2f} s for a pure-Python "
+        "loop of 10 million additions. The machine is shared and its speed varies from run to "
+        "run: the Python side of each measurement scales with this figure, raw SQL floors less.",
+        "",
+    ]
+    lines += [
         "| what | how many | samples | median ms | p95 ms | floor median ms | ratio | target "
         "| meets |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
@@ -294,10 +300,20 @@ def _write(results: list[dict], load_seconds: float | None) -> None:
 
 
 ORDERS_IN_DB = 0
+MACHINE_LOOP_SECONDS = 0.0
+
+
+def _machine_loop_seconds() -> float:
+    """Seconds for a fixed pure-Python loop: how fast this (shared) machine runs now."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(10_000_000):
+        total += number
+    return time.perf_counter() - started
 
 
 def main() -> None:
-    global ORDERS_IN_DB
+    global ORDERS_IN_DB, MACHINE_LOOP_SECONDS
     if connection.vendor != "postgresql":
         sys.exit("make bench needs PostgreSQL (a scratch database; see the Makefile).")
     Storefront.objects.filter(code__startswith="bench").update(webhook_url="")
@@ -318,6 +334,7 @@ def main() -> None:
     )
     ORDERS_IN_DB = Order.objects.count()
     print(f"{ORDERS_IN_DB:,} orders; measuring...", flush=True)
+    MACHINE_LOOP_SECONDS = _machine_loop_seconds()
     results = []
     results += transition_results(samples=max(SAMPLES, 50))
     print(results[-1], flush=True)
