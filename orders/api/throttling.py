@@ -13,10 +13,23 @@ from rest_framework.request import Request
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 from orders_project.outages import CACHE_ERRORS
+from orders_project.security import client_address
 
 from .authentication import request_storefront
 
 logger = logging.getLogger(__name__)
+
+
+class ClientAddressMixin:
+    """Identify an unauthenticated client as the project does everywhere (client_address).
+
+    DRF's own get_ident() takes X-Forwarded-For as the client wrote it unless
+    NUM_PROXIES is set, so a client sending a new value on each request would
+    never be limited; client_address trusts only TRUSTED_PROXY_COUNT proxies.
+    """
+
+    def get_ident(self, request: Request) -> str:
+        return client_address(request) or "unknown"
 
 
 class FailOpenThrottleMixin:
@@ -35,7 +48,7 @@ class FailOpenThrottleMixin:
             return True
 
 
-class WindowCountThrottle(SimpleRateThrottle):
+class WindowCountThrottle(ClientAddressMixin, SimpleRateThrottle):
     """DRF's rate, counted per fixed window with one atomic increment.
 
     SimpleRateThrottle keeps each request's time in one cache entry that it reads
@@ -108,5 +121,5 @@ class UnauthenticatedThrottle(FailOpenThrottleMixin, WindowCountThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class CarrierThrottle(FailOpenThrottleMixin, ScopedRateThrottle):
+class CarrierThrottle(FailOpenThrottleMixin, ClientAddressMixin, ScopedRateThrottle):
     """The carrier webhook's limit (`throttle_scope = "carrier"` on the view)."""

@@ -240,3 +240,18 @@ def test_storefront_requests_are_not_counted_against_the_anonymous_limit(
     # schema are what the per-address limit protects.
     anonymous = [APIClient().get("/api/schema/").status_code for _ in range(3)]
     assert anonymous == [200, 200, 429]
+
+
+def test_a_made_up_forwarded_address_does_not_escape_the_anonymous_limit(
+    monkeypatch, frozen_throttle_clock
+):
+    from orders.api.throttling import UnauthenticatedThrottle
+
+    monkeypatch.setattr(UnauthenticatedThrottle, "rate", "2/min", raising=False)
+    client = APIClient(REMOTE_ADDR="10.0.0.1")
+
+    answers = [
+        client.get("/api/schema/", HTTP_X_FORWARDED_FOR=f"1.2.3.{n}").status_code for n in range(3)
+    ]
+
+    assert answers == [200, 200, 429]
