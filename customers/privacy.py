@@ -19,6 +19,7 @@ Both actions need a permission that only managers hold (`orders.roles`) and
 each writes a `PersonalDataAction` row (who, when, why; never the data).
 """
 
+import logging
 import re
 from collections.abc import Iterable
 from functools import partial
@@ -51,6 +52,8 @@ from .models import (
     PersonalDataActionKind,
 )
 from .selectors import customer_personal_data
+
+logger = logging.getLogger(__name__)
 
 Actor = AbstractBaseUser | AnonymousUser | None
 
@@ -253,13 +256,22 @@ def _addresses_anonymise(addresses: list[Address]) -> int:
     return len(addresses)
 
 
+def _photo_file_delete(storage, name: str) -> None:
+    # Runs after the erasure committed: a file that cannot be deleted is logged with
+    # its name, to delete by hand, rather than turning a done erasure into an error.
+    try:
+        storage.delete(name)
+    except Exception:
+        logger.exception("erasure: could not delete the photo file %s; delete it by hand", name)
+
+
 def _customer_text_remove(orders: list[Order], redact) -> dict[str, int]:
     """Replace what the customer wrote and delete the photos they sent (files after commit)."""
     requests = AfterSalesRequest.objects.filter(order__in=orders)
     requests_changed = requests.exclude(reason=ERASED_TEXT).update(reason=ERASED_TEXT)
     photos = list(AfterSalesPhoto.objects.filter(request__in=requests))
     for photo in photos:
-        transaction.on_commit(partial(photo.image.storage.delete, photo.image.name))
+        transaction.on_commit(partial(_photo_file_delete, photo.image.storage, photo.image.name))
     AfterSalesPhoto.objects.filter(pk__in=[photo.pk for photo in photos]).delete()
     # A storefront may pass the customer's own words as the cancellation reason.
     _rows_redact(orders, ["cancel_reason"], redact)

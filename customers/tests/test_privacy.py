@@ -315,6 +315,26 @@ def test_the_export_reads_a_fixed_number_of_queries_whatever_the_number_of_order
 # -- erasure ------------------------------------------------------------------------
 
 
+def test_a_photo_file_that_cannot_be_deleted_does_not_fail_the_committed_erasure(
+    person, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    from django.core.files.storage import FileSystemStorage
+
+    def refuse(self, name):
+        raise PermissionError(f"cannot delete {name}")
+
+    monkeypatch.setattr(FileSystemStorage, "delete", refuse)
+    photo_name = AfterSalesPhoto.objects.get().image.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_erase(customer=person, actor=manager(), reason="Customer request")
+
+    person.refresh_from_db()
+    assert person.erased_at is not None
+    assert AfterSalesPhoto.objects.count() == 0
+    assert any(photo_name in record.getMessage() for record in caplog.records)
+
+
 def test_after_erasure_no_row_holds_the_persons_data(person, django_capture_on_commit_callbacks):
     before = database_dump()
     for value in PERSONAL_STRINGS:
