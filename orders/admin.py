@@ -43,6 +43,7 @@ from .models import (
     WebhookAttempt,
     WebhookEvent,
 )
+from .parsing import whole_number
 from .selectors import order_available_transitions, order_blocked_transitions
 from .services import order_transition
 from .webhooks import webhook_event_resend
@@ -374,7 +375,7 @@ class OrderAdmin(admin.ModelAdmin):
                     {"sku": sku, "quantity": quantity}
                     for sku, quantity in order_unpacked_quantities(order).items()
                 ],
-                weight_grams=int(weight) if weight.isdigit() else 0,
+                weight_grams=whole_number(weight) or 0,
                 actor=request.user,
             )
         except OrderError as error:
@@ -463,7 +464,7 @@ def _amount_parse(raw: str) -> Decimal | None:
 
 
 def _version_parse(raw: str) -> int | None:
-    return int(raw) if raw.strip().isdigit() else None
+    return whole_number(raw)
 
 
 @admin.register(OrderEvent)

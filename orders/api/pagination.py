@@ -3,6 +3,8 @@
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
+from orders.parsing import whole_number
+
 
 class OrderCursorPagination(CursorPagination):
     # Unique and stable: new orders never shift the pages a client is walking through.
@@ -19,7 +21,7 @@ class OrderCursorPagination(CursorPagination):
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is not None and (not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size):
+        if raw is not None and not 1 <= (whole_number(raw) or 0) <= self.max_page_size:
             raise ValidationError(
                 {"page_size": [f"Must be a whole number from 1 to {self.max_page_size}."]}
             )

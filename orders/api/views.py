@@ -30,6 +30,7 @@ from fulfillment.services import (
 from fulfillment.services.picking import pick_list_create_for_numbers, picking_record
 from fulfillment.services.suppliers import supplier_request_create
 from orders.models import Order
+from orders.parsing import whole_number
 from orders.selectors import (
     order_available_transitions,
     order_detail_prefetch,
@@ -115,10 +116,10 @@ def if_match_version(request: Request) -> int | None:
     raw = request.headers.get("If-Match", "").strip()
     if not raw or raw == "*":
         return None
-    value = raw.removeprefix("W/").strip('"')
-    if not value.isdigit():
+    version = whole_number(raw.removeprefix("W/").strip('"'))
+    if version is None:
         raise ValidationError({"If-Match": ['Send the order version as an ETag, e.g. "3".']})
-    return int(value)
+    return version
 
 
 def with_etag(response: Response, order: Order) -> Response:

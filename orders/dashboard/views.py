@@ -40,6 +40,7 @@ from orders.exceptions import (
     TransitionPermissionDenied,
 )
 from orders.models import HoldReason, Order, OrderStatus, Team
+from orders.parsing import whole_number
 from orders.planning import sla_alerts_open
 from orders.selectors import order_available_transitions, order_blocked_transitions
 from orders.services import order_team_reassign, order_transition, user_may_work_order
@@ -290,8 +291,7 @@ def _message_with_details(error: OrderError) -> str:
 
 
 def _posted_version(request: HttpRequest) -> int | None:
-    raw = request.POST.get("version", "").strip()
-    return int(raw) if raw.isdigit() else None
+    return whole_number(request.POST.get("version"))
 
 
 def _stale_check(order: Order, request: HttpRequest) -> None:
@@ -410,7 +410,7 @@ def order_pack(request: HttpRequest, number: str) -> HttpResponse:
                 {"sku": sku, "quantity": quantity}
                 for sku, quantity in order_unpacked_quantities(order).items()
             ],
-            weight_grams=int(weight) if weight.isdigit() else 0,
+            weight_grams=whole_number(weight) or 0,
             actor=request.user,
         )
     except OrderError as error:
@@ -426,7 +426,9 @@ def order_book_shipment(request: HttpRequest, number: str) -> HttpResponse:
     order = Order.objects.select_related("team").filter(number=number).first()
     if order is None:
         raise Http404("No such order.")
-    package_ids = [int(pk) for pk in request.POST.getlist("packages") if pk.isdigit()]
+    package_ids = [
+        pk for pk in map(whole_number, request.POST.getlist("packages")) if pk is not None
+    ]
     try:
         permission_require(request.user, "fulfillment.add_shipment", "book shipments")
         _team_check(order, request)
@@ -452,7 +454,8 @@ def order_team(request: HttpRequest, number: str) -> HttpResponse:
     if order is None:
         raise Http404("No such order.")
     raw_team = request.POST.get("team", "").strip()
-    team = Team.objects.filter(pk=raw_team, is_active=True).first() if raw_team.isdigit() else None
+    team_id = whole_number(raw_team)
+    team = Team.objects.filter(pk=team_id, is_active=True).first() if team_id is not None else None
     try:
         permission_require(request.user, "orders.reassign_order", "move orders to another team")
         if raw_team and team is None:

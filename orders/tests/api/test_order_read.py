@@ -256,3 +256,13 @@ def test_extreme_updated_after_times_are_answered_not_500(shop, moment, status):
         assert len(response.json()["results"]) == 1
     else:
         assert "updated_after" in response.json()["error"]["details"]
+
+
+@pytest.mark.parametrize("page_size", ["²", "99999999999999999999"])
+def test_a_page_size_that_is_not_a_whole_number_is_400(shop, page_size):
+    _, client = shop
+
+    response = client.get("/api/v1/orders/", {"page_size": page_size})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"

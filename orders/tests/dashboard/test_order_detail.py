@@ -446,3 +446,26 @@ def test_people_who_may_not_reassign_see_no_team_select_and_are_refused(client):
     assert 'data-action="reassign"' not in page
     assert response.status_code == 403
     assert snapshot(order) == before
+
+
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("transition", {"transition": "start_picking", "version": "²"}),
+        ("transition", {"transition": "start_picking", "version": "99999999999999999999"}),
+        ("pack", {"weight_grams": "²"}),
+        ("pack", {"weight_grams": "99999999999999999999"}),
+        ("shipment", {"packages": ["²", "99999999999999999999"]}),
+        ("team", {"team": "²"}),
+    ],
+)
+def test_digits_that_are_not_whole_numbers_are_refused_without_an_error(client, action, data):
+    # "²" passes str.isdigit() but not int(); a 20-digit number overflows the column.
+    client.force_login(user_with_role(MANAGER))
+    order = order_make("packing")
+    before = snapshot(order)
+
+    response = post(client, order, action, **data)
+
+    assert response.status_code in (302, 400, 409, 412)
+    assert snapshot(order) == before
