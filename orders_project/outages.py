@@ -26,7 +26,6 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-API_PREFIX = "/api/"
 RETRY_AFTER_SECONDS = 5
 
 try:  # psycopg2 errors raised outside Django's wrapper (e.g. by code using psycopg2 directly)
@@ -59,15 +58,14 @@ def service_unavailable_response(request: HttpRequest, error: BaseException) -> 
         type(error).__name__,
         str(error).strip().splitlines()[0] if str(error).strip() else "",
     )
+    from orders.api.errors import API_PREFIX, error_body  # the API's one error shape
+
     if request.path.startswith(API_PREFIX):
         response: HttpResponse = JsonResponse(
-            {
-                "error": {
-                    "code": "service_unavailable",
-                    "message": "The service is briefly unavailable; retry in a few seconds.",
-                    "details": {},
-                }
-            },
+            error_body(
+                "service_unavailable",
+                "The service is briefly unavailable; retry in a few seconds.",
+            ),
             status=503,
         )
     else:

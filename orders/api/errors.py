@@ -121,8 +121,10 @@ class ApiErrorMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not request.path.startswith(API_PREFIX):
-            return None
+        from orders_project.outages import is_database_outage
+
+        if not request.path.startswith(API_PREFIX) or is_database_outage(exception):
+            return None  # a database outage is a 503 (DatabaseOutageMiddleware), not a crash
         if isinstance(exception, Http404):
             return _json_error(404, "not_found", "No such endpoint or object.")
         if isinstance(exception, DjangoPermissionDenied):

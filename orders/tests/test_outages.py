@@ -207,3 +207,37 @@ def test_a_write_is_not_retried_past_its_deadline(django_db_blocker, database_do
         retry_through_database_outage(write, what="test", within=1)
 
     assert 2 <= len(calls) <= 4  # tried at once, then 0.25 s and 0.5 s later
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/test/database-lost/", "/test/database-lost/"])
+def test_a_view_that_loses_the_database_answers_503_through_the_middleware(client, settings, path):
+    # Any database: the view raises what a lost PostgreSQL connection raises, so the
+    # middleware stack (ApiErrorMiddleware lets it pass, DatabaseOutageMiddleware
+    # answers) is what is tested, whatever their order.
+    settings.ROOT_URLCONF = "orders_project.tests.urls"
+
+    response = client.get(path)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    if path.startswith("/api/"):
+        assert response.json() == SERVICE_UNAVAILABLE
+    else:
+        assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_the_api_error_middleware_leaves_a_database_outage_to_the_outage_middleware(
+    client, settings
+):
+    settings.ROOT_URLCONF = "orders_project.tests.urls"
+    reordered = list(settings.MIDDLEWARE)
+    api_errors = "orders.api.errors.ApiErrorMiddleware"
+    reordered.remove(api_errors)
+    settings.MIDDLEWARE = [*reordered, api_errors]  # now its process_exception runs first
+
+    response = client.get("/api/v1/test/database-lost/")
+
+    assert response.status_code == 503
+    assert response.json() == SERVICE_UNAVAILABLE

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.db import OperationalError
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
@@ -26,8 +27,14 @@ def crash(request: HttpRequest) -> JsonResponse:
     raise CrashForTest("the test view crashed on purpose")
 
 
+def database_lost(request: HttpRequest) -> JsonResponse:
+    raise OperationalError("server closed the connection unexpectedly")
+
+
 urlpatterns = [
     path("test/log/", log_line),
+    path("test/database-lost/", database_lost),
+    path("api/v1/test/database-lost/", database_lost),
     path("test/crash/", crash),
     path("api/v1/test/crash/", crash),
     *project_urlpatterns,
