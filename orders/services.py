@@ -174,12 +174,7 @@ def order_transition(
                 details={"transition": transition},
             )
         order_team_require(locked, actor)
-        if expected_version is not None and locked.version != expected_version:
-            raise StaleOrderVersion(
-                f"Order {locked.number} has changed since you loaded it "
-                f"(version {expected_version}, now {locked.version}). Reload and try again.",
-                details={"current_version": locked.version},
-            )
+        order_version_require(locked, expected_version)
         previous_status = locked.status
         loaded = _field_values(locked)
         events = [
@@ -243,6 +238,20 @@ def order_team_require(order: Order, actor: Actor) -> None:
         raise TransitionPermissionDenied(
             f"Order {order.number} belongs to team {order.team}, not to yours.",
             details={"team": order.team.code},
+        )
+
+
+def order_version_require(order: Order, expected_version: int | None) -> None:
+    """Refuse (412) a change made from a page that showed an older version of `order`.
+
+    Call it on the locked row, so nothing can change the order between the check
+    and the write. None means the caller did not say which version it saw.
+    """
+    if expected_version is not None and order.version != expected_version:
+        raise StaleOrderVersion(
+            f"Order {order.number} has changed since you loaded it "
+            f"(version {expected_version}, now {order.version}). Reload and try again.",
+            details={"current_version": order.version},
         )
 
 
@@ -708,7 +717,12 @@ def idempotency_keys_expired_delete(*, now=None) -> int:
 
 
 def order_team_reassign(
-    *, order: Order | int, team: Team | None, actor: Actor, note: str = ""
+    *,
+    order: Order | int,
+    team: Team | None,
+    actor: Actor,
+    note: str = "",
+    expected_version: int | None = None,
 ) -> Order:
     """Move an order to another team (or to none): a manager's call, kept in the history."""
     if actor is not None and not actor.has_perm("orders.reassign_order"):
@@ -721,6 +735,7 @@ def order_team_reassign(
         locked = (
             Order.objects.select_for_update(of=("self",)).select_related("team").get(pk=order_pk)
         )
+        order_version_require(locked, expected_version)
         if locked.team_id == (team.pk if team else None):
             return locked
         previous = locked.team

@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from orders.exceptions import TransitionPermissionDenied
 from orders.models import Order, OrderEvent, OrderEventType
-from orders.services import order_team_require
+from orders.services import order_team_require, order_version_require
 
 Actor = AbstractBaseUser | AnonymousUser | None
 
@@ -22,14 +22,18 @@ def permission_require(actor: Actor, permission: str, action: str) -> None:
         )
 
 
-def order_lock(order: Order | int, *, actor: Actor = None) -> Order:
+def order_lock(
+    order: Order | int, *, actor: Actor = None, expected_version: int | None = None
+) -> Order:
     """Lock the order's row for the rest of the transaction and return it fresh.
 
-    With a staff `actor`, refuse (403) an order of a team they do not work for.
+    With a staff `actor`, refuse (403) an order of a team they do not work for;
+    with `expected_version`, refuse (412) an order changed since the caller saw it.
     """
     order_pk = order.pk if isinstance(order, Order) else order
     locked = Order.objects.select_for_update().get(pk=order_pk)
     order_team_require(locked, actor)
+    order_version_require(locked, expected_version)
     return locked
 
 

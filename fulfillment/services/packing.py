@@ -48,8 +48,12 @@ def package_create(
     length_mm: int | None = None,
     width_mm: int | None = None,
     height_mm: int | None = None,
+    expected_version: int | None = None,
 ) -> Package:
-    """Pack some of an order's quantities into a new package while the order is being packed."""
+    """Pack some of an order's quantities into a new package while the order is being packed.
+
+    `expected_version`: the order's version the packer saw; another is refused (412).
+    """
     permission_require(actor, "fulfillment.add_package", "pack orders")
     if not lines:
         raise OrderValidationError(
@@ -62,7 +66,7 @@ def package_create(
             details={"weight_grams": ["Must be a whole number above 0."]},
         )
     with transaction.atomic():
-        locked = order_lock(order, actor=actor)
+        locked = order_lock(order, actor=actor, expected_version=expected_version)
         if locked.status != OrderStatus.PACKING:
             raise InvalidTransition(
                 f"Order {locked.number} is {locked.status}; packages are made while it is packing.",
@@ -198,8 +202,12 @@ def shipment_create(
     tracking_number: str,
     package_ids: list[int],
     actor: Actor,
+    expected_version: int | None = None,
 ) -> Shipment:
-    """Hand some of an order's packages to a carrier under one tracking number."""
+    """Hand some of an order's packages to a carrier under one tracking number.
+
+    `expected_version`: the order's version the page showed; another is refused (412).
+    """
     permission_require(actor, "fulfillment.add_shipment", "book shipments")
     tracking_number = (tracking_number or "").strip()
     errors: dict[str, list[str]] = {}
@@ -213,7 +221,7 @@ def shipment_create(
     if errors:
         raise OrderValidationError("The shipment is incomplete.", details=errors)
     with transaction.atomic():
-        locked = order_lock(order, actor=actor)
+        locked = order_lock(order, actor=actor, expected_version=expected_version)
         if locked.status not in (OrderStatus.PACKING, OrderStatus.READY_TO_SHIP):
             raise InvalidTransition(
                 f"Order {locked.number} is {locked.status}; shipments are booked once it is "

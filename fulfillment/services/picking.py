@@ -56,7 +56,11 @@ def pick_list_create(*, orders: list[Order], actor: Actor) -> PickList:
 
 
 def picking_record(
-    *, order: Order | int, picks: list[dict[str, Any]], actor: Actor
+    *,
+    order: Order | int,
+    picks: list[dict[str, Any]],
+    actor: Actor,
+    expected_version: int | None = None,
 ) -> list[PickRecord]:
     """Record what was taken off the shelf for `order`; hold the order if anything was short.
 
@@ -69,7 +73,7 @@ def picking_record(
             "Name what was picked.", details={"picks": ["This list may not be empty."]}
         )
     with transaction.atomic():
-        locked = order_lock(order, actor=actor)
+        locked = order_lock(order, actor=actor, expected_version=expected_version)
         if locked.status != OrderStatus.PICKING:
             raise InvalidTransition(
                 f"Order {locked.number} is {locked.status}; picks are recorded while it is "

@@ -36,7 +36,6 @@ from fulfillment.services.picking import picking_record
 from orders.exceptions import (
     OrderError,
     OrderValidationError,
-    StaleOrderVersion,
     TransitionPermissionDenied,
 )
 from orders.models import HoldReason, Order, OrderStatus, Team
@@ -294,30 +293,6 @@ def _posted_version(request: HttpRequest) -> int | None:
     return whole_number(request.POST.get("version"))
 
 
-def _stale_check(order: Order, request: HttpRequest) -> None:
-    """Refuse a form posted from an older version of the order than the current one.
-
-    Transitions get this under the row lock from `order_transition`; the
-    packing, shipment and team forms check it here first, so a page that is
-    out of date never packs, books or moves what its user did not see.
-    """
-    expected = _posted_version(request)
-    if expected is not None and expected != order.version:
-        raise StaleOrderVersion(
-            f"Order {order.number} has changed since you loaded it "
-            f"(version {expected}, now {order.version}). Reload and try again.",
-            details={"current_version": order.version},
-        )
-
-
-def _team_check(order: Order, request: HttpRequest) -> None:
-    # The fulfillment services check the permission but not the team; the buttons do both.
-    if not user_may_work_order(order, request.user):
-        raise TransitionPermissionDenied(
-            f"Order {order.number} belongs to team {order.team}, not to yours."
-        )
-
-
 def _amount_parse(raw: str) -> Decimal | None:
     raw = raw.strip()
     if not raw:
@@ -366,9 +341,6 @@ def order_pick(request: HttpRequest, number: str) -> HttpResponse:
     if order is None:
         raise Http404("No such order.")
     try:
-        permission_require(request.user, "fulfillment.add_pickrecord", "record picks")
-        _team_check(order, request)
-        _stale_check(order, request)
         records = picking_record(
             order=order,
             picks=[
@@ -376,6 +348,7 @@ def order_pick(request: HttpRequest, number: str) -> HttpResponse:
                 for sku, quantity in order_unpicked_quantities(order).items()
             ],
             actor=request.user,
+            expected_version=_posted_version(request),
         )
     except OrderError as error:
         return _order_error_response(request, number, error)
@@ -401,9 +374,6 @@ def order_pack(request: HttpRequest, number: str) -> HttpResponse:
     weight = request.POST.get("weight_grams", "").strip()
     try:
         # Permission before staleness: someone who may not pack learns that first.
-        permission_require(request.user, "fulfillment.add_package", "pack orders")
-        _team_check(order, request)
-        _stale_check(order, request)
         package = package_create(
             order=order,
             lines=[
@@ -412,6 +382,7 @@ def order_pack(request: HttpRequest, number: str) -> HttpResponse:
             ],
             weight_grams=whole_number(weight) or 0,
             actor=request.user,
+            expected_version=_posted_version(request),
         )
     except OrderError as error:
         return _order_error_response(request, number, error)
@@ -430,15 +401,13 @@ def order_book_shipment(request: HttpRequest, number: str) -> HttpResponse:
         pk for pk in map(whole_number, request.POST.getlist("packages")) if pk is not None
     ]
     try:
-        permission_require(request.user, "fulfillment.add_shipment", "book shipments")
-        _team_check(order, request)
-        _stale_check(order, request)
         shipment = shipment_create(
             order=order,
             carrier_code=request.POST.get("carrier", ""),
             tracking_number=request.POST.get("tracking_number", ""),
             package_ids=package_ids,
             actor=request.user,
+            expected_version=_posted_version(request),
         )
     except OrderError as error:
         return _order_error_response(request, number, error)
@@ -460,9 +429,12 @@ def order_team(request: HttpRequest, number: str) -> HttpResponse:
         permission_require(request.user, "orders.reassign_order", "move orders to another team")
         if raw_team and team is None:
             raise OrderValidationError(_("No such active team."))
-        _stale_check(order, request)
         order = order_team_reassign(
-            order=order, team=team, actor=request.user, note=request.POST.get("note", "")
+            order=order,
+            team=team,
+            actor=request.user,
+            note=request.POST.get("note", ""),
+            expected_version=_posted_version(request),
         )
     except OrderError as error:
         return _order_error_response(request, number, error)
