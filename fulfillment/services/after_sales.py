@@ -356,6 +356,9 @@ def after_sales_request_advance(
     return locked
 
 
+MONEY_LIMIT = Decimal(10) ** 12
+
+
 def _money(value: Decimal | str | None, field: str) -> Decimal | None:
     if value is None:
         return None
@@ -369,6 +372,11 @@ def _money(value: Decimal | str | None, field: str) -> Decimal | None:
     if not amount.is_finite():
         raise OrderValidationError(
             f"'{value}' is not an amount of money.", details={field: ["Must be a decimal amount."]}
+        )
+    if amount.copy_abs() >= MONEY_LIMIT:  # the columns hold 14 digits, 2 after the point
+        raise OrderValidationError(
+            f"'{value}' is too large an amount.",
+            details={field: [f"Must be less than {MONEY_LIMIT:,}."]},
         )
     return amount
 

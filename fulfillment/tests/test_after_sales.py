@@ -403,3 +403,17 @@ def test_refunding_needs_the_refund_permission_too():
     request.refresh_from_db()
     assert (request.status, request.refund_amount) == (AfterSalesStatus.ITEM_RECEIVED, None)
     assert order_snapshot(request.order) == before
+
+
+@pytest.mark.parametrize("amount", ["1e15", "999999999999999"])
+def test_an_amount_too_large_for_the_books_is_a_validation_error(amount):
+    user = handler()
+    request = open_return(delivered_paid_order())
+    request = after_sales_request_advance(request=request, transition="approve", actor=user)
+
+    with pytest.raises(OrderValidationError, match="too large"):
+        after_sales_request_resolve(request=request, resolution="credit", actor=user, amount=amount)
+
+    request.refresh_from_db()
+    assert request.status == AfterSalesStatus.APPROVED
+    assert request.credit_amount is None
