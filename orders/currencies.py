@@ -1,5 +1,7 @@
 """ISO 4217 currency codes in use (active codes, without funds and precious metals)."""
 
+from decimal import Decimal
+
 ISO_4217_CODES = frozenset(
     """
     AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
@@ -12,3 +14,7 @@ ISO_4217_CODES = frozenset(
     ZAR ZMW ZWG
     """.split()  # noqa: SIM905 - a block of codes reads better than 180 quoted strings
 )
+
+# Money columns hold 14 digits, 2 after the point (orders.models.MONEY): amounts
+# must stay below this, or the write fails as a database error.
+MONEY_LIMIT = Decimal(10) ** 12

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders.currencies import MONEY_LIMIT
 from orders.exceptions import OrderValidationError, TransitionPermissionDenied
 from orders.models import Storefront
 from orders_project.celery import enqueue
@@ -192,6 +193,8 @@ def _money_errors(**amounts: Decimal) -> dict[str, list[str]]:
     for field, amount in amounts.items():
         if not isinstance(amount, Decimal) or not amount.is_finite() or amount < 0:
             errors[field] = [_("Must be zero or more.")]
+        elif amount >= MONEY_LIMIT:
+            errors[field] = [_("Too large an amount.")]
     return errors
 
 
@@ -227,9 +230,10 @@ def cost_rates_update(
     """Set `storefront`'s packaging and handling rates and report recipients (made if none)."""
     report_recipients = (report_recipients or "").strip()
     with transaction.atomic():
-        rates = (
-            StorefrontCostRates.objects.select_for_update().filter(storefront=storefront).first()
-        )
+        # The storefront's row, locked, serialises the first save of its rates too
+        # (a lock on rates that do not exist yet would lock nothing).
+        Storefront.objects.select_for_update().filter(pk=storefront.pk).first()
+        rates = StorefrontCostRates.objects.filter(storefront=storefront).first()
         if not user_may_set_cost_rates(actor, exists=rates is not None):
             raise TransitionPermissionDenied(_("You may not set cost rates."))
         _refuse_invalid(
@@ -280,7 +284,9 @@ def carrier_rate_update(
     _refuse_invalid(_money_errors(per_shipment=per_shipment, per_kg=per_kg))
     with transaction.atomic():
         rate_id = rate.pk if isinstance(rate, CarrierRate) else rate
-        locked = CarrierRate.objects.select_for_update().get(pk=rate_id)
+        locked = CarrierRate.objects.select_for_update().filter(pk=rate_id).first()
+        if locked is None:
+            raise OrderValidationError(_("This carrier rate no longer exists."))
         locked.per_shipment = per_shipment
         locked.per_kg = per_kg
         locked.save(update_fields=["per_shipment", "per_kg"])

@@ -22,6 +22,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from customers.models import NotificationKind
 from customers.notifications import notification_record
+from orders.currencies import MONEY_LIMIT
 from orders.exceptions import (
     InvalidTransition,
     OrderConflict,
@@ -354,9 +355,6 @@ def after_sales_request_advance(
             data={"transition": transition},
         )
     return locked
-
-
-MONEY_LIMIT = Decimal(10) ** 12
 
 
 def _money(value: Decimal | str | None, field: str) -> Decimal | None:

@@ -18,7 +18,7 @@ from orders.models import PaymentMethod, PaymentStatus
 from orders.roles import CUSTOMER_CARE, FINANCE, MANAGER, WAREHOUSE
 from orders.tests.factories import CarrierFactory, StorefrontFactory, order_new, user_with_role
 from reports.models import CarrierRate, LedgerEntry, LedgerKind, StorefrontCostRates
-from reports.services import carrier_rate_update, cost_rates_update
+from reports.services import carrier_rate_create, carrier_rate_update, cost_rates_update
 
 pytestmark = pytest.mark.django_db
 
@@ -506,3 +506,44 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client):
     response = client.get(LEDGER)
 
     assert response.status_code == 302 and "/dashboard/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("amount", ["NaN", "Infinity", "1000000000000"])
+def test_rates_that_are_not_finite_or_too_large_for_the_books_are_refused(amount):
+    storefront = StorefrontFactory()
+    carrier = CarrierFactory()
+    finance = user_with_role(FINANCE)
+
+    with pytest.raises(OrderValidationError):
+        cost_rates_update(
+            storefront=storefront,
+            packaging_per_package=Decimal(amount),
+            handling_per_order=Decimal("0"),
+            report_recipients="",
+            actor=finance,
+        )
+    with pytest.raises(OrderValidationError):
+        carrier_rate_create(
+            storefront=storefront,
+            carrier=carrier,
+            per_shipment=Decimal(amount),
+            per_kg=Decimal("0"),
+            actor=finance,
+        )
+
+    assert not StorefrontCostRates.objects.exists()
+    assert not CarrierRate.objects.exists()
+
+
+def test_changing_a_carrier_rate_that_was_deleted_is_a_validation_error():
+    rate = CarrierRate.objects.create(storefront=StorefrontFactory(), carrier=CarrierFactory())
+    rate_id = rate.pk
+    rate.delete()
+
+    with pytest.raises(OrderValidationError, match="no longer exists"):
+        carrier_rate_update(
+            rate=rate_id,
+            per_shipment=Decimal("1"),
+            per_kg=Decimal("1"),
+            actor=user_with_role(FINANCE),
+        )
