@@ -22,26 +22,36 @@ from .notifications import notification_retry
 from .privacy import ERASE_PERMISSION, EXPORT_PERMISSION, customer_data_export, customer_erase
 
 
-class AddressInline(admin.TabularInline):
+class ErasedAddressesFrozenMixin:
+    """An erased customer's addresses are anonymised for good: no change, addition or deletion.
+
+    One rule for the customer's address inline (`obj` is the customer) and the
+    address pages (`obj` is the address).
+    """
+
+    @staticmethod
+    def _erased(obj) -> bool:
+        customer = obj.customer if isinstance(obj, Address) else obj
+        return customer is not None and customer.erased_at is not None
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return not self._erased(obj) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        if obj is not None and self._erased(obj):
+            return False
+        if isinstance(self, admin.options.InlineModelAdmin):
+            return super().has_add_permission(request, obj)
+        return super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return not self._erased(obj) and super().has_delete_permission(request, obj)
+
+
+class AddressInline(ErasedAddressesFrozenMixin, admin.TabularInline):
     model = Address
     fields = ["name", "line1", "line2", "city", "postal_code", "country", "phone"]
     extra = 0
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        # An erased customer's addresses are anonymised for good.
-        if obj is not None and obj.erased_at is not None:
-            return False
-        return super().has_change_permission(request, obj)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        if obj is not None and obj.erased_at is not None:
-            return False
-        return super().has_add_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        if obj is not None and obj.erased_at is not None:
-            return False
-        return super().has_delete_permission(request, obj)
 
 
 class PersonalDataActionInline(admin.TabularInline):
@@ -170,7 +180,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Address)
-class AddressAdmin(admin.ModelAdmin):
+class AddressAdmin(ErasedAddressesFrozenMixin, admin.ModelAdmin):
     list_display = ["name", "line1", "city", "postal_code", "country", "customer"]
     list_filter = ["country"]
     search_fields = ["name", "line1", "city", "postal_code", "customer__email"]

@@ -653,3 +653,26 @@ def test_the_command_exports_and_erases(person, tmp_path):
     person.refresh_from_db()
     assert person.erased_at is not None
     assert PersonalDataAction.objects.get(kind="erasure").actor is None
+
+
+def test_an_erased_customers_address_cannot_be_typed_back_in_the_address_admin(person, client):
+    customer_erase(customer=person, actor=manager(), reason="Customer request")
+    address = Address.objects.filter(customer=person).first()
+    client.force_login(manager())
+    url = f"/admin/customers/address/{address.pk}/change/"
+
+    page = client.get(url)
+    posted = client.post(
+        url,
+        {"customer": person.pk, "name": "Nguyễn Thị Lan", "line1": "12 Lê Lợi", "country": "VN"},
+    )
+
+    assert page.status_code == 200
+    assert 'name="line1"' not in page.content.decode()  # shown read-only
+    assert posted.status_code == 403
+    address.refresh_from_db()
+    assert (address.name, address.line1) == ("Erased customer", "")
+    assert (
+        client.post(f"/admin/customers/address/{address.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
