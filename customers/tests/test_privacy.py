@@ -10,7 +10,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -636,6 +636,7 @@ def test_the_command_exports_and_erases(person, tmp_path):
         str(output),
     )
     assert json.loads(output.read_text())["customer"]["email"] == EMAIL
+    assert output.stat().st_mode & 0o777 == 0o600  # personal data: the owner only
 
     out = StringIO()
     call_command(
@@ -676,3 +677,19 @@ def test_an_erased_customers_address_cannot_be_typed_back_in_the_address_admin(p
         client.post(f"/admin/customers/address/{address.pk}/delete/", {"post": "yes"}).status_code
         == 403
     )
+
+
+def test_an_export_to_a_path_that_cannot_be_written_is_refused_and_not_recorded(person, tmp_path):
+    with pytest.raises(CommandError, match="Cannot write"):
+        call_command(
+            "customer_privacy",
+            "export",
+            "--email",
+            EMAIL,
+            "--storefront",
+            person.storefront.code,
+            "--output",
+            str(tmp_path / "no-such-folder" / "export.json"),
+        )
+
+    assert not PersonalDataAction.objects.exists()

@@ -1,6 +1,7 @@
 """Export or erase one customer's personal data from the command line (as the system)."""
 
 import json
+import os
 
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -34,10 +35,13 @@ class Command(BaseCommand):
             raise CommandError("No customer with that e-mail address at that storefront.")
         try:
             if options["action"] == "export":
+                # The file first, readable by its owner only: personal data, and no
+                # export recorded in the audit trail for a path that cannot be written.
+                output = _private_file(options["output"]) if options["output"] else None
                 data = customer_data_export(customer=customer, actor=None)
                 text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
-                if options["output"]:
-                    with open(options["output"], "w", encoding="utf-8") as output:
+                if output is not None:
+                    with output:
                         output.write(text + "\n")
                     self.stdout.write(f"Written to {options['output']}.")
                 else:
@@ -50,3 +54,11 @@ class Command(BaseCommand):
             self.stdout.write("Already erased; nothing changed.")
         else:
             self.stdout.write(f"Erased customer {customer.pk}: {json.dumps(action.summary)}")
+
+
+def _private_file(path: str):
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as error:
+        raise CommandError(f"Cannot write {path}: {error.strerror}.") from None
+    return os.fdopen(descriptor, "w", encoding="utf-8")
