@@ -7,18 +7,13 @@ during a few unthrottled seconds is no practical risk, a tracking page that
 turns every customer away is a certain one.
 """
 
-import logging
-
-from django.core.cache import cache
 from django.http import HttpRequest
 
-from orders_project.outages import CACHE_ERRORS
+from orders_project.counters import cache_count
 
 # One answer for "who is this client" (also the login lockout's): behind reverse
 # proxies set TRUSTED_PROXY_COUNT; gunicorn never rewrites REMOTE_ADDR itself.
 from orders_project.security import client_address
-
-logger = logging.getLogger(__name__)
 
 
 def rate_limit_exceeded(
@@ -26,20 +21,5 @@ def rate_limit_exceeded(
 ) -> bool:
     """Count one attempt for this client in `scope`; True once more than `limit` in the window."""
     key = f"ratelimit:{scope}:{client_address(request) or 'unknown'}"
-    try:
-        if cache.add(key, 1, timeout=window_seconds):
-            return False
-        try:
-            attempts = cache.incr(key)
-        except ValueError:  # the window ended between add and incr
-            cache.add(key, 1, timeout=window_seconds)
-            return False
-    except CACHE_ERRORS as error:
-        logger.warning(
-            "rate limit %s not applied, the cache is unreachable: %s: %s",
-            scope,
-            type(error).__name__,
-            error,
-        )
-        return False
-    return attempts > limit
+    attempts = cache_count(key, seconds=window_seconds, scope=scope)
+    return attempts is not None and attempts > limit

@@ -8,10 +8,10 @@ Redis restarted would be the worse loss.
 
 import logging
 
-from django.core.cache.backends.redis import RedisCache
 from rest_framework.request import Request
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
+from orders_project.counters import cache_count
 from orders_project.outages import CACHE_ERRORS
 from orders_project.security import client_address
 
@@ -33,7 +33,11 @@ class ClientAddressMixin:
 
 
 class FailOpenThrottleMixin:
-    """Let the request through when the cache that holds the counters cannot be reached."""
+    """Let the request through when the cache that holds the counters cannot be reached.
+
+    For DRF's own throttles (the carrier webhook's); ours count through
+    orders_project.counters, which fails open by itself.
+    """
 
     def allow_request(self, request: Request, view) -> bool:
         try:
@@ -54,8 +58,9 @@ class WindowCountThrottle(ClientAddressMixin, SimpleRateThrottle):
     SimpleRateThrottle keeps each request's time in one cache entry that it reads
     and rewrites whole: at 600 requests a minute a 600-item list pickled twice per
     request, and two concurrent requests can each overwrite the other's count. A
-    counter per window is one small atomic round trip to Redis. The price: across
-    the edge of two windows a client can send up to twice the rate.
+    counter per window (orders_project.counters, with the other limits) is one small
+    atomic round trip to Redis and fails open. The price: across the edge of two
+    windows a client can send up to twice the rate.
     """
 
     def allow_request(self, request: Request, view) -> bool:
@@ -67,26 +72,14 @@ class WindowCountThrottle(ClientAddressMixin, SimpleRateThrottle):
         self.now = self.timer()
         window = int(self.now // self.duration)
         self.window_ends = (window + 1) * self.duration
-        return self._count(f"{self.key}:{window}") <= self.num_requests
-
-    def _count(self, key: str) -> int:
-        if isinstance(self.cache, RedisCache):
-            # INCR and EXPIRE NX in one round trip; Django's incr() costs three.
-            redis_key = self.cache.make_and_validate_key(key)
-            client = self.cache._cache.get_client(redis_key, write=True)
-            pipeline = client.pipeline(transaction=False)
-            pipeline.incr(redis_key)
-            pipeline.expire(redis_key, self.duration + 1, nx=True)
-            count, _ = pipeline.execute()
-            return count
-        self.cache.add(key, 0, self.duration + 1)
-        return self.cache.incr(key)
+        count = cache_count(f"{self.key}:{window}", seconds=self.duration + 1, scope=self.scope)
+        return count is None or count <= self.num_requests
 
     def wait(self) -> float:
         return max(self.window_ends - self.now, 0.0)
 
 
-class StorefrontKeyThrottle(FailOpenThrottleMixin, WindowCountThrottle):
+class StorefrontKeyThrottle(WindowCountThrottle):
     scope = "storefront"
 
     def get_cache_key(self, request: Request, view) -> str | None:
@@ -95,7 +88,7 @@ class StorefrontKeyThrottle(FailOpenThrottleMixin, WindowCountThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
 
 
-class StaffUserThrottle(FailOpenThrottleMixin, WindowCountThrottle):
+class StaffUserThrottle(WindowCountThrottle):
     scope = "staff"
 
     def get_cache_key(self, request: Request, view) -> str | None:
@@ -104,7 +97,7 @@ class StaffUserThrottle(FailOpenThrottleMixin, WindowCountThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
-class UnauthenticatedThrottle(FailOpenThrottleMixin, WindowCountThrottle):
+class UnauthenticatedThrottle(WindowCountThrottle):
     """Per client address, for requests with no credentials at all.
 
     Storefront requests carry no Django user, so DRF's plain AnonRateThrottle
