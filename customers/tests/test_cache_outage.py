@@ -4,8 +4,9 @@ import logging
 
 import pytest
 
-from customers.tracking import tracking_url
 from orders.tests.factories import order_new
+
+from .links import order_number_of_link
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,8 @@ def test_the_tracking_lookup_opens_the_order_while_the_cache_is_down(cache_down,
     response = client.post("/track/", {"number": order.number, "email_or_postal_code": "700000"})
 
     assert response.status_code == 302
-    assert response["Location"] == tracking_url(order).removeprefix("http://127.0.0.1:8000")
+    assert response["Location"].startswith("/track/")
+    assert order_number_of_link(response["Location"]) == order.number
     assert "rate limit track not applied, the cache is unreachable" in caplog.text
 
 
