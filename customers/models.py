@@ -16,7 +16,10 @@ class Customer(models.Model):
     """
 
     storefront = models.ForeignKey(
-        "orders.Storefront", on_delete=models.PROTECT, related_name="customers"
+        "orders.Storefront",
+        on_delete=models.PROTECT,
+        related_name="customers",
+        db_index=False,  # the unique (storefront, lower(email)) index leads with it
     )
     email = models.EmailField(_("e-mail"))
     name = models.CharField(_("name"), max_length=200)
@@ -54,7 +57,6 @@ class Customer(models.Model):
                 "storefront", Lower("email"), name="customer_unique_email_per_storefront"
             ),
         ]
-        indexes = [models.Index(Lower("email"), name="customer_email_lower_idx")]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"

@@ -298,8 +298,13 @@ class Priority(models.TextChoices):
 
 
 class Order(ConcurrentTransitionMixin, models.Model):
-    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
-    storefront = models.ForeignKey(Storefront, on_delete=models.PROTECT, related_name="orders")
+    # Unique through Meta.constraints: a unique field would also get a LIKE index on
+    # PostgreSQL that no lookup uses (search matches whole numbers) and every insert pays.
+    number = models.CharField(_("number"), max_length=20, editable=False)
+    # Not indexed alone: the (storefront, ...) indexes below lead with it.
+    storefront = models.ForeignKey(
+        Storefront, on_delete=models.PROTECT, related_name="orders", db_index=False
+    )
     external_id = models.CharField(
         _("external id"), max_length=100, help_text=_("The storefront's own order id")
     )
@@ -364,6 +369,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="orders",
         verbose_name=_("team"),
+        db_index=False,  # order_team_status_idx leads with it
     )
     stage_deadlines = models.JSONField(_("stage due times"), default=dict, blank=True)
     stage_started_at = models.DateTimeField(_("stage started at"), null=True, blank=True)
@@ -379,6 +385,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="order_number_unique"),
             models.UniqueConstraint(
                 fields=["storefront", "external_id"], name="order_unique_external_id_per_storefront"
             ),
@@ -652,7 +659,10 @@ class OrderEventType(models.TextChoices):
 class OrderEvent(models.Model):
     """One row of an order's history, written in the transaction of the change."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    # Not indexed alone: order_event_order_at_idx leads with it.
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     event_type = models.CharField(_("type"), max_length=20, choices=OrderEventType.choices)
     transition = models.CharField(_("transition"), max_length=40, blank=True)
     from_status = models.CharField(_("from"), max_length=20, blank=True)
@@ -726,7 +736,10 @@ class IdempotencyKey(models.Model):
     """
 
     storefront = models.ForeignKey(
-        Storefront, on_delete=models.CASCADE, related_name="idempotency_keys"
+        Storefront,
+        on_delete=models.CASCADE,
+        related_name="idempotency_keys",
+        db_index=False,  # the unique (storefront, key) index leads with it
     )
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
