@@ -413,25 +413,37 @@ _NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, 
 
 
 # A new number collides with one of a million orders about once in a million
-# orders: order_create then tries another rather than reading before each insert.
-ORDER_NUMBER_TRIES = 3
+# orders, and two first orders of one new customer may race for its row: either
+# makes the insert fail, and the creation is tried again in a new transaction
+# rather than reading before each insert or paying a savepoint for every order.
+ORDER_CREATE_TRIES = 3
 
 
 def order_number_generate() -> str:
     """Return a new public order number: short, unambiguous when read aloud, not sequential."""
-    return "OR" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
+    # One read of the system's random source (secrets.choice reads it about twice a
+    # character); 256 is a multiple of the alphabet's 32 letters, so each is as likely.
+    return "OR" + "".join(_NUMBER_ALPHABET[byte % 32] for byte in secrets.token_bytes(8))
 
 
 def order_create(**order_fields: Any) -> Order:
     """Create an order with its customer, address and lines; totals are computed here.
 
-    Takes the keyword arguments of `_order_create`.
+    Takes the keyword arguments of `_order_request_check`.
     """
-    order, _lines, _event = _order_create(**order_fields)
-    return order
+    request = _order_request_check(**order_fields)
+    for attempt in range(1, ORDER_CREATE_TRIES + 1):
+        try:
+            with transaction.atomic():
+                order, _lines, _event = _order_insert(number=order_number_generate(), **request)
+        except IntegrityError:
+            _order_insert_failure_explain(request, last_try=attempt == ORDER_CREATE_TRIES)
+            continue
+        return order
+    raise AssertionError("unreachable: the last try returns or raises")
 
 
-def _order_create(
+def _order_request_check(
     *,
     storefront: Storefront,
     external_id: str,
@@ -444,7 +456,8 @@ def _order_create(
     currency: str | None = None,
     priority: str = Priority.STANDARD,
     actor: Actor = None,
-) -> tuple[Order, list[OrderLine], OrderEvent]:
+) -> dict[str, Any]:
+    """Refuse (400) what no order may be; return the keyword arguments of `_order_insert`."""
     if priority not in Priority.values:
         raise OrderValidationError(
             f"Unknown priority '{priority}'.",
@@ -488,16 +501,16 @@ def _order_create(
                 details={f"lines[{index}]": ["Invalid quantity or unit price."]},
             )
         order_lines.append(
-            OrderLine(
-                sku=sku,
-                name=name,
-                category=line.get("category", ""),
-                quantity=quantity,
-                unit_price=unit_price,
-                line_total=unit_price * quantity,
-            )
+            {
+                "sku": sku,
+                "name": name,
+                "category": line.get("category", ""),
+                "quantity": quantity,
+                "unit_price": unit_price,
+                "line_total": unit_price * quantity,
+            }
         )
-    subtotal = sum((line.line_total for line in order_lines), Decimal("0.00"))
+    subtotal = sum((line["line_total"] for line in order_lines), Decimal("0.00"))
     try:
         shipping_price = Decimal(str(shipping_price)).quantize(Decimal("0.01"))
     except ArithmeticError:
@@ -507,39 +520,42 @@ def _order_create(
             "The shipping price must be a decimal amount, 0 or more.",
             details={"shipping_price": ["Must be a decimal amount, 0 or more."]},
         )
-    total = subtotal + shipping_price
+    return {
+        "storefront": storefront,
+        "external_id": external_id,
+        "customer": customer,
+        "shipping_address": shipping_address,
+        "order_lines": order_lines,
+        "payment_method": payment_method,
+        "payment_status": payment_status,
+        "priority": priority,
+        "currency": currency,
+        "subtotal": subtotal,
+        "shipping_price": shipping_price,
+        "total": subtotal + shipping_price,
+        "actor": actor,
+    }
 
-    for attempt in range(1, ORDER_NUMBER_TRIES + 1):
-        number = order_number_generate()
-        try:
-            with transaction.atomic():
-                created = _order_insert(
-                    storefront=storefront,
-                    number=number,
-                    external_id=external_id,
-                    customer=customer,
-                    shipping_address=shipping_address,
-                    order_lines=order_lines,
-                    payment_method=payment_method,
-                    payment_status=payment_status,
-                    priority=priority,
-                    currency=currency,
-                    subtotal=subtotal,
-                    shipping_price=shipping_price,
-                    total=total,
-                    actor=actor,
-                )
-        except IntegrityError:
-            if Order.objects.filter(storefront=storefront, external_id=external_id).exists():
-                raise OrderConflict(
-                    f"Order with external id '{external_id}' already exists.",
-                    details={"external_id": ["Already used by another order of this storefront."]},
-                ) from None
-            if attempt < ORDER_NUMBER_TRIES and Order.objects.filter(number=number).exists():
-                continue
-            raise
-        return created
-    raise AssertionError("unreachable: the last try returns or raises")
+
+def _order_insert_failure_explain(request: dict[str, Any], *, last_try: bool) -> None:
+    """After an insert failed on a unique index (and its transaction rolled back): why?
+
+    A reused external id is the client's conflict (409). Otherwise the order number
+    collided or a concurrent first order of the same new customer won its row:
+    return so that the caller tries again, unless this was the last try.
+    """
+    if Order.objects.filter(
+        storefront=request["storefront"], external_id=request["external_id"]
+    ).exists():
+        raise OrderConflict(
+            f"Order with external id '{request['external_id']}' already exists.",
+            details={"external_id": ["Already used by another order of this storefront."]},
+        )
+    if last_try:
+        raise OrderConflict(
+            "The order could not be stored because of a concurrent change. Try again.",
+            details={},
+        )
 
 
 def _order_insert(
@@ -548,10 +564,15 @@ def _order_insert(
     number: str,
     customer: dict[str, str],
     shipping_address: dict[str, str],
-    order_lines: list[OrderLine],
+    order_lines: list[dict[str, Any]],
     actor: Actor,
     **order_fields: Any,
 ) -> tuple[Order, list[OrderLine], OrderEvent]:
+    """Write the order and everything that comes with it. Call it inside a transaction.
+
+    It takes no savepoint: a unique index that refuses a row (see ORDER_CREATE_TRIES)
+    fails the whole transaction, and the caller tries it again.
+    """
     customer_row = _customer_upsert(storefront=storefront, **customer)
     address = Address.objects.create(customer=customer_row, **shipping_address)
     order = Order.objects.create(
@@ -564,9 +585,7 @@ def _order_insert(
         else Decimal("0.00"),
         **order_fields,
     )
-    for line in order_lines:
-        line.order = order
-    OrderLine.objects.bulk_create(order_lines)
+    lines = OrderLine.objects.bulk_create([OrderLine(order=order, **line) for line in order_lines])
     event = OrderEvent.objects.create(
         order=order,
         event_type=OrderEventType.CREATED,
@@ -583,7 +602,7 @@ def _order_insert(
         order=order,
     )
     _side_effects_register([event])
-    return order, order_lines, event
+    return order, lines, event
 
 
 def _customer_for_update(*, storefront: Storefront, email: str) -> Customer | None:
@@ -608,19 +627,20 @@ def _customer_for_update(*, storefront: Storefront, email: str) -> Customer | No
 def _customer_upsert(
     *, storefront: Storefront, email: str, name: str, phone: str = "", language: str = ""
 ) -> Customer:
+    """The storefront's customer with this e-mail, created or brought up to date.
+
+    Two first orders of one new customer at once: the second insert fails on the
+    unique index, and its order is tried again (see ORDER_CREATE_TRIES), finding the row.
+    """
     customer = _customer_for_update(storefront=storefront, email=email)
     if customer is None:
-        try:
-            with transaction.atomic():
-                return Customer.objects.create(
-                    storefront=storefront,
-                    email=email,
-                    name=name,
-                    phone=phone,
-                    language=language or storefront.default_language,
-                )
-        except IntegrityError:  # the same new customer's other order got there first
-            customer = _customer_for_update(storefront=storefront, email=email)
+        return Customer.objects.create(
+            storefront=storefront,
+            email=email,
+            name=name,
+            phone=phone,
+            language=language or storefront.default_language,
+        )
     changed = {"name": name, "phone": phone or customer.phone}
     if language:
         changed["language"] = language
@@ -634,17 +654,21 @@ def _customer_upsert(
     return customer
 
 
+class _KeyTaken(Exception):
+    """The idempotency key was claimed by an earlier request: roll this one's order back."""
+
+
 def order_create_idempotent(
     *, storefront: Storefront, idempotency_key: str, request_body: Any, **order_fields: Any
 ) -> tuple[Order, bool]:
     """Create the order once per (storefront, key); return it and whether it was created now.
 
     The same key with the same body returns the first order; with another body
-    it is refused (422). The key row is inserted before the order, so concurrent
-    requests with one key wait on its unique index and then replay the winner's
-    order. A failed creation rolls the key back with it, so the client can fix
-    the request and retry with the same key. Keys expire after
-    IDEMPOTENCY_KEY_TTL_SECONDS.
+    it is refused (422). The key row is written last, in the order's transaction:
+    a concurrent request with the same key waits on its unique index, finds it
+    taken and rolls its own order back, then answers as a replay. A refused
+    request writes no key, so the client can fix the request and retry with the
+    same key. Keys expire after IDEMPOTENCY_KEY_TTL_SECONDS.
     """
     key = (idempotency_key or "").strip()
     if not key or len(key) > 255:
@@ -655,59 +679,90 @@ def order_create_idempotent(
     request_hash = hashlib.sha256(
         json.dumps(request_body, sort_keys=True, separators=(",", ":"), default=str).encode()
     ).hexdigest()
-    now = timezone.now()
+    request = _order_request_check(storefront=storefront, **order_fields)
 
-    with transaction.atomic():
-        claimed = _idempotency_key_claim(
-            storefront=storefront, key=key, request_hash=request_hash, now=now
-        )
-        if claimed is None:
-            record = IdempotencyKey.objects.select_related("order").get(
-                storefront=storefront, key=key
+    for attempt in range(1, ORDER_CREATE_TRIES + 1):
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                order, lines, event = _order_insert(number=order_number_generate(), **request)
+                if not _idempotency_key_claim(
+                    storefront=storefront,
+                    key=key,
+                    request_hash=request_hash,
+                    order=order,
+                    now=now,
+                ):
+                    raise _KeyTaken
+        except (_KeyTaken, IntegrityError) as error:
+            replayed = _idempotency_key_replay(
+                storefront=storefront, key=key, request_hash=request_hash, now=now
             )
-            if record.expires_at <= now:  # an expired key is free again
-                record.delete()
-                claimed = _idempotency_key_claim(
-                    storefront=storefront, key=key, request_hash=request_hash, now=now
-                )
-            elif record.request_hash != request_hash:
-                raise IdempotencyConflict(
-                    "This Idempotency-Key was already used with a different request body.",
-                    details={"Idempotency-Key": [key]},
-                )
-            else:
-                return record.order, False
-        order, lines, event = _order_create(storefront=storefront, **order_fields)
-        IdempotencyKey.objects.filter(pk=claimed).update(order=order)
-    from .selectors import order_detail_known  # selectors import this module
+            if replayed is not None:
+                return replayed, False
+            if isinstance(error, IntegrityError):
+                _order_insert_failure_explain(request, last_try=attempt == ORDER_CREATE_TRIES)
+            continue  # the key had expired and is free again, or a race to try again
+        from .selectors import order_detail_known  # selectors import this module
 
-    # The caller answers with the new order: its rows are in memory, no need to read them back.
-    return order_detail_known(order, lines=lines, events=[event]), True
+        # The caller answers with the new order: its rows are in memory, no need to read them back.
+        return order_detail_known(order, lines=lines, events=[event]), True
+    raise OrderConflict(
+        "The order could not be stored because of a concurrent change. Try again.", details={}
+    )
+
+
+def _idempotency_key_replay(
+    *, storefront: Storefront, key: str, request_hash: str, now: datetime
+) -> Order | None:
+    """The order an earlier request with this key created, if the key is taken and alive.
+
+    Refuses (422) the key with another body. An expired key is deleted (it is free
+    again) and None returned, as when there is no key.
+    """
+    record = (
+        IdempotencyKey.objects.select_related("order")
+        .filter(storefront=storefront, key=key)
+        .first()
+    )
+    if record is None:
+        return None
+    if record.expires_at <= now:
+        IdempotencyKey.objects.filter(pk=record.pk, expires_at__lte=now).delete()
+        return None
+    if record.request_hash != request_hash:
+        raise IdempotencyConflict(
+            "This Idempotency-Key was already used with a different request body.",
+            details={"Idempotency-Key": [key]},
+        )
+    return record.order
 
 
 def _idempotency_key_claim(
-    *, storefront: Storefront, key: str, request_hash: str, now: datetime
-) -> int | None:
-    """Insert the key row unless (storefront, key) exists; return its id, or None if taken.
+    *, storefront: Storefront, key: str, request_hash: str, order: Order, now: datetime
+) -> bool:
+    """Insert the key row for `order` unless (storefront, key) exists; False if taken.
 
     ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit
-    or roll back, as the unique index would, but needs no savepoint to survive it.
+    or roll back, as the unique index would, but does not fail the transaction.
     """
     table = IdempotencyKey._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (storefront_id, key, request_hash, created_at, expires_at) "  # noqa: S608 - the model's own table name
-            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (storefront_id, key) DO NOTHING RETURNING id",
+            f"INSERT INTO {table} "  # noqa: S608 - the model's own table name
+            "(storefront_id, key, request_hash, order_id, created_at, expires_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (storefront_id, key) DO NOTHING RETURNING id",
             [
                 storefront.pk,
                 key,
                 request_hash,
+                order.pk,
                 now,
                 now + timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL_SECONDS),
             ],
         )
-        row = cursor.fetchone()
-    return row[0] if row else None
+        return cursor.fetchone() is not None
 
 
 def idempotency_keys_expired_delete(*, now=None) -> int:

@@ -174,6 +174,36 @@ def test_each_bad_field_is_named_in_details(shop, override, field):
     assert Order.objects.count() == OrderLine.objects.count() == 0
 
 
+@pytest.mark.parametrize("body", ["null", "[]", '"order"'])
+def test_a_body_that_is_not_an_object_is_a_400_not_a_500(shop, body):
+    _, client = shop
+
+    response = client.post(
+        "/api/v1/orders/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["details"]) == ["non_field_errors"]
+
+
+def test_field_errors_of_one_request_never_reach_the_next(shop):
+    # One validator instance serves every request: it must keep nothing between them.
+    _, client = shop
+    bad = order_body(external_id="", lines=[{"sku": "A", "quantity": 0}])
+
+    refused = create(client, bad, key="bad")
+    accepted = create(client, order_body(external_id="WEB-2"), key="good")
+    refused_again = create(client, order_body(currency="XYZ"), key="bad-2")
+
+    assert refused.status_code == 400
+    assert {"external_id", "lines[0].name", "lines[0].quantity"} <= set(
+        refused.json()["error"]["details"]
+    )
+    assert accepted.status_code == 201
+    assert accepted.json()["lines"][0]["sku"] == "MUG-1"
+    assert list(refused_again.json()["error"]["details"]) == ["currency"]
+
+
 def test_malformed_json_is_a_400_in_the_documented_shape(shop):
     _, client = shop
 
@@ -257,6 +287,75 @@ def test_ten_simultaneous_requests_with_one_key_create_one_order():
     assert IdempotencyKey.objects.filter(storefront=storefront).count() == 1
 
 
+def _simultaneously(count: int, request) -> list:
+    """Run `request(i)` in `count` threads released together; return their answers."""
+    barrier = threading.Barrier(count)
+    answers: list = []
+
+    def run(index: int):
+        try:
+            barrier.wait(10)
+            answers.append(request(index))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return answers
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent inserts need PostgreSQL: set DATABASE_URL=postgres://... (CI does)",
+)
+def test_first_orders_of_one_new_customer_at_once_all_land_on_one_customer():
+    storefront, key = storefront_create(name="Busy Shop")
+
+    def post(index: int) -> int:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+        body = order_body(external_id=f"WEB-{index}")
+        body["customer"]["email"] = (
+            "New.Buyer@example.com" if index % 2 else "new.buyer@example.com"
+        )
+        return create(client, body, key=f"key-{index}").status_code
+
+    answers = _simultaneously(8, post)
+
+    assert answers == [201] * 8
+    orders = Order.objects.filter(storefront=storefront)
+    assert orders.count() == 8
+    assert orders.values("customer").distinct().count() == 1
+    assert storefront.customers.count() == 1
+    assert IdempotencyKey.objects.filter(storefront=storefront, order__isnull=False).count() == 8
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent inserts need PostgreSQL: set DATABASE_URL=postgres://... (CI does)",
+)
+def test_one_key_with_different_bodies_at_once_creates_one_order_and_refuses_the_rest():
+    storefront, key = storefront_create(name="Busy Shop")
+
+    def post(index: int) -> tuple[int, str]:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+        response = create(client, order_body(external_id=f"WEB-{index}"), key="same-key")
+        return response.status_code, response.json().get("error", {}).get("code", "")
+
+    answers = _simultaneously(6, post)
+
+    assert sorted(answers) == [(201, "")] + [(422, "idempotency_conflict")] * 5
+    assert Order.objects.filter(storefront=storefront).count() == 1
+    record = IdempotencyKey.objects.get(storefront=storefront)
+    assert record.order == Order.objects.get(storefront=storefront)
+
+
 def test_the_201_answer_is_the_order_as_a_read_back_gives_it(shop):
     _, client = shop
     body = order_body()
@@ -283,9 +382,11 @@ def test_creation_writes_in_a_fixed_number_of_statements_and_reads_nothing_back(
     _, client = shop
     create(client, order_body(external_id="WEB-0"), key="warm-up")
 
-    # key lookup, key claim, customer lookup and insert, address, order, lines,
-    # event, notification, key -> order, and the savepoints around order and customer.
-    with django_assert_num_queries(13):
+    # API key lookup, customer lookup and insert, address, order, lines, event,
+    # notification, the idempotency key (written last, pointing at the order), and
+    # the savepoint around them all that the test's own transaction makes of the
+    # service's transaction. No savepoint of its own, no read back.
+    with django_assert_num_queries(10):
         response = create(client, order_body(external_id="WEB-9"), key="counted")
 
     assert response.status_code == 201
