@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from customers.tracking import tracking_url
 from fulfillment.models import (
@@ -113,15 +114,30 @@ class OrderCreateSerializer(serializers.Serializer):
     )
 
     def validate_currency(self, value: str) -> str:
+        # Whether it is the storefront's own currency is the service's rule (order_create).
         value = value.upper()
         if value not in ISO_4217_CODES:
             raise serializers.ValidationError(f"'{value}' is not an ISO 4217 currency code.")
-        storefront = self.context.get("storefront")
-        if storefront is not None and value != storefront.currency:
-            raise serializers.ValidationError(
-                f"This storefront sells in {storefront.currency}; send {storefront.currency}."
-            )
         return value
+
+
+def order_create_validate(data: object) -> dict:
+    """The create body's validated data, or a ValidationError (400) naming each bad field.
+
+    What OrderCreateSerializer(data=data).is_valid(raise_exception=True) checks,
+    without building the serializer and deep-copying its nested fields anew for
+    every order: one bound instance validates them all. Checking keeps no state
+    on the serializer or its fields, so threads may share it; it reads no context.
+    """
+    try:
+        return _shared_serializer(OrderCreateSerializer).run_validation(data)
+    except serializers.ValidationError as error:
+        if isinstance(error.detail, dict):
+            raise
+        # A body that is not an object at all (JSON null): is_valid() words it so too.
+        raise serializers.ValidationError(
+            {api_settings.NON_FIELD_ERRORS_KEY: ["No data provided."]}
+        ) from None
 
 
 class CancelSerializer(serializers.Serializer):
@@ -392,12 +408,12 @@ class OrderSerializer(OrderSummarySerializer):
 
     @extend_schema_field(ShipmentSerializer(many=True))
     def get_shipments(self, order: Order) -> list:
-        shipments = _output_serializer(ShipmentSerializer)
+        shipments = _shared_serializer(ShipmentSerializer)
         return [shipments.to_representation(shipment) for shipment in order.shipments.all()]
 
     @extend_schema_field(OrderEventSerializer(many=True))
     def get_events(self, order: Order) -> list:
-        events = _output_serializer(OrderEventSerializer)
+        events = _shared_serializer(OrderEventSerializer)
         return [events.to_representation(e) for e in order.events.all() if e.customer_visible]
 
     def get_tracking_url(self, order: Order) -> str:
@@ -405,10 +421,10 @@ class OrderSerializer(OrderSummarySerializer):
 
 
 @functools.cache
-def _output_serializer(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
-    # One instance per class, its fields bound once. Output only: to_representation()
-    # keeps no state between calls, so threads may share it; these serializers read
-    # nothing from a context.
+def _shared_serializer(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
+    # One instance per class, its fields bound once. Only for to_representation() and
+    # run_validation(), which keep no state between calls, so threads may share it,
+    # and only for serializers that read nothing from a context.
     return serializer_class()
 
 
@@ -418,7 +434,7 @@ def order_representation(order: Order) -> dict:
     Building it (fields, nested serializers and their fields) cost more than
     filling it; the API answers with an order detail on every write.
     """
-    return _output_serializer(OrderSerializer).to_representation(order)
+    return _shared_serializer(OrderSerializer).to_representation(order)
 
 
 class TransitionOptionSerializer(serializers.Serializer):

@@ -185,14 +185,11 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         "`Idempotent-Replayed: true`); the same key with another body is 422.",
     )
     def create(self, request: Request) -> Response:
-        storefront = request_storefront(request)
-        payload = api.OrderCreateSerializer(data=request.data, context={"storefront": storefront})
-        payload.is_valid(raise_exception=True)
         order, created = order_create_idempotent(
-            storefront=storefront,
+            storefront=request_storefront(request),
             idempotency_key=request.headers.get("Idempotency-Key", ""),
             request_body=request.data,
-            **payload.validated_data,
+            **api.order_create_validate(request.data),
         )
         if created:  # the new order comes back with its rows in memory: no read back
             return with_etag(
