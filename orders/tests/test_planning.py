@@ -18,7 +18,7 @@ from orders.models import (
     ServiceLevel,
     Team,
 )
-from orders.planning import BusinessCalendar
+from orders.planning import BusinessCalendar, team_id_for_stage
 from orders.roles import MANAGER, WAREHOUSE
 from orders.services import order_transition
 
@@ -35,7 +35,8 @@ def at(*args) -> datetime:
 
 def team(code: str, department: Department | None = None, **kwargs) -> Team:
     department = department or Department.objects.get_or_create(code="ops", name="Ops")[0]
-    return Team.objects.create(name=code.title(), code=code, department=department, **kwargs)
+    kwargs.setdefault("name", code.title())
+    return Team.objects.create(code=code, department=department, **kwargs)
 
 
 def confirm_at(order, moment: datetime):
@@ -191,6 +192,23 @@ def test_by_function_follows_the_department_owning_each_stage():
     assert order.team == desk_team
     order = order_transition(order=order, transition="start_picking", actor=None)
     assert order.team == floor_team
+
+
+def test_by_function_takes_the_first_active_team_of_the_first_owning_department():
+    Department.objects.create(name="Desk", code="desk", stages=["processing"])
+    b_floor = Department.objects.create(name="B floor", code="b", stages=["picking"])
+    a_floor = Department.objects.create(name="A floor", code="a", stages=["packing", "picking"])
+    team("b-any", b_floor)
+    team("a-closed", a_floor, name="A closed", is_active=False)
+    a_open = team("a-open", a_floor, name="B open")
+    team("a-later", a_floor, name="C later")
+    storefront = StorefrontFactory(management_mode=ManagementMode.BY_FUNCTION)
+    order = confirm_at(order_new(storefront=storefront), at(2026, 11, 16, 9, 0))
+
+    order = order_transition(order=order, transition="start_picking", actor=None)
+
+    assert order.team == a_open
+    assert team_id_for_stage("shipped") is None
 
 
 def test_nothing_matching_falls_back_to_the_storefronts_default_team():
