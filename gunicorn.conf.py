@@ -6,9 +6,12 @@ WEB_CONCURRENCY: worker processes (default 2); GUNICORN_THREADS: threads per wor
 request may take before its worker is killed and restarted (default 30).
 GUNICORN_GRACEFUL_TIMEOUT: on SIGTERM, how long workers may finish the requests in
 flight before they are killed (default 30; keep the orchestrator's stop grace above it).
+GUNICORN_SWITCH_INTERVAL_MS: with threads, how long one thread may hold Python's GIL
+before another gets it (default 0.5 ms; Python's own is 5 ms).
 """
 
 import os
+import sys
 from pathlib import Path
 
 
@@ -42,3 +45,15 @@ control_socket_disable = True
 # stall long enough for the master to think the worker hung.
 if Path("/dev/shm").is_dir():  # noqa: S108 - the documented place for it, not a temp file
     worker_tmp_dir = "/dev/shm"  # noqa: S108
+
+
+def post_fork(server, worker) -> None:
+    """Threaded workers: hand the GIL over sooner than Python's 5 ms.
+
+    A request thread whose database answer has arrived waits for the GIL; with
+    Python's default it may wait up to 5 ms behind a thread that is computing, at
+    each of an order's dozen database round trips. With 8 clients on 2 workers of
+    4 threads, order creation took a third longer than with 0.5 ms (benchmarks/).
+    """
+    if worker.cfg.threads > 1:
+        sys.setswitchinterval(float(os.environ.get("GUNICORN_SWITCH_INTERVAL_MS") or 0.5) / 1000)

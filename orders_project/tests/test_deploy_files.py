@@ -11,6 +11,8 @@ import runpy
 import shlex
 import shutil
 import subprocess
+import sys
+import types
 
 import pytest
 import yaml
@@ -160,6 +162,21 @@ def test_gunicorn_conf_reads_port_and_concurrency_from_the_environment(monkeypat
 
     assert config["bind"] == ["127.0.0.1:9123"]
     assert (config["workers"], config["threads"], config["timeout"]) == (5, 4, 60)
+
+
+@pytest.mark.parametrize(
+    ("threads", "environment", "interval"),
+    [(4, {}, 0.0005), (4, {"GUNICORN_SWITCH_INTERVAL_MS": "2"}, 0.002), (1, {}, None)],
+)
+def test_threaded_workers_hand_the_gil_over_sooner(monkeypatch, threads, environment, interval):
+    before = sys.getswitchinterval()
+    post_fork = gunicorn_config(monkeypatch, **environment)["post_fork"]
+    worker = types.SimpleNamespace(cfg=types.SimpleNamespace(threads=threads))
+    try:
+        post_fork(server=None, worker=worker)
+        assert sys.getswitchinterval() == pytest.approx(interval or before)
+    finally:
+        sys.setswitchinterval(before)
 
 
 def test_procfile_commands_are_plain_commands_honcho_and_compose_read_alike():
