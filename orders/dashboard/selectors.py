@@ -68,6 +68,20 @@ BOARD_STAGES: list[str] = [
     OrderStatus.POST_DELIVERY,
 ]
 BOARD_CARDS_PER_COLUMN = 20
+# What a card shows (templates/dashboard/board.html); the states must be loaded, as
+# django-fsm reads them when it makes the order.
+BOARD_CARD_FIELDS = [
+    "number",
+    "status",
+    "payment_status",
+    "priority",
+    "placed_at",
+    "stage_due_at",
+    "stage_at_risk_at",
+    "customer__name",
+    "storefront__name",
+    "team__name",
+]
 QUEUE_PAGE_SIZE = 50
 QUEUE_PAGE_SIZES = ("50", "100", "200", "500")  # 500: a whole bulk job on one page
 
@@ -260,7 +274,9 @@ def board_columns(
         # Only indexed columns (status, stage_due_at): an index-only scan, no table reads.
         .annotate(total=Count("status"), overdue=Count("status", filter=orders_overdue_q(now)))
     }
-    listed = _with_sla_state(orders.select_related("customer", "storefront", "team"), now=now)
+    listed = _with_sla_state(
+        orders.select_related("customer", "storefront", "team").only(*BOARD_CARD_FIELDS), now=now
+    )
     # Always one query per column (even an empty one): the count stays fixed.
     cards = {
         stage: list(listed.filter(status=stage).order_by(*ORDERING_OVERDUE_FIRST)[:per_column])
