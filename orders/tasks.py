@@ -4,12 +4,18 @@ import logging
 
 from celery import shared_task
 
-from orders_project.celery import enqueue
+from orders_project.celery import enqueue, outbox_batch_fan_out
 
 from .models import OrderEvent
 from .webhooks import webhook_event_deliver_now, webhook_events_due
 
 logger = logging.getLogger(__name__)
+
+
+@shared_task(name="orders.outbox_messages_send", ignore_result=True)
+def outbox_messages_send(messages: list[list]) -> None:
+    """Publish a web process's batch of outbox messages, each to its own queue."""
+    outbox_batch_fan_out(messages)
 
 
 @shared_task(name="orders.order_event_dispatch", ignore_result=True)

@@ -166,6 +166,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Outbox messages (webhook events, notifications) leave from a background thread
 # after commit, so requests don't wait on the broker; the sweepers cover a crash.
 OUTBOX_PUBLISH_IN_BACKGROUND = env.bool("OUTBOX_PUBLISH_IN_BACKGROUND", default=True)
+# Messages handed to the background publisher this close together leave as one.
+OUTBOX_PUBLISH_COALESCE_MS = env.float("OUTBOX_PUBLISH_COALESCE_MS", default=2.0)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

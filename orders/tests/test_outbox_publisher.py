@@ -3,17 +3,22 @@
 Runs against the machine's Redis (a database of its own); skipped without it.
 """
 
+import base64
+import json
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from customers.tasks import notification_send
+from customers.tasks import notification_send, notifications_send_due
 from customers.tests.broker import producer_use
-from orders_project.celery import app, enqueue_soon, enqueued_soon_flush
+from orders.tasks import webhook_event_deliver
+from orders_project.celery import app, enqueue_soon, enqueued_soon_flush, outbox_batch_fan_out
+from orders_project.logs import request_id_var
 
 BROKER_URL = "redis://127.0.0.1:6379/11"
 QUEUE = "notifications"  # where CELERY_TASK_ROUTES sends notification_send
@@ -31,10 +36,17 @@ def _redis():
     return client
 
 
-def _queued_task_args(client) -> list[str]:
-    import json
+def _queued_task_args(client, queue: str = QUEUE) -> list[str]:
+    return [json.loads(raw)["headers"]["argsrepr"] for raw in client.lrange(queue, 0, -1)]
 
-    return [json.loads(raw)["headers"]["argsrepr"] for raw in client.lrange(QUEUE, 0, -1)]
+
+def _queued(client, queue: str) -> list[tuple[str, list]]:
+    """(task name, args) of each message waiting in `queue`, oldest first."""
+    messages = [json.loads(raw) for raw in reversed(client.lrange(queue, 0, -1))]
+    return [
+        (message["headers"]["task"], json.loads(base64.b64decode(message["body"]))[0])
+        for message in messages
+    ]
 
 
 @pytest.fixture
@@ -64,6 +76,8 @@ def test_a_message_is_handed_to_the_publisher_thread_and_reaches_the_broker(brok
     app.amqp.send_task_message = send_task_message
     try:
         enqueue_soon(notification_send, 41)
+        assert enqueued_soon_flush(timeout=10)
+        time.sleep(0.05)  # well past the coalescing window
         enqueue_soon(notification_send, 42)
         assert enqueued_soon_flush(timeout=10)
     finally:
@@ -71,6 +85,44 @@ def test_a_message_is_handed_to_the_publisher_thread_and_reaches_the_broker(brok
 
     assert _queued_task_args(broker) == ["(42,)", "(41,)"]  # LPUSH: newest first
     assert publishers == ["outbox-publisher", "outbox-publisher"]
+
+
+def test_messages_handed_over_together_leave_as_one_and_a_worker_fans_them_out(broker):
+    token = request_id_var.set("req-of-the-order")
+    try:
+        enqueue_soon(notification_send, 41)
+        enqueue_soon(webhook_event_deliver, "6f1c")
+    finally:
+        request_id_var.reset(token)
+    enqueue_soon(notification_send, 43)  # another request's, with no request id
+    assert enqueued_soon_flush(timeout=10)
+
+    [(name, [batch])] = _queued(broker, "default")
+    assert name == "orders.outbox_messages_send"
+    assert batch == [
+        ["customers.notification_send", [41], "req-of-the-order"],
+        ["orders.webhook_event_deliver", ["6f1c"], "req-of-the-order"],
+        ["customers.notification_send", [43], None],
+    ]
+    assert broker.llen(QUEUE) == broker.llen("webhooks") == 0
+
+    outbox_batch_fan_out([*batch, ["orders.bulk_job_run", [1], None]])  # as the worker does
+
+    assert _queued(broker, QUEUE) == [
+        ("customers.notification_send", [41]),
+        ("customers.notification_send", [43]),
+    ]
+    assert _queued(broker, "webhooks") == [("orders.webhook_event_deliver", ["6f1c"])]
+    request_ids = [
+        json.loads(raw)["headers"].get("request_id") for raw in broker.lrange(QUEUE, 0, -1)
+    ]
+    assert request_ids == [None, "req-of-the-order"]  # newest first
+    assert broker.llen("default") == 1  # the unknown task was not sent
+
+
+def test_only_outbox_tasks_go_through_the_publisher():
+    with pytest.raises(ValueError, match="not an outbox task"):
+        enqueue_soon(notifications_send_due)
 
 
 def test_with_the_broker_down_the_thread_logs_and_goes_on(broker, caplog):
@@ -103,7 +155,9 @@ def test_a_process_that_exits_right_after_handing_over_still_sends(broker):
 
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, timeout=60)
 
-    assert sorted(_queued_task_args(broker)) == sorted(f"({n},)" for n in range(50))
+    sent = [args[0] for _, args in _queued(broker, QUEUE)]
+    sent += [args[0] for _, [batch] in _queued(broker, "default") for _, args, _ in batch]
+    assert sorted(sent) == list(range(50))
 
 
 @pytest.fixture
