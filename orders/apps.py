@@ -7,4 +7,5 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
+        from . import services  # noqa: F401 - connects its storefront-cache receivers
         from .api import schema  # noqa: F401 - registers the OpenAPI auth extension

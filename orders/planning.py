@@ -185,30 +185,57 @@ def team_for_stage(status: str) -> Team | None:
     return Team.objects.get(pk=team_id) if team_id is not None else None
 
 
-def team_id_for_stage(status: str) -> int | None:
+TeamStages = list[tuple[int, list[str]]]
+
+
+def team_id_for_stage(status: str, teams: TeamStages | None = None) -> int | None:
     """The id of `team_for_stage(status)`: what a transition needs.
 
-    Every transition of a storefront organised by function runs it, in its
-    transaction: written as SQL because compiling the ORM query took longer than
-    running it. The same rows and order as
-    Team.objects.filter(is_active=True).order_by("department__name", "name").
+    `teams` is `active_teams_stages()`, when the caller read it already (a
+    transition reads it with the order's row; see ACTIVE_TEAMS_STAGES_SQL).
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_TEAMS_WITH_STAGES_SQL)
-        teams = cursor.fetchall()
-    for pk, stages in teams:
-        # JSON comes back as text (Django decodes it in the field, not the driver).
-        stages = json.loads(stages) if isinstance(stages, str | bytes) else stages
+    for pk, stages in active_teams_stages() if teams is None else teams:
         if status in (stages or []):
             return pk
     return None
 
 
-_TEAMS_WITH_STAGES_SQL = (
-    f"SELECT team.id, department.stages FROM {Team._meta.db_table} team "  # noqa: S608 - the models' own tables
-    f"JOIN {Department._meta.db_table} department ON department.id = team.department_id "
-    "WHERE team.is_active ORDER BY department.name, team.name, team.id"
+def active_teams_stages() -> TeamStages:
+    """(team id, its department's stages) of every active team, first owner first.
+
+    The same rows and order as
+    Team.objects.filter(is_active=True).order_by("department__name", "name", "id"),
+    as SQL: every transition of a storefront organised by function reads it, and
+    compiling the ORM query took longer than running it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT team.id, department.stages FROM {_TEAMS_AND_DEPARTMENTS} "  # noqa: S608 - the models' own tables
+            f"WHERE team.is_active ORDER BY {_TEAM_ORDER}"
+        )
+        # JSON comes back as text (Django decodes it in the field, not the driver).
+        return [
+            (pk, json.loads(stages) if isinstance(stages, str | bytes) else stages)
+            for pk, stages in cursor.fetchall()
+        ]
+
+
+_TEAMS_AND_DEPARTMENTS = (
+    f"{Team._meta.db_table} team JOIN {Department._meta.db_table} department "
+    "ON department.id = team.department_id"
 )
+_TEAM_ORDER = "department.name, team.name, team.id"
+# active_teams_stages() as one JSON text value, for PostgreSQL to answer inside another
+# statement: [[team id, [stage, ...]], ...].
+ACTIVE_TEAMS_STAGES_SQL = (
+    "(SELECT COALESCE(json_agg(json_build_array(team.id, department.stages) "  # noqa: S608 - the models' own tables
+    f"ORDER BY {_TEAM_ORDER}), '[]')::text FROM {_TEAMS_AND_DEPARTMENTS} WHERE team.is_active)"
+)
+
+
+def active_teams_stages_parse(text: str) -> TeamStages:
+    """active_teams_stages() from the JSON text of ACTIVE_TEAMS_STAGES_SQL."""
+    return [(pk, stages) for pk, stages in json.loads(text)]
 
 
 # -- due times ------------------------------------------------------------------------
@@ -239,8 +266,13 @@ def order_schedule(
     return deadlines
 
 
-def order_plan_on_transition(order: Order, *, previous_status: str, transition: str) -> None:
-    """Route and schedule `order` after a transition (in memory; the caller saves)."""
+def order_plan_on_transition(
+    order: Order, *, previous_status: str, transition: str, teams: TeamStages | None = None
+) -> None:
+    """Route and schedule `order` after a transition (in memory; the caller saves).
+
+    `teams`: `active_teams_stages()` if the caller has read it already.
+    """
     now = timezone.now()
     if transition == "confirm":
         order.team = order_route(order)
@@ -250,7 +282,7 @@ def order_plan_on_transition(order: Order, *, previous_status: str, transition: 
         and order.status in SLA_STAGES
         and order.storefront.management_mode == ManagementMode.BY_FUNCTION
     ):
-        order.team_id = team_id_for_stage(order.status) or order.team_id
+        order.team_id = team_id_for_stage(order.status, teams) or order.team_id
     if order.status != previous_status:
         _stage_clock_start(order, started_at=now)
 

@@ -1,0 +1,100 @@
+"""What a transition reads: the order's row, its storefront as it is now, the teams."""
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from orders.models import Department, ManagementMode, Storefront, Team, WebhookEvent
+from orders.services import order_transition
+
+from .factories import StorefrontFactory, order_new
+
+pytestmark = pytest.mark.django_db
+
+
+def confirmed(storefront):
+    order = order_new(storefront=storefront)
+    return order_transition(order=order, transition="confirm", actor=None)
+
+
+def _webhook_rows(order) -> int:
+    return WebhookEvent.objects.filter(order=order).count()
+
+
+def test_a_storefront_saved_here_is_seen_by_the_next_transition():
+    storefront = StorefrontFactory()
+    order = order_transition(
+        order=order_new(storefront=storefront), transition="confirm", actor=None
+    )
+    assert _webhook_rows(order) == 0
+
+    storefront.webhook_url = "https://shop.example/hooks"
+    storefront.save()
+    order = order_transition(order=order, transition="start_picking", actor=None)
+
+    assert _webhook_rows(order) == 1
+    assert order.storefront.webhook_url == "https://shop.example/hooks"
+
+
+def test_a_storefront_changed_elsewhere_is_seen_by_its_new_updated_at():
+    # A queryset update sends no signal, as a change made by another process would not.
+    storefront = StorefrontFactory()
+    order = order_transition(
+        order=order_new(storefront=storefront), transition="confirm", actor=None
+    )
+
+    Storefront.objects.filter(pk=storefront.pk).update(
+        webhook_url="https://shop.example/hooks", updated_at=timezone.now()
+    )
+    order = order_transition(order=order, transition="start_picking", actor=None)
+
+    assert _webhook_rows(order) == 1
+
+
+def test_each_transition_gets_its_own_storefront_instance():
+    storefront = StorefrontFactory()
+    first = order_transition(
+        order=order_new(storefront=storefront), transition="confirm", actor=None
+    )
+    first.storefront.name = "changed in memory only"
+
+    second = order_transition(order=first, transition="start_picking", actor=None)
+
+    assert second.storefront is not first.storefront
+    assert second.storefront.name == storefront.name
+
+
+def test_an_unknown_order_is_refused():
+    from orders.exceptions import OrderValidationError
+
+    with pytest.raises(OrderValidationError, match="does not exist"):
+        order_transition(order=10**12, transition="confirm", actor=None)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="one statement reads the teams with the order on PostgreSQL only (CI runs it)",
+)
+def test_a_by_function_transition_reads_order_storefront_and_teams_in_one_statement(
+    django_assert_num_queries,
+):
+    floor = Department.objects.create(name="Floor", code="floor", stages=["picking"])
+    Team.objects.create(name="Pickers", code="pickers", department=floor)
+    bench = Department.objects.create(name="Bench", code="bench", stages=["packing"])
+    packers = Team.objects.create(name="Packers", code="packers", department=bench)
+    storefront = StorefrontFactory(management_mode=ManagementMode.BY_FUNCTION)
+    order = order_transition(
+        order=order_new(storefront=storefront), transition="confirm", actor=None
+    )
+    order_transition(order=order, transition="start_picking", actor=None)  # warm: storefront read
+    order.refresh_from_db()
+    order_transition(order=order, transition="hold", reason="stock_shortage", actor=None)
+    order_transition(order=order, transition="release", actor=None)
+
+    # The test's transaction makes a savepoint of the service's: SAVEPOINT, the lock
+    # (order, storefront's updated_at, teams), UPDATE, the event, RELEASE.
+    with django_assert_num_queries(5):
+        order = order_transition(order=order.pk, transition="start_packing", actor=None)
+
+    assert order.status == "packing"
+    assert order.team_id == packers.pk
