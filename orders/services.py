@@ -693,18 +693,27 @@ def _customer_upsert(
 ) -> Customer:
     """The storefront's customer with this e-mail, created or brought up to date.
 
-    Two first orders of one new customer at once: the second insert fails on the
-    unique index, and its order is tried again (see ORDER_CREATE_TRIES), finding the row.
+    A new customer's row is inserted straight away (one statement); when the
+    e-mail is known the insert does nothing and the row is read and locked. A
+    concurrent first order of the same new customer waits on the unique index
+    and then finds the row; one whose row an erasure changed meanwhile inserts
+    a new customer (see _customer_for_update).
     """
-    customer = _customer_for_update(storefront=storefront, email=email)
-    if customer is None:
-        return Customer.objects.create(
+    for _ in range(2):
+        created = _customer_insert_unless_known(
             storefront=storefront,
             email=email,
             name=name,
             phone=phone,
             language=language or storefront.default_language,
         )
+        if created is not None:
+            return created
+        customer = _customer_for_update(storefront=storefront, email=email)
+        if customer is not None:
+            break
+    else:  # erased between the two statements, twice: let the creation be tried again
+        raise IntegrityError(f"The customer {email} changed while this order was stored.")
     changed = {"name": name, "phone": phone or customer.phone}
     if language:
         changed["language"] = language
@@ -715,6 +724,33 @@ def _customer_upsert(
         for field, value in changed.items():
             setattr(customer, field, value)
         customer.save(update_fields=[*changed, "updated_at"])
+    return customer
+
+
+def _customer_insert_unless_known(**fields: Any) -> Customer | None:
+    """Insert a customer unless the storefront knows the e-mail; the new row, or None.
+
+    INSERT ... ON CONFLICT DO NOTHING: no savepoint, no read first. Values are
+    prepared as the ORM's insert prepares them (defaults, auto_now, adapters).
+    """
+    customer = Customer(**fields)
+    columns = [field for field in Customer._meta.concrete_fields if not field.primary_key]
+    values = [
+        field.get_db_prep_save(field.pre_save(customer, add=True), connection) for field in columns
+    ]
+    names = ", ".join(connection.ops.quote_name(field.column) for field in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Customer._meta.db_table} ({names}) "  # noqa: S608 - the model's own table and columns
+            f"VALUES ({', '.join(['%s'] * len(values))}) ON CONFLICT DO NOTHING RETURNING id",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    customer.pk = row[0]
+    customer._state.adding = False
+    customer._state.db = connection.alias
     return customer
 
 

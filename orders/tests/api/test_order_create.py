@@ -381,15 +381,20 @@ def test_creation_writes_in_a_fixed_number_of_statements_and_reads_nothing_back(
 ):
     _, client = shop
     create(client, order_body(external_id="WEB-0"), key="warm-up")
+    new_customer = order_body(external_id="WEB-8")
+    new_customer["customer"] = {**new_customer["customer"], "email": "new@example.com"}
 
-    # API key lookup, customer lookup and insert, address, order, lines, event,
+    # API key lookup, the customer's insert, address, order, lines, event,
     # notification, the idempotency key (written last, pointing at the order), and
     # the savepoint around them all that the test's own transaction makes of the
     # service's transaction. No savepoint of its own, no read back.
     with django_assert_num_queries(10):
-        response = create(client, order_body(external_id="WEB-9"), key="counted")
+        first_order = create(client, new_customer, key="counted-new")
+    # A returning customer: the insert does nothing, then the row is read and locked.
+    with django_assert_num_queries(11):
+        returning = create(client, order_body(external_id="WEB-9"), key="counted")
 
-    assert response.status_code == 201
+    assert first_order.status_code == returning.status_code == 201
 
 
 def test_a_returning_customer_with_the_same_details_is_not_rewritten(shop):
