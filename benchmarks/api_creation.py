@@ -48,6 +48,7 @@ GUNICORN_THREADS = 4
 CLIENTS = 8
 WARMUP = 20
 TARGET_RATIO = 3.0
+ROUNDS = 3
 
 FLOOR_TABLE_SQL = """
 CREATE TABLE IF NOT EXISTS bench_floor (
@@ -394,6 +395,7 @@ def api_creation_results(
     workers: int = GUNICORN_WORKERS,
     threads: int = GUNICORN_THREADS,
     storefront_code: str | None = None,
+    rounds: int = ROUNDS,
     progress: Callable[[str], None] | None = None,
 ) -> list[dict]:
     """Time API order creation against the floor, sequentially and with 8 clients.
@@ -401,6 +403,11 @@ def api_creation_results(
     By default the orders go to a new storefront of this run. `storefront_code`
     sends them to an existing storefront instead (with a new key), so per-storefront
     lookups (its customers, its orders) see that storefront's volume of data.
+
+    Each of `rounds` rounds starts its own gunicorn and sends `samples` requests of
+    each kind, one client then 8; the results pool the rounds' times. On a shared
+    machine one gunicorn's run can be a tenth faster or slower than the next, for
+    the floors and the API alike; the ratio of each round is kept in `round_ratios`.
     """
     say = progress or (lambda _message: None)
     if not redis_url:
@@ -408,36 +415,52 @@ def api_creation_results(
     _django_for(database_url)
     run = f"{time.strftime('%y%m%d%H%M%S')}-{os.getpid()}"
     api_key = _prepare(run, storefront_code)
-    results = []
-    with _Gunicorn(
-        database_url=database_url, redis_url=redis_url, workers=workers, threads=threads
-    ) as server:
-        bare_floor = _Requests(path="/bench/floor/", run=run, api_key=api_key)
-        floor = _Requests(path="/bench/floor-api/", run=run, api_key=api_key)
-        orders = _Requests(path="/api/v1/orders/", run=run, api_key=api_key)
-        for name, clients in (
-            ("api_create_sequential", 1),
-            (f"api_create_{CLIENTS}_clients", CLIENTS),
-        ):
-            say(f"{name}: {samples} requests to each floor and to the API, {clients} client(s)")
-            try:
-                times = _measure(
-                    server.port, [bare_floor, floor, orders], samples=samples, clients=clients
+    bare_floor = _Requests(path="/bench/floor/", run=run, api_key=api_key)
+    floor = _Requests(path="/bench/floor-api/", run=run, api_key=api_key)
+    orders = _Requests(path="/api/v1/orders/", run=run, api_key=api_key)
+    kinds = (("api_create_sequential", 1), (f"api_create_{CLIENTS}_clients", CLIENTS))
+    pooled: dict[str, dict[str, list[float]]] = {name: {} for name, _ in kinds}
+    round_ratios: dict[str, list[float]] = {name: [] for name, _ in kinds}
+    for round_number in range(1, rounds + 1):
+        with _Gunicorn(
+            database_url=database_url, redis_url=redis_url, workers=workers, threads=threads
+        ) as server:
+            for name, clients in kinds:
+                say(
+                    f"round {round_number}/{rounds}, {name}: {samples} requests to each floor "
+                    f"and to the API, {clients} client(s)"
                 )
-            except RuntimeError as error:
-                raise RuntimeError(f"{error}\n--- gunicorn log ---\n{server.tail()}") from error
-            results.append(
-                _result(
-                    name,
-                    orders_in_db=orders_in_db,
-                    samples=samples,
-                    api=times[orders.path],
-                    floor=times[floor.path],
-                    bare_floor=times[bare_floor.path],
-                    server=f"gunicorn gthread --workers {workers} --threads {threads}",
+                try:
+                    times = _measure(
+                        server.port, [bare_floor, floor, orders], samples=samples, clients=clients
+                    )
+                except RuntimeError as error:
+                    raise RuntimeError(f"{error}\n--- gunicorn log ---\n{server.tail()}") from error
+                for path, latencies in times.items():
+                    pooled[name].setdefault(path, []).extend(latencies)
+                round_ratios[name].append(
+                    round(
+                        statistics.median(times[orders.path])
+                        / statistics.median(times[floor.path]),
+                        2,
+                    )
                 )
-            )
-    return results
+    return [
+        {
+            **_result(
+                name,
+                orders_in_db=orders_in_db,
+                samples=samples * rounds,
+                api=pooled[name][orders.path],
+                floor=pooled[name][floor.path],
+                bare_floor=pooled[name][bare_floor.path],
+                server=f"gunicorn gthread --workers {workers} --threads {threads}",
+            ),
+            "rounds": rounds,
+            "round_ratios": round_ratios[name],
+        }
+        for name, _ in kinds
+    ]
 
 
 # -- python -m benchmarks.api_creation -------------------------------------------
@@ -452,6 +475,7 @@ def main() -> None:
     samples = int(os.environ.get("BENCH_SAMPLES", "300"))
     workers = int(os.environ.get("BENCH_GUNICORN_WORKERS", GUNICORN_WORKERS))
     threads = int(os.environ.get("BENCH_GUNICORN_THREADS", GUNICORN_THREADS))
+    rounds = int(os.environ.get("BENCH_API_ROUNDS", ROUNDS))
     _django_for(database_url)
     from orders.models import Order
 
@@ -463,6 +487,7 @@ def main() -> None:
         workers=workers,
         threads=threads,
         storefront_code=os.environ.get("BENCH_API_STOREFRONT") or None,
+        rounds=rounds,
         progress=lambda message: print(message, file=sys.stderr, flush=True),
     )
     print(json.dumps(results, indent=2))

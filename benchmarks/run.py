@@ -361,6 +361,7 @@ def main() -> None:
             redis_url=os.environ.get("BENCH_API_REDIS_URL", "redis://127.0.0.1:6379/15"),
             orders_in_db=ORDERS_IN_DB,
             samples=max(SAMPLES * 3, 300),
+            rounds=int(os.environ.get("BENCH_API_ROUNDS", "3")),
             # Into the big storefront, so per-storefront lookups see its 500,000 customers.
             storefront_code="bench-vn",
         )
