@@ -300,6 +300,12 @@ def _write(results: list[dict], load_seconds: float | None) -> None:
         for r in results
         if "bare_ratio" in r
     ]
+    lines += [
+        f"- {r['what']}: {r['rounds']} rounds, each with its own gunicorn; their ratios "
+        f"{', '.join(str(ratio) for ratio in r['round_ratios'])} (the table pools their times)."
+        for r in results
+        if "round_ratios" in r
+    ]
     (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
 
 
