@@ -17,6 +17,15 @@ from .conftest import create, order_body
 pytestmark = pytest.mark.django_db
 
 
+def concurrent_on_postgresql(test):
+    """Threads with their own connections, committing for real: PostgreSQL only."""
+    test = pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="concurrent inserts need PostgreSQL: set DATABASE_URL=postgres://... (CI does)",
+    )(test)
+    return pytest.mark.django_db(transaction=True)(test)
+
+
 def test_create_answers_201_with_totals_computed_by_us(shop):
     storefront, client = shop
 
@@ -254,11 +263,7 @@ def test_staff_token_cannot_create_orders(db, django_user_model):
     assert response.json()["error"]["code"] == "permission_denied"
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="concurrent inserts need PostgreSQL: set DATABASE_URL=postgres://... (CI does)",
-)
+@concurrent_on_postgresql
 def test_ten_simultaneous_requests_with_one_key_create_one_order():
     storefront, key = storefront_create(name="Busy Shop")
     barrier = threading.Barrier(10)
@@ -307,11 +312,7 @@ def _simultaneously(count: int, request) -> list:
     return answers
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="concurrent inserts need PostgreSQL: set DATABASE_URL=postgres://... (CI does)",
-)
+@concurrent_on_postgresql
 def test_first_orders_of_one_new_customer_at_once_all_land_on_one_customer():
     storefront, key = storefront_create(name="Busy Shop")
 
@@ -334,11 +335,7 @@ def test_first_orders_of_one_new_customer_at_once_all_land_on_one_customer():
     assert IdempotencyKey.objects.filter(storefront=storefront, order__isnull=False).count() == 8
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="concurrent inserts need PostgreSQL: set DATABASE_URL=postgres://... (CI does)",
-)
+@concurrent_on_postgresql
 def test_one_key_with_different_bodies_at_once_creates_one_order_and_refuses_the_rest():
     storefront, key = storefront_create(name="Busy Shop")
 
