@@ -477,9 +477,9 @@ _NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, 
 
 
 # A new number collides with one of a million orders about once in a million
-# orders, and two first orders of one new customer may race for its row: either
-# makes the insert fail, and the creation is tried again in a new transaction
-# rather than reading before each insert or paying a savepoint for every order.
+# orders: the insert then fails, and the creation is tried again with another
+# number in a new transaction, rather than reading before each insert or paying a
+# savepoint for every order.
 ORDER_CREATE_TRIES = 3
 
 
@@ -497,11 +497,14 @@ def order_create(**order_fields: Any) -> Order:
     """
     request = _order_request_check(**order_fields)
     for attempt in range(1, ORDER_CREATE_TRIES + 1):
+        number = order_number_generate()
         try:
             with transaction.atomic():
-                order, _lines, _event = _order_insert(number=order_number_generate(), **request)
-        except IntegrityError:
-            _order_insert_failure_explain(request, last_try=attempt == ORDER_CREATE_TRIES)
+                order, _lines, _event = _order_insert(number=number, **request)
+        except IntegrityError as error:
+            _order_insert_failure_explain(
+                error, request, number=number, last_try=attempt == ORDER_CREATE_TRIES
+            )
             continue
         return order
     raise AssertionError("unreachable: the last try returns or raises")
@@ -601,12 +604,14 @@ def _order_request_check(
     }
 
 
-def _order_insert_failure_explain(request: dict[str, Any], *, last_try: bool) -> None:
-    """After an insert failed on a unique index (and its transaction rolled back): why?
+def _order_insert_failure_explain(
+    error: IntegrityError, request: dict[str, Any], *, number: str, last_try: bool
+) -> None:
+    """After an insert failed on a unique index (its transaction rolled back): why?
 
-    A reused external id is the client's conflict (409). Otherwise the order number
-    collided or a concurrent first order of the same new customer won its row:
-    return so that the caller tries again, unless this was the last try.
+    A reused external id is the client's conflict (409). A taken order number
+    returns, so that the caller tries another, unless this was the last try.
+    Anything else is not the client's doing: `error` goes on, to be logged as a 500.
     """
     if Order.objects.filter(
         storefront=request["storefront"], external_id=request["external_id"]
@@ -614,12 +619,9 @@ def _order_insert_failure_explain(request: dict[str, Any], *, last_try: bool) ->
         raise OrderConflict(
             f"Order with external id '{request['external_id']}' already exists.",
             details={"external_id": ["Already used by another order of this storefront."]},
-        )
-    if last_try:
-        raise OrderConflict(
-            "The order could not be stored because of a concurrent change. Try again.",
-            details={},
-        )
+        ) from None
+    if last_try or not Order.objects.filter(number=number).exists():
+        raise error
 
 
 def _order_insert(
@@ -634,8 +636,8 @@ def _order_insert(
 ) -> tuple[Order, list[OrderLine], OrderEvent]:
     """Write the order and everything that comes with it. Call it inside a transaction.
 
-    It takes no savepoint: a unique index that refuses a row (see ORDER_CREATE_TRIES)
-    fails the whole transaction, and the caller tries it again.
+    It takes no savepoint: a unique index that refuses a row fails the whole
+    transaction, and the caller explains it or tries again (ORDER_CREATE_TRIES).
     """
     customer_row = _customer_upsert(storefront=storefront, **customer)
     address = Address.objects.create(customer=customer_row, **shipping_address)
@@ -712,8 +714,11 @@ def _customer_upsert(
         customer = _customer_for_update(storefront=storefront, email=email)
         if customer is not None:
             break
-    else:  # erased between the two statements, twice: let the creation be tried again
-        raise IntegrityError(f"The customer {email} changed while this order was stored.")
+    else:  # erased between the two statements, twice: nothing to build on, say so
+        raise OrderConflict(
+            "The customer's record changed while this order was being stored. Send it again.",
+            details={"customer.email": [email]},
+        )
     changed = {"name": name, "phone": phone or customer.phone}
     if language:
         changed["language"] = language
@@ -782,10 +787,10 @@ def order_create_idempotent(
     request = _order_request_check(storefront=storefront, **order_fields)
 
     for attempt in range(1, ORDER_CREATE_TRIES + 1):
-        now = timezone.now()
+        now, number = timezone.now(), order_number_generate()
         try:
             with transaction.atomic():
-                order, lines, event = _order_insert(number=order_number_generate(), **request)
+                order, lines, event = _order_insert(number=number, **request)
                 if not _idempotency_key_claim(
                     storefront=storefront,
                     key=key,
@@ -801,8 +806,10 @@ def order_create_idempotent(
             if replayed is not None:
                 return replayed, False
             if isinstance(error, IntegrityError):
-                _order_insert_failure_explain(request, last_try=attempt == ORDER_CREATE_TRIES)
-            continue  # the key had expired and is free again, or a race to try again
+                _order_insert_failure_explain(
+                    error, request, number=number, last_try=attempt == ORDER_CREATE_TRIES
+                )
+            continue  # the key had expired and is free again, or the number was taken
         from .selectors import order_detail_known  # selectors import this module
 
         # The caller answers with the new order: its rows are in memory, no need to read them back.

@@ -421,3 +421,28 @@ def test_an_order_number_already_taken_is_replaced_by_a_new_one(shop, monkeypatc
     assert response.json()["number"] == "ORNEWNUMB1"
     assert Order.objects.count() == 2
     assert IdempotencyKey.objects.get(key="two").order.number == "ORNEWNUMB1"
+
+
+def test_a_number_taken_on_every_try_is_an_error_not_a_conflict_and_writes_nothing(
+    shop, monkeypatch
+):
+    # Three collisions in a row are a broken generator, not the client's doing: the
+    # IntegrityError goes on (a logged 500), and no key is left behind to replay.
+    from django.db import IntegrityError
+
+    from orders import services
+
+    storefront, client = shop
+    taken = create(client, order_body(external_id="WEB-1"), key="one").json()["number"]
+    monkeypatch.setattr(services, "order_number_generate", lambda: taken)
+
+    with pytest.raises(IntegrityError):
+        services.order_create_idempotent(
+            storefront=storefront,
+            idempotency_key="two",
+            request_body={"external_id": "WEB-2"},
+            **order_body(external_id="WEB-2"),
+        )
+
+    assert Order.objects.count() == 1
+    assert not IdempotencyKey.objects.filter(key="two").exists()
