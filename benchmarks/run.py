@@ -326,9 +326,7 @@ def main() -> None:
     global ORDERS_IN_DB, MACHINE_LOOP_SECONDS
     if connection.vendor != "postgresql":
         sys.exit("make bench needs PostgreSQL (a scratch database; see the Makefile).")
-    Storefront.objects.filter(code__startswith="bench").update(
-        webhook_url="", updated_at=timezone.now()
-    )
+    Storefront.objects.filter(code__startswith="bench").update(webhook_url="")
     started = time.monotonic()
     before = Order.objects.filter(storefront__code__startswith="bench").count()
     generate(ORDERS)
@@ -342,7 +340,7 @@ def main() -> None:
         load_seconds = None
     # Each transition writes its storefront's webhook outbox row, as a live shop's would.
     Storefront.objects.filter(code__startswith="bench").update(
-        webhook_url="http://127.0.0.1:9/bench-hook", updated_at=timezone.now()
+        webhook_url="http://127.0.0.1:9/bench-hook"
     )
     ORDERS_IN_DB = Order.objects.count()
     # As orders_project/wsgi.py does in every server process before its first request;

@@ -627,16 +627,11 @@ def _organisation_ensure(
     for day, name in _HOLIDAYS:
         Holiday.objects.update_or_create(date=date.fromisoformat(day), defaults={"name": name})
     demo, world = storefronts[DEMO_STOREFRONT_CODE], storefronts[GLOBAL_STOREFRONT_CODE]
-    # updated_at too: order_transition knows a storefront changed by it.
     Storefront.objects.filter(pk=demo.pk).update(
-        management_mode=ManagementMode.BY_FUNCTION,
-        default_team=teams["desk"],
-        updated_at=timezone.now(),
+        management_mode=ManagementMode.BY_FUNCTION, default_team=teams["desk"]
     )
     Storefront.objects.filter(pk=world.pk).update(
-        management_mode=ManagementMode.GEOGRAPHIC,
-        default_team=teams["west"],
-        updated_at=timezone.now(),
+        management_mode=ManagementMode.GEOGRAPHIC, default_team=teams["west"]
     )
     for storefront in (demo, world):
         storefront.refresh_from_db()

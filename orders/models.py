@@ -34,6 +34,14 @@ class ManagementMode(models.TextChoices):
     BY_FUNCTION = "by_function", _("By function: departments own stages")
 
 
+class StorefrontQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        # auto_now is the model's, not the queryset's: set it here too, because
+        # order_transition keeps a storefront's row until its updated_at changes.
+        kwargs.setdefault("updated_at", timezone.now())
+        return super().update(**kwargs)
+
+
 class Storefront(models.Model):
     """A sales channel (web shop or marketplace) that sends us orders."""
 
@@ -85,6 +93,8 @@ class Storefront(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StorefrontQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("storefront")

@@ -37,17 +37,30 @@ def test_a_storefront_saved_here_is_seen_by_the_next_transition():
 
 
 def test_a_storefront_changed_elsewhere_is_seen_by_its_new_updated_at():
-    # A queryset update sends no signal, as a change made by another process would not.
+    # As another process would: no signal reaches this one, only the row changes.
     storefront = StorefrontFactory()
-    order = order_transition(
-        order=order_new(storefront=storefront), transition="confirm", actor=None
-    )
+    order = confirmed(storefront)
 
-    Storefront.objects.filter(pk=storefront.pk).update(
-        webhook_url="https://shop.example/hooks", updated_at=timezone.now()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Storefront._meta.db_table} SET webhook_url = %s, updated_at = %s "  # noqa: S608
+            "WHERE id = %s",
+            ["https://shop.example/hooks", timezone.now(), storefront.pk],
+        )
     order = order_transition(order=order, transition="start_picking", actor=None)
 
+    assert _webhook_rows(order) == 1
+
+
+def test_a_queryset_update_of_storefronts_moves_their_updated_at():
+    storefront = StorefrontFactory()
+    order = confirmed(storefront)
+    before = Storefront.objects.get(pk=storefront.pk).updated_at
+
+    Storefront.objects.filter(pk=storefront.pk).update(webhook_url="https://shop.example/hooks")
+    order = order_transition(order=order, transition="start_picking", actor=None)
+
+    assert Storefront.objects.get(pk=storefront.pk).updated_at > before
     assert _webhook_rows(order) == 1
 
 
