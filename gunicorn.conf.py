@@ -26,6 +26,8 @@ workers = _int("WEB_CONCURRENCY", 2)
 threads = _int("GUNICORN_THREADS", 1)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+# Read here, not in post_fork: a bad value stops gunicorn at start, not each worker.
+switch_interval_ms = float(os.environ.get("GUNICORN_SWITCH_INTERVAL_MS") or 0.5)
 # Longer than a load balancer's idle wait would be pointless; shorter drops reused connections.
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
 
@@ -56,4 +58,4 @@ def post_fork(server, worker) -> None:
     4 threads, order creation took a third longer than with 0.5 ms (benchmarks/).
     """
     if worker.cfg.threads > 1:
-        sys.setswitchinterval(float(os.environ.get("GUNICORN_SWITCH_INTERVAL_MS") or 0.5) / 1000)
+        sys.setswitchinterval(switch_interval_ms / 1000)
