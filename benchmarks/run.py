@@ -37,10 +37,10 @@ from orders.models import Order, OrderStatus, Storefront, Team  # noqa: E402
 from orders.roles import MANAGER  # noqa: E402
 from orders.services import order_transition, storefront_create  # noqa: E402
 from orders.tests.factories import user_with_role  # noqa: E402
-from orders_project.celery import enqueued_soon_flush  # noqa: E402
 from orders_project.runtime import loaded_objects_freeze  # noqa: E402
 from reports.models import ReportRun  # noqa: E402
 from reports.services import report_run_make_now  # noqa: E402
+from shared.outbox import enqueued_soon_flush  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ORDERS = int(os.environ.get("BENCH_ORDERS", "1000000"))

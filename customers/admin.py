@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from orders.exceptions import OrderError, TransitionPermissionDenied
+from shared.errors import OrderError, TransitionPermissionDenied
 
 from .models import Address, Customer, Notification, NotificationStatus, PersonalDataAction
 from .notifications import notification_retry

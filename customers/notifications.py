@@ -18,8 +18,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from orders_project.celery import enqueue_soon
-from orders_project.outages import retry_through_database_outage
+from shared.outages import retry_through_database_outage
+from shared.outbox import enqueue_soon
 
 from .models import (
     ESSENTIAL_NOTIFICATION_KINDS,

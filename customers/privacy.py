@@ -26,14 +26,12 @@ from functools import partial
 from typing import Any
 
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from fulfillment.models import AfterSalesPhoto, AfterSalesRequest, SupplierRequest, TrackingEvent
-from orders.exceptions import InvalidTransition, OrderValidationError, TransitionPermissionDenied
 from orders.models import (
     Order,
     OrderEvent,
@@ -42,6 +40,8 @@ from orders.models import (
     WebhookAttempt,
     WebhookEvent,
 )
+from shared.actors import Actor
+from shared.errors import InvalidTransition, OrderValidationError, TransitionPermissionDenied
 
 from .models import (
     Address,
@@ -55,7 +55,6 @@ from .selectors import customer_personal_data
 
 logger = logging.getLogger(__name__)
 
-Actor = AbstractBaseUser | AnonymousUser | None
 
 EXPORT_PERMISSION = "customers.export_customer"
 ERASE_PERMISSION = "customers.erase_customer"

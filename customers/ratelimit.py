@@ -9,11 +9,11 @@ turns every customer away is a certain one.
 
 from django.http import HttpRequest
 
-from orders_project.counters import cache_count
+from shared.counters import cache_count
 
 # One answer for "who is this client" (also the login lockout's): behind reverse
 # proxies set TRUSTED_PROXY_COUNT; gunicorn never rewrites REMOTE_ADDR itself.
-from orders_project.security import client_address
+from shared.network import client_address
 
 
 def rate_limit_exceeded(

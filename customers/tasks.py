@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from orders_project.celery import enqueue
+from shared.outbox import enqueue
 
 from .notifications import notification_send_now, notifications_due
 

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fulfillment.models import AfterSalesSource
 from fulfillment.services.after_sales import AFTER_SALES_OPEN_STATUSES, after_sales_request_open
-from orders.exceptions import OrderError, OrderValidationError
 from orders.models import HoldReason, Order, OrderStatus
+from shared.errors import OrderError, OrderValidationError
 
 from .forms import AfterSalesForm
 from .models import Customer

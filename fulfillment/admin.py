@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from orders.exceptions import OrderError
+from shared.errors import OrderError
 
 from .models import (
     AfterSalesLine,

@@ -23,8 +23,9 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from fulfillment.models import Carrier, Package, Shipment
 from fulfillment.selectors import order_packages_without_shipment, order_unpacked_quantities
 from fulfillment.services import package_create, shipment_create
+from shared.errors import OrderError, OrderValidationError
+from shared.parsing import whole_number
 
-from .exceptions import OrderError, OrderValidationError
 from .models import (
     Department,
     HoldReason,
@@ -43,7 +44,6 @@ from .models import (
     WebhookAttempt,
     WebhookEvent,
 )
-from .parsing import whole_number
 from .selectors import order_available_transitions, order_blocked_transitions
 from .services import order_transition
 from .webhooks import webhook_event_resend

@@ -15,9 +15,9 @@ from django.db.models import Count
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from orders_project.celery import enqueue
+from shared.errors import OrderError, OrderValidationError, TransitionPermissionDenied
+from shared.outbox import enqueue
 
-from .exceptions import OrderError, OrderValidationError, TransitionPermissionDenied
 from .models import BulkJob, BulkJobItem, BulkJobItemStatus, BulkJobStatus, Order
 from .services import (
     Actor,

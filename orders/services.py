@@ -19,7 +19,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.db.models import TextChoices
 from django.db.models.signals import post_delete, post_save
@@ -30,8 +30,8 @@ from django_fsm import ConcurrentTransition, InvalidResultState, TransitionNotAl
 from customers.models import Address, Customer
 from customers.notifications import notifications_for_order_events
 from reports.ledger import ledger_record_order_created, ledger_record_order_events
-
-from .exceptions import (
+from shared.actors import Actor
+from shared.errors import (
     IdempotencyConflict,
     InvalidTransition,
     OrderConflict,
@@ -39,6 +39,7 @@ from .exceptions import (
     StaleOrderVersion,
     TransitionPermissionDenied,
 )
+
 from .models import (
     HoldReason,
     IdempotencyKey,
@@ -64,8 +65,6 @@ from .planning import (
 from .webhooks import order_webhook_data, webhook_event_record
 
 logger = logging.getLogger(__name__)
-
-Actor = AbstractBaseUser | AnonymousUser | None
 
 
 @dataclass(frozen=True)
@@ -929,7 +928,8 @@ def storefront_create(
     from django.core.validators import URLValidator
     from django.utils.text import slugify
 
-    from .currencies import ISO_4217_CODES
+    from shared.money import ISO_4217_CODES
+
     from .models import StorefrontAPIKey
 
     name = name.strip()

@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from orders_project.celery import enqueue, outbox_batch_fan_out
+from shared.outbox import enqueue, outbox_batch_fan_out
 
 from .models import OrderEvent
 from .webhooks import webhook_event_deliver_now, webhook_events_due

@@ -37,13 +37,13 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from orders_project.celery import enqueue, enqueue_soon
-from orders_project.outages import retry_through_database_outage
+from shared.actors import Actor
+from shared.outages import retry_through_database_outage
+from shared.outbox import enqueue, enqueue_soon
 
 from .models import (
     Order,
@@ -66,9 +66,6 @@ WEBHOOK_LEASE_MARGIN = timedelta(seconds=30)
 # The sweeper leaves an overdue event this long to its own scheduled task first.
 WEBHOOK_SWEEP_GRACE = timedelta(seconds=60)
 WEBHOOK_SWEEP_BATCH = 500
-
-
-Actor = AbstractBaseUser | AnonymousUser | None
 
 
 def _setting(name: str) -> float:

@@ -1,45 +1,14 @@
-"""Where a request comes from, and what a locked-out login sees (README "Security")."""
+"""What a locked-out login sees (README "Security")."""
 
-import ipaddress
 import math
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-
-
-def client_address(request: HttpRequest) -> str | None:
-    """Return the client's IP address, trusting X-Forwarded-For only as far as our own proxies.
-
-    With `TRUSTED_PROXY_COUNT` = N > 0, each of our N proxies appended the address
-    it saw, so the client is the N-th entry from the right; anything further left
-    was written by the client and is ignored. None when no valid address is known
-    (a request built in code, a Unix socket).
-    """
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies and _is_ip_address(forwarded[-proxies]):
-            return forwarded[-proxies]
-    address = request.META.get("REMOTE_ADDR", "")
-    return address if _is_ip_address(address) else None
-
-
-def _is_ip_address(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
 
 
 def lockout_message(cool_off_minutes: int) -> str:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from orders_project.logs import request_id_var
+from shared.logs import request_id_var
 
 
 def _request_id_tag(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:

@@ -62,7 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First, so every later middleware's log lines carry the request id.
-    "orders_project.logs.RequestIdMiddleware",
+    "shared.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -74,7 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "orders.api.errors.ApiErrorMiddleware",
     # Last, so its process_exception runs first: a database outage is a 503, not a 500.
-    "orders_project.outages.DatabaseOutageMiddleware",
+    "shared.outages.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "orders_project.urls"
@@ -297,7 +297,7 @@ if not DEBUG:
 
 # Logs go to stderr, one line per record: JSON for a log collector in production,
 # plain text for a person in development. Each record carries the request id (and the
-# Celery task) through orders_project.logs.RequestContextFilter; see the README.
+# Celery task) through shared.logs.RequestContextFilter; see the README.
 LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG else "json")
 if LOG_FORMAT not in ("json", "plain"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'plain', not {LOG_FORMAT!r}.")
@@ -305,14 +305,14 @@ LOG_LEVEL = env("LOG_LEVEL", default="INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "orders_project.logs.RequestContextFilter"}},
+    "filters": {"request_context": {"()": "shared.logs.RequestContextFilter"}},
     "formatters": {
         "plain": {
             "()": "logging.Formatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
             "defaults": {"request_id": "-"},
         },
-        "json": {"()": "orders_project.logs.JsonFormatter"},
+        "json": {"()": "shared.logs.JsonFormatter"},
     },
     "handlers": {
         "console": {
@@ -458,7 +458,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # A locked-out login answers 429 with the login page's own look and a message.
 AXES_LOCKOUT_CALLABLE = "orders_project.security.login_locked_out"
-AXES_CLIENT_IP_CALLABLE = "orders_project.security.client_address"
+AXES_CLIENT_IP_CALLABLE = "shared.network.client_address"
 # Behind N reverse proxies that each append to X-Forwarded-For, the client is the
 # N-th address from the right; 0 (direct) uses the connection's address. Used by
 # the lockout and by the tracking page's rate limits. Never set it higher than

@@ -17,9 +17,9 @@ from typing import Any
 from django.db.models import Sum
 from django.utils import timezone
 
-from orders.exceptions import OrderValidationError, TransitionPermissionDenied
 from orders.models import Order, OrderEvent, PaymentMethod, PaymentStatus
 from orders.planning import region_for_address
+from shared.errors import OrderValidationError, TransitionPermissionDenied
 
 from .models import CarrierRate, LedgerEntry, LedgerKind, StorefrontCostRates
 

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from orders.dashboard.views import dashboard_render, dashboard_staff_required
-from orders.exceptions import OrderError, OrderValidationError, TransitionPermissionDenied
 from orders.models import Storefront
+from shared.errors import OrderError, OrderValidationError, TransitionPermissionDenied
 
 from . import selectors
 from .forms import (

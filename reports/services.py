@@ -13,10 +13,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.currencies import MONEY_LIMIT
-from orders.exceptions import OrderValidationError, TransitionPermissionDenied
 from orders.models import Storefront
-from orders_project.celery import enqueue
+from shared.errors import OrderValidationError, TransitionPermissionDenied
+from shared.money import MONEY_LIMIT
+from shared.outbox import enqueue
 
 from .exports import finance_report_build, report_csv, report_html, report_xlsx
 from .models import CarrierRate, ReportRun, ReportRunStatus, ReportTrigger, StorefrontCostRates

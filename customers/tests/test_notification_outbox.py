@@ -128,7 +128,8 @@ def test_an_opted_out_customer_still_gets_essential_emails_only():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_transition_succeeds_while_the_broker_is_unreachable():
-    from orders_project.celery import app, enqueued_soon_flush
+    from orders_project.celery import app
+    from shared.outbox import enqueued_soon_flush
 
     eager, broker = app.conf.task_always_eager, app.conf.broker_url
     app.conf.task_always_eager = False

@@ -32,7 +32,6 @@ from customers.tracking import tracking_url
 from fulfillment.models import AfterSalesPhoto, AfterSalesRequest
 from fulfillment.services import after_sales_request_open, tracking_event_record
 from fulfillment.services.after_sales import after_sales_request_advance
-from orders.exceptions import InvalidTransition, OrderValidationError, TransitionPermissionDenied
 from orders.models import Order, OrderEvent, OrderStatus, Region, WebhookAttempt, WebhookEvent
 from orders.roles import CUSTOMER_CARE, FINANCE, MANAGER, WAREHOUSE
 from orders.services import order_create, order_transition
@@ -44,6 +43,7 @@ from orders.tests.factories import (
     user_with_role,
 )
 from reports.models import LedgerEntry
+from shared.errors import InvalidTransition, OrderValidationError, TransitionPermissionDenied
 
 pytestmark = pytest.mark.django_db
 

@@ -38,7 +38,8 @@ from fulfillment.services.packing import tracking_event_record
 from orders.models import OrderEvent, OrderStatus, PaymentMethod
 from orders.services import order_transition
 from orders.tests.factories import CarrierFactory, order_new, transition_prepare
-from orders_project.celery import app, enqueued_soon_flush
+from orders_project.celery import app
+from shared.outbox import enqueued_soon_flush
 
 BROKER_URL = "redis://127.0.0.1:6379/9"  # a database of its own, flushed before and after
 UNREACHABLE_BROKER_URL = "redis://127.0.0.1:1/0"

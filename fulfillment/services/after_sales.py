@@ -22,8 +22,9 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from customers.models import NotificationKind
 from customers.notifications import notification_record
-from orders.currencies import MONEY_LIMIT
-from orders.exceptions import (
+from orders.models import Order, OrderEvent, OrderEventType, OrderStatus, PaymentStatus, Storefront
+from orders.services import order_create, order_team_require, order_transition
+from shared.errors import (
     InvalidTransition,
     OrderConflict,
     OrderError,
@@ -31,8 +32,7 @@ from orders.exceptions import (
     StaleOrderVersion,
     TransitionPermissionDenied,
 )
-from orders.models import Order, OrderEvent, OrderEventType, OrderStatus, PaymentStatus, Storefront
-from orders.services import order_create, order_team_require, order_transition
+from shared.money import MONEY_LIMIT
 
 from ..models import (
     AfterSalesKind,

@@ -1,25 +1,8 @@
 """What every fulfillment service needs: who acts, may they, and locking and noting the order."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-from orders.exceptions import TransitionPermissionDenied
 from orders.models import Order, OrderEvent, OrderEventType
 from orders.services import order_team_require, order_version_require
-
-Actor = AbstractBaseUser | AnonymousUser | None
-
-
-def actor_or_none(actor: Actor):
-    """The user to record on a row, or None when the system (or nobody logged in) acts."""
-    return actor if actor is not None and actor.is_authenticated else None
-
-
-def permission_require(actor: Actor, permission: str, action: str) -> None:
-    """Refuse a user without `permission`; the system (None) may do everything."""
-    if actor is not None and not actor.has_perm(permission):
-        raise TransitionPermissionDenied(
-            f"You may not {action}.", details={"permission": permission}
-        )
+from shared.actors import Actor, actor_or_none, permission_require  # noqa: F401 - re-exported
 
 
 def order_lock(

@@ -9,11 +9,6 @@ from django.db.models import Sum
 
 from customers.models import NotificationKind
 from customers.notifications import notification_record
-from orders.exceptions import (
-    InvalidTransition,
-    OrderConflict,
-    OrderValidationError,
-)
 from orders.models import (
     HoldReason,
     Order,
@@ -25,6 +20,11 @@ from orders.models import (
 from orders.services import order_transition
 from orders.webhooks import order_webhook_data, webhook_event_record
 from reports.ledger import ledger_record_package, ledger_record_shipment
+from shared.errors import (
+    InvalidTransition,
+    OrderConflict,
+    OrderValidationError,
+)
 
 from ..models import (
     Carrier,

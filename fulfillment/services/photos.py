@@ -15,7 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from orders.exceptions import OrderValidationError
+from shared.errors import OrderValidationError
 
 # Pillow format name -> (content type, file extension).
 ACCEPTED_FORMATS = {

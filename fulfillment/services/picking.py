@@ -10,9 +10,9 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Sum
 
-from orders.exceptions import InvalidTransition, OrderValidationError
 from orders.models import HoldReason, Order, OrderLine, OrderStatus
 from orders.services import order_transition
+from shared.errors import InvalidTransition, OrderValidationError
 
 from ..models import InventoryItem, PickList, PickRecord
 from .common import Actor, actor_or_none, order_changed, order_lock, permission_require

@@ -13,15 +13,15 @@ from typing import Any
 from django.db import transaction
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
-from orders.exceptions import (
+from orders.models import HoldReason, Order, OrderStatus
+from orders.services import order_transition
+from shared.errors import (
     InvalidTransition,
     OrderConflict,
     OrderValidationError,
     StaleOrderVersion,
 )
-from orders.models import HoldReason, Order, OrderStatus
-from orders.services import order_transition
-from orders_project.celery import enqueue
+from shared.outbox import enqueue
 
 from ..models import (
     InventoryItem,

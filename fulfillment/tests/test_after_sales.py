@@ -14,11 +14,11 @@ from fulfillment.services.after_sales import (
     after_sales_request_resolve,
     orders_complete_after_return_window,
 )
-from orders.exceptions import InvalidTransition, OrderValidationError, TransitionPermissionDenied
 from orders.models import Order, OrderEvent, OrderEventType, OrderStatus, PaymentStatus
 from orders.roles import WAREHOUSE
 from orders.services import order_transition
 from orders.tests.factories import StorefrontFactory, UserFactory, order_in_state, user_with_role
+from shared.errors import InvalidTransition, OrderValidationError, TransitionPermissionDenied
 
 pytestmark = pytest.mark.django_db
 

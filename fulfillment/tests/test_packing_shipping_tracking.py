@@ -8,7 +8,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from fulfillment.models import Package, Shipment, TrackingEvent
-from orders.exceptions import InvalidTransition, TransitionPermissionDenied
 from orders.models import Order, OrderStatus
 from orders.roles import CUSTOMER_CARE, WAREHOUSE
 from orders.services import order_transition
@@ -19,6 +18,7 @@ from orders.tests.factories import (
     order_pack_everything,
     user_with_role,
 )
+from shared.errors import InvalidTransition, TransitionPermissionDenied
 
 pytestmark = pytest.mark.django_db
 

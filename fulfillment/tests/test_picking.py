@@ -7,9 +7,9 @@ from django.test import Client
 from fulfillment.models import InventoryItem, PickList, PickRecord
 from fulfillment.selectors import pick_list_rows
 from fulfillment.services.picking import pick_list_create, picking_record
-from orders.exceptions import InvalidTransition, OrderValidationError, TransitionPermissionDenied
 from orders.models import HoldReason, Order, OrderEvent, OrderEventType, OrderStatus
 from orders.tests.factories import UserFactory, order_in_state, order_pack_everything
+from shared.errors import InvalidTransition, OrderValidationError, TransitionPermissionDenied
 
 pytestmark = pytest.mark.django_db
 

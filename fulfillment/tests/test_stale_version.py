@@ -5,11 +5,11 @@ import pytest
 from fulfillment.models import Package, PickRecord, Shipment
 from fulfillment.services.packing import package_create, shipment_create
 from fulfillment.services.picking import picking_record
-from orders.exceptions import StaleOrderVersion
 from orders.models import Order
 from orders.services import order_team_reassign
 from orders.tests.dashboard.conftest import order_make, team_create
 from orders.tests.factories import CarrierFactory, order_pack_everything
+from shared.errors import StaleOrderVersion
 
 pytestmark = pytest.mark.django_db
 

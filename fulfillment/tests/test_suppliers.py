@@ -16,10 +16,10 @@ from fulfillment.models import (
 from fulfillment.services.picking import picking_record
 from fulfillment.services.suppliers import supplier_request_advance, supplier_request_create
 from fulfillment.tasks import supplier_request_email_send
-from orders.exceptions import InvalidTransition, OrderValidationError, TransitionPermissionDenied
 from orders.models import HoldReason, Order, OrderEvent, OrderEventType, OrderStatus
 from orders.services import order_transition
 from orders.tests.factories import UserFactory, order_in_state, transition_prepare
+from shared.errors import InvalidTransition, OrderValidationError, TransitionPermissionDenied
 
 pytestmark = pytest.mark.django_db
 

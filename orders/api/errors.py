@@ -14,11 +14,10 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from orders.exceptions import OrderError
+from shared.errors import API_PREFIX, OrderError, error_body
+from shared.outages import is_database_outage, outage_response_for_current_exception
 
 logger = logging.getLogger(__name__)
-
-API_PREFIX = "/api/"
 
 _CODES: list[tuple[type[Exception], str]] = [
     (exceptions.ParseError, "validation_error"),
@@ -32,10 +31,6 @@ _CODES: list[tuple[type[Exception], str]] = [
     (exceptions.UnsupportedMediaType, "unsupported_media_type"),
     (exceptions.Throttled, "throttled"),
 ]
-
-
-def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
 def flatten_details(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -121,7 +116,6 @@ class ApiErrorMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from orders_project.outages import is_database_outage
 
         if not request.path.startswith(API_PREFIX) or is_database_outage(exception):
             return None  # a database outage is a 503 (DatabaseOutageMiddleware), not a crash
@@ -144,7 +138,6 @@ def api_or_html_404(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def api_or_html_500(request: HttpRequest) -> HttpResponse:
     """handler500: JSON under /api/, Django's page elsewhere; a database outage is a 503."""
-    from orders_project.outages import outage_response_for_current_exception
 
     outage = outage_response_for_current_exception(request)
     if outage is not None:  # raised outside a view (session or auth middleware)

@@ -3,7 +3,7 @@
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
-from orders.parsing import whole_number
+from shared.parsing import whole_number
 
 
 class OrderCursorPagination(CursorPagination):

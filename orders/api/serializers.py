@@ -22,7 +22,6 @@ from fulfillment.models import (
     SupplierDelivery,
     TrackingEventStatus,
 )
-from orders.currencies import ISO_4217_CODES
 from orders.models import (
     Order,
     OrderEvent,
@@ -32,6 +31,7 @@ from orders.models import (
     PaymentStatus,
     Priority,
 )
+from shared.money import ISO_4217_CODES
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 

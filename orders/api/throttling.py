@@ -11,9 +11,9 @@ import logging
 from rest_framework.request import Request
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
-from orders_project.counters import cache_count
-from orders_project.outages import CACHE_ERRORS
-from orders_project.security import client_address
+from shared.counters import cache_count
+from shared.network import client_address
+from shared.outages import CACHE_ERRORS
 
 from .authentication import request_storefront
 
@@ -36,7 +36,7 @@ class FailOpenThrottleMixin:
     """Let the request through when the cache that holds the counters cannot be reached.
 
     For DRF's own throttles (the carrier webhook's); ours count through
-    orders_project.counters, which fails open by itself.
+    shared.counters, which fails open by itself.
     """
 
     def allow_request(self, request: Request, view) -> bool:
@@ -58,7 +58,7 @@ class WindowCountThrottle(ClientAddressMixin, SimpleRateThrottle):
     SimpleRateThrottle keeps each request's time in one cache entry that it reads
     and rewrites whole: at 600 requests a minute a 600-item list pickled twice per
     request, and two concurrent requests can each overwrite the other's count. A
-    counter per window (orders_project.counters, with the other limits) is one small
+    counter per window (shared.counters, with the other limits) is one small
     atomic round trip to Redis and fails open. The price: across the edge of two
     windows a client can send up to twice the rate.
     """

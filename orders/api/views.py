@@ -30,13 +30,13 @@ from fulfillment.services import (
 from fulfillment.services.picking import pick_list_create_for_numbers, picking_record
 from fulfillment.services.suppliers import supplier_request_create
 from orders.models import Order
-from orders.parsing import whole_number
 from orders.selectors import (
     order_available_transitions,
     order_detail_prefetch,
     order_queryset_for_api,
 )
 from orders.services import order_create_idempotent, order_transition
+from shared.parsing import whole_number
 
 from . import serializers as api
 from .authentication import request_storefront

@@ -9,9 +9,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from orders import bulk as bulk_work
-from orders.exceptions import OrderError
 from orders.models import BulkJob, BulkJobItemStatus, HoldReason
 from orders.services import TRANSITIONS
+from shared.errors import OrderError
 
 from .views import dashboard_render, dashboard_staff_required
 

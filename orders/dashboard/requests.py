@@ -36,8 +36,8 @@ from fulfillment.services.after_sales import (
     after_sales_request_resolve,
 )
 from fulfillment.services.suppliers import supplier_request_advance
-from orders.exceptions import OrderError, TransitionPermissionDenied
 from orders.services import user_may_work_order
+from shared.errors import OrderError, TransitionPermissionDenied
 
 from . import selectors
 from .forms import AfterSalesFilterForm, SupplierRequestFilterForm, request_action_form

@@ -33,17 +33,17 @@ from fulfillment.selectors import (
 from fulfillment.services import package_create, shipment_create
 from fulfillment.services.common import permission_require
 from fulfillment.services.picking import picking_record
-from orders.exceptions import (
-    OrderError,
-    OrderValidationError,
-    TransitionPermissionDenied,
-)
 from orders.models import HoldReason, Order, OrderStatus, Team
-from orders.parsing import whole_number
 from orders.planning import sla_alerts_open
 from orders.selectors import order_available_transitions, order_blocked_transitions
 from orders.services import order_team_reassign, order_transition, user_may_work_order
 from reports.services import user_may_see_cost_rates
+from shared.errors import (
+    OrderError,
+    OrderValidationError,
+    TransitionPermissionDenied,
+)
+from shared.parsing import whole_number
 
 from . import selectors
 from .forms import OrderFilterForm, StaffAuthenticationForm

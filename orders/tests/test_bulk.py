@@ -3,7 +3,6 @@
 import pytest
 
 from orders.bulk import bulk_job_counts, bulk_job_run_now, bulk_job_start, bulk_preview
-from orders.exceptions import OrderValidationError, TransitionPermissionDenied
 from orders.models import (
     BulkJob,
     BulkJobItemStatus,
@@ -14,6 +13,7 @@ from orders.models import (
     Team,
 )
 from orders.roles import CUSTOMER_CARE, MANAGER, WAREHOUSE
+from shared.errors import OrderValidationError, TransitionPermissionDenied
 
 from .factories import order_in_state, user_with_role
 

@@ -9,9 +9,9 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from orders.exceptions import OrderError, StaleOrderVersion
 from orders.models import Order, OrderStatus
 from orders.services import order_transition
+from shared.errors import OrderError, StaleOrderVersion
 
 from .factories import order_new
 

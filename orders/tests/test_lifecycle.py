@@ -5,10 +5,10 @@ from decimal import Decimal
 import pytest
 from django_fsm import RETURN_VALUE
 
-from orders.exceptions import InvalidTransition, OrderValidationError
 from orders.models import HOLDABLE_STATUSES, Order, OrderEvent, OrderStatus, PaymentStatus
 from orders.roles import CUSTOMER_CARE
 from orders.services import order_transition
+from shared.errors import InvalidTransition, OrderValidationError
 
 from .factories import order_in_state, order_new, transition_prepare, user_with_role
 

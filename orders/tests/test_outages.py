@@ -39,7 +39,7 @@ def database_down(django_db_blocker):
 
 
 def test_the_api_answers_503_json_with_retry_after(database_down, client, caplog):
-    caplog.set_level(logging.ERROR, logger="orders_project.outages")
+    caplog.set_level(logging.ERROR, logger="shared.outages")
 
     response = client.post(
         "/api/v1/orders/",
@@ -167,7 +167,7 @@ def test_the_first_request_after_the_server_dropped_the_connection_succeeds(
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a PostgreSQL server")
 def test_a_write_after_a_side_effect_is_retried_until_the_database_is_back(django_db_blocker):
     """The first try meets the outage; the database is back for the second, which lands."""
-    from orders_project.outages import retry_through_database_outage
+    from shared.outages import retry_through_database_outage
 
     saved = dict(connection.settings_dict)
     calls = []
@@ -194,7 +194,7 @@ def test_a_write_after_a_side_effect_is_retried_until_the_database_is_back(djang
 
 
 def test_a_write_is_not_retried_past_its_deadline(django_db_blocker, database_down):
-    from orders_project.outages import retry_through_database_outage
+    from shared.outages import retry_through_database_outage
 
     calls = []
 

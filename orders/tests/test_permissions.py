@@ -3,11 +3,11 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser, Permission
 
-from orders.exceptions import TransitionPermissionDenied
 from orders.models import Order, OrderStatus
 from orders.roles import CUSTOMER_CARE, FINANCE, MANAGER, ROLE_TRANSITION_PERMISSIONS, WAREHOUSE
 from orders.selectors import order_available_transitions
 from orders.services import TRANSITIONS, order_transition
+from shared.errors import TransitionPermissionDenied
 
 from .factories import (
     UserFactory,

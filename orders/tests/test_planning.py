@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from orders.exceptions import TransitionPermissionDenied
 from orders.models import (
     Department,
     Holiday,
@@ -21,6 +20,7 @@ from orders.models import (
 from orders.planning import BusinessCalendar, team_id_for_stage
 from orders.roles import MANAGER, WAREHOUSE
 from orders.services import order_transition
+from shared.errors import TransitionPermissionDenied
 
 from .factories import StorefrontFactory, order_in_state, order_new, user_with_role
 

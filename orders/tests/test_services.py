@@ -6,10 +6,10 @@ import pytest
 
 from customers.models import Customer
 from orders import services
-from orders.exceptions import OrderConflict, OrderValidationError, StaleOrderVersion
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.roles import MANAGER
 from orders.services import order_create, order_transition
+from shared.errors import OrderConflict, OrderValidationError, StaleOrderVersion
 
 from .factories import StorefrontFactory, order_in_state, order_new, user_with_role
 

@@ -78,7 +78,7 @@ def test_each_transition_gets_its_own_storefront_instance():
 
 
 def test_an_unknown_order_is_refused():
-    from orders.exceptions import OrderValidationError
+    from shared.errors import OrderValidationError
 
     with pytest.raises(OrderValidationError, match="does not exist"):
         order_transition(order=10**12, transition="confirm", actor=None)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from orders_project.counters import cache_count
+from shared.counters import cache_count
 
 
 def _redis_cache(settings, location: str) -> None:

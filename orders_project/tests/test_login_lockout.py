@@ -204,7 +204,7 @@ def test_behind_a_proxy_the_forwarded_client_address_is_locked_not_the_proxy(set
 def test_client_address_trusts_only_the_configured_proxies(
     settings, rf, proxies, remote, forwarded, expected
 ):
-    from orders_project.security import client_address
+    from shared.network import client_address
 
     settings.TRUSTED_PROXY_COUNT = proxies
     request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)

@@ -12,7 +12,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from orders_project.logs import request_id_get, task_var
+from shared.logs import request_id_get, task_var
 
 HEX_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -159,7 +159,7 @@ def test_a_line_inside_a_task_names_the_task(json_lines):
 def test_an_eager_task_run_in_a_request_logs_that_request_s_id(db, json_lines):
     from celery import shared_task
 
-    from orders_project.logs import request_id_var
+    from shared.logs import request_id_var
 
     @shared_task(name="orders_project.tests.say")
     def say():

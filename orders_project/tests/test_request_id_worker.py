@@ -29,7 +29,8 @@ from customers.tests.test_worker_integration import _database_url, filemail_url
 from orders.services import storefront_create
 from orders.tests.api.conftest import order_body
 from orders.tests.factories import order_new
-from orders_project.celery import app, enqueued_soon_flush
+from orders_project.celery import app
+from shared.outbox import enqueued_soon_flush
 
 BROKER_URL = "redis://127.0.0.1:6379/6"  # this test's own database, flushed before and after
 UNREACHABLE_BROKER_URL = "redis://127.0.0.1:1/0"

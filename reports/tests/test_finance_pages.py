@@ -13,12 +13,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders.exceptions import OrderValidationError, TransitionPermissionDenied
 from orders.models import PaymentMethod, PaymentStatus
 from orders.roles import CUSTOMER_CARE, FINANCE, MANAGER, WAREHOUSE
 from orders.tests.factories import CarrierFactory, StorefrontFactory, order_new, user_with_role
 from reports.models import CarrierRate, LedgerEntry, LedgerKind, StorefrontCostRates
 from reports.services import carrier_rate_create, carrier_rate_update, cost_rates_update
+from shared.errors import OrderValidationError, TransitionPermissionDenied
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,6 @@ from decimal import Decimal
 import pytest
 
 from fulfillment.services import package_create, shipment_create
-from orders.exceptions import OrderValidationError, TransitionPermissionDenied
 from orders.models import OrderStatus, PaymentMethod, PaymentStatus
 from orders.roles import FINANCE, MANAGER, WAREHOUSE
 from orders.services import order_transition
@@ -18,6 +17,7 @@ from orders.tests.factories import (
 )
 from reports.ledger import ledger_balance, ledger_entry_correct
 from reports.models import CarrierRate, LedgerEntry, LedgerKind, StorefrontCostRates
+from shared.errors import OrderValidationError, TransitionPermissionDenied
 
 pytestmark = pytest.mark.django_db
 

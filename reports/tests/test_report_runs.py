@@ -38,7 +38,7 @@ def test_an_on_demand_run_stores_its_parameters_and_three_files():
 
 
 def test_bad_periods_and_people_are_refused_before_anything_is_queued():
-    from orders.exceptions import OrderValidationError, TransitionPermissionDenied
+    from shared.errors import OrderValidationError, TransitionPermissionDenied
 
     with pytest.raises(TransitionPermissionDenied):
         report_run_start(

@@ -9,7 +9,7 @@ from django.db.models.functions import Lower
 
 from customers.models import Customer
 from customers.privacy import customer_data_export, customer_erase
-from orders.exceptions import OrderError
+from shared.errors import OrderError
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from orders.exceptions import OrderError
 from orders.services import storefront_create
+from shared.errors import OrderError
 
 
 class Command(BaseCommand):

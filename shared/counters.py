@@ -11,7 +11,7 @@ import logging
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
 
-from orders_project.outages import CACHE_ERRORS
+from shared.outages import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
 

@@ -2,6 +2,14 @@
 
 from typing import Any
 
+# Everything under this path answers in the API's JSON error shape (DESIGN.md).
+API_PREFIX = "/api/"
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict:
+    """The API's one error shape: {"error": {"code", "message", "details"}}."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
 
 class OrderError(Exception):
     """A business rule refused a change. Nothing was written."""

@@ -71,7 +71,7 @@ def _request_id_clear(**kwargs) -> None:
     request_id_var.set(None)
 
 
-request_finished.connect(_request_id_clear, dispatch_uid="orders_project.logs.request_id_clear")
+request_finished.connect(_request_id_clear, dispatch_uid="shared.logs.request_id_clear")
 
 
 class RequestContextFilter(Filter):

@@ -22,6 +22,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from redis.exceptions import RedisError
 
+from shared.errors import API_PREFIX, error_body
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -58,8 +60,6 @@ def service_unavailable_response(request: HttpRequest, error: BaseException) -> 
         type(error).__name__,
         str(error).strip().splitlines()[0] if str(error).strip() else "",
     )
-    from orders.api.errors import API_PREFIX, error_body  # the API's one error shape
-
     if request.path.startswith(API_PREFIX):
         response: HttpResponse = JsonResponse(
             error_body(
