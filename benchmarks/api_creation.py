@@ -207,7 +207,7 @@ class _Gunicorn:
 
 
 def _order_body(run: str, n: int) -> dict:
-    """orders/tests/api/conftest.py::order_body, with a unique external id and customer."""
+    """api/tests/conftest.py::order_body, with a unique external id and customer."""
     return {
         "external_id": f"B{run}-{n:07d}",
         "currency": "VND",

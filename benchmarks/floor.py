@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders.api.permissions import IsStorefront
+from api.permissions import IsStorefront
 
 
 def _insert(body: str) -> int:

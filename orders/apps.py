@@ -8,4 +8,3 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from . import services  # noqa: F401 - connects its storefront-cache receivers
-        from .api import schema  # noqa: F401 - registers the OpenAPI auth extension

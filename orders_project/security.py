@@ -29,7 +29,7 @@ def login_locked_out(
     """Answer a locked-out login (django-axes) with 429 and the login page that says why."""
     from axes.helpers import get_cool_off
 
-    from orders.dashboard.forms import StaffAuthenticationForm
+    from dashboard.forms import StaffAuthenticationForm
 
     cool_off = get_cool_off(request)
     minutes = math.ceil(cool_off.total_seconds() / 60) if cool_off else 0

@@ -22,7 +22,7 @@ def sentry_init(
     """Start the Sentry SDK for Django and Celery, tagging each event with the request id.
 
     Unhandled errors reach Sentry two ways: Django's own 500s through the Django
-    integration; those that orders.api.errors answers with a JSON 500 through the
+    integration; those that api.errors answers with a JSON 500 through the
     ERROR line it logs (the logging integration sends every ERROR with its traceback).
     """
     import sentry_sdk

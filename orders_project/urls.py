@@ -11,7 +11,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("orders.api.urls")),
+    path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file, so the CSP needs no inline script.
     path(
@@ -22,10 +22,10 @@ urlpatterns = [
         name="api-docs",
     ),
     path("track/", include("customers.urls")),
-    path("fulfillment/", include("fulfillment.urls")),
-    path("dashboard/kpi/", include("reports.urls")),
-    path("dashboard/reports/", include("reports.report_urls")),
-    path("dashboard/", include("orders.dashboard.urls")),
+    path("fulfillment/", include("dashboard.papers_urls")),
+    path("dashboard/kpi/", include("dashboard.kpi_urls")),
+    path("dashboard/reports/", include("dashboard.finance_urls")),
+    path("dashboard/", include("dashboard.urls")),
 ]
 
 if settings.BENCH_FLOOR_ENDPOINT:  # benchmarks only, never in production (see settings)
@@ -36,5 +36,5 @@ if settings.BENCH_FLOOR_ENDPOINT:  # benchmarks only, never in production (see s
         path("bench/floor-api/", FloorStorefrontInsert.as_view()),
     ]
 
-handler404 = "orders.api.errors.api_or_html_404"
-handler500 = "orders.api.errors.api_or_html_500"
+handler404 = "api.errors.api_or_html_404"
+handler500 = "api.errors.api_or_html_500"

@@ -1,6 +1,7 @@
 """What the customer reads about their after-sales request, through the storefront API."""
 
 import pytest
+from api.tests.conftest import storefront_client
 
 from fulfillment.services.after_sales import (
     after_sales_request_advance,
@@ -8,7 +9,6 @@ from fulfillment.services.after_sales import (
     after_sales_request_resolve,
 )
 from orders.models import OrderStatus
-from orders.tests.api.conftest import storefront_client
 from orders.tests.factories import order_in_state
 
 pytestmark = pytest.mark.django_db

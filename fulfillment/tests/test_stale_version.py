@@ -1,13 +1,13 @@
 """Pick, pack, ship and team moves refuse a page's old version under the order's row lock."""
 
 import pytest
+from dashboard.tests.conftest import order_make, team_create
 
 from fulfillment.models import Package, PickRecord, Shipment
 from fulfillment.services.packing import package_create, shipment_create
 from fulfillment.services.picking import picking_record
 from orders.models import Order
 from orders.services import order_team_reassign
-from orders.tests.dashboard.conftest import order_make, team_create
 from orders.tests.factories import CarrierFactory, order_pack_everything
 from shared.errors import StaleOrderVersion
 

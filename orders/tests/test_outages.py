@@ -12,7 +12,7 @@ import pytest
 from django.db import OperationalError, close_old_connections, connection
 from django.test import RequestFactory
 
-from orders.api.errors import api_or_html_500
+from api.errors import api_or_html_500
 
 SERVICE_UNAVAILABLE = {
     "error": {
@@ -233,7 +233,7 @@ def test_the_api_error_middleware_leaves_a_database_outage_to_the_outage_middlew
 ):
     settings.ROOT_URLCONF = "orders_project.tests.urls"
     reordered = list(settings.MIDDLEWARE)
-    api_errors = "orders.api.errors.ApiErrorMiddleware"
+    api_errors = "api.errors.ApiErrorMiddleware"
     reordered.remove(api_errors)
     settings.MIDDLEWARE = [*reordered, api_errors]  # now its process_exception runs first
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from dashboard.tests.conftest import order_make, png
 
 from customers.tracking import tracking_url
 from fulfillment.models import Supplier
@@ -18,7 +19,6 @@ from fulfillment.services.after_sales import after_sales_request_open
 from fulfillment.services.suppliers import supplier_request_create
 from orders.models import OrderStatus
 from orders.roles import MANAGER
-from orders.tests.dashboard.conftest import order_make, png
 from orders.tests.factories import CarrierFactory, order_in_state, user_with_role
 from reports.models import CarrierRate, LedgerEntry
 

@@ -21,13 +21,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from api.tests.conftest import order_body
 from rest_framework.test import APIClient
 
 from customers.models import Notification, NotificationStatus
 from customers.tests.broker import producer_use
 from customers.tests.test_worker_integration import _database_url, filemail_url
 from orders.services import storefront_create
-from orders.tests.api.conftest import order_body
 from orders.tests.factories import order_new
 from orders_project.celery import app
 from shared.outbox import enqueued_soon_flush

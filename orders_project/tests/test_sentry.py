@@ -269,7 +269,7 @@ def test_each_crash_is_reported_once_and_its_error_line_carries_the_request_id(s
     [line] = [
         line
         for line in server.json_lines()
-        if line.get("request_id") == "once-only" and line["logger"] == "orders.api.errors"
+        if line.get("request_id") == "once-only" and line["logger"] == "api.errors"
     ]
     assert line["level"] == "ERROR"
     assert "CrashForTest: the test view crashed on purpose" in line["exception"]

@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from orders.api.throttling import StorefrontKeyThrottle
+from api.throttling import StorefrontKeyThrottle
 from orders.models import OrderStatus
 from orders.services import storefront_create
 from orders.tests.factories import order_in_state, order_new

@@ -7,7 +7,7 @@ import yaml
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from orders.api.throttling import StorefrontKeyThrottle
+from api.throttling import StorefrontKeyThrottle
 from orders.models import Storefront, StorefrontAPIKey
 
 from .conftest import create
@@ -55,7 +55,7 @@ def test_a_revoked_key_or_inactive_storefront_is_401(shop):
 @pytest.fixture
 def frozen_throttle_clock(monkeypatch):
     """Throttles count per minute window: keep every request of a test in one window."""
-    from orders.api.throttling import WindowCountThrottle
+    from api.throttling import WindowCountThrottle
 
     now = [1_800_000_010.0]
     monkeypatch.setattr(WindowCountThrottle, "timer", lambda self: now[0])
@@ -147,7 +147,7 @@ def test_wrong_method_is_405_in_the_shape(shop):
 @pytest.mark.parametrize("debug", [True, False])
 def test_a_crash_under_api_is_a_json_500(shop, settings, debug):
     settings.DEBUG = debug
-    settings.ROOT_URLCONF = "orders.tests.api.crash_urls"
+    settings.ROOT_URLCONF = "api.tests.crash_urls"
     _, client = shop
 
     error = assert_error(client.get("/api/v1/crash/"), 500, "server_error")
@@ -155,7 +155,7 @@ def test_a_crash_under_api_is_a_json_500(shop, settings, debug):
 
 
 def test_django_handlers_answer_json_under_api(rf):
-    from orders.api.errors import api_or_html_404, api_or_html_500
+    from api.errors import api_or_html_404, api_or_html_500
 
     assert api_or_html_404(rf.get("/api/v1/x/"), Exception()).status_code == 404
     assert api_or_html_404(rf.get("/api/v1/x/"), Exception())["Content-Type"] == (
@@ -230,7 +230,7 @@ def test_create_storefront_refuses_bad_input(db, arguments, message):
 def test_storefront_requests_are_not_counted_against_the_anonymous_limit(
     shop, monkeypatch, frozen_throttle_clock
 ):
-    from orders.api.throttling import UnauthenticatedThrottle
+    from api.throttling import UnauthenticatedThrottle
 
     monkeypatch.setattr(UnauthenticatedThrottle, "rate", "2/min", raising=False)
     _, client = shop
@@ -245,7 +245,7 @@ def test_storefront_requests_are_not_counted_against_the_anonymous_limit(
 def test_a_made_up_forwarded_address_does_not_escape_the_anonymous_limit(
     monkeypatch, frozen_throttle_clock
 ):
-    from orders.api.throttling import UnauthenticatedThrottle
+    from api.throttling import UnauthenticatedThrottle
 
     monkeypatch.setattr(UnauthenticatedThrottle, "rate", "2/min", raising=False)
     client = APIClient(REMOTE_ADDR="10.0.0.1")

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from orders.dashboard.selectors import OrderFilters, board_columns
+from dashboard.selectors import OrderFilters, board_columns
 from orders.models import Department, Order, ProductCategory, Region
 from orders.roles import MANAGER, WAREHOUSE
 from orders.tests.factories import StorefrontFactory, order_book_shipment, user_with_role

@@ -6,8 +6,8 @@ import pytest
 
 from orders.models import BulkJob, OrderStatus
 from orders.roles import MANAGER, WAREHOUSE
+from orders.tests.factories import user_with_role
 
-from ...tests.factories import user_with_role
 from .conftest import order_make
 
 pytestmark = pytest.mark.django_db(transaction=True)

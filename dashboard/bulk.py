@@ -13,7 +13,7 @@ from orders.models import BulkJob, BulkJobItemStatus, HoldReason
 from orders.services import TRANSITIONS
 from shared.errors import OrderError
 
-from .views import dashboard_render, dashboard_staff_required
+from .frame import dashboard_render, dashboard_staff_required
 
 
 @dashboard_staff_required

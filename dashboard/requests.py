@@ -41,7 +41,9 @@ from shared.errors import OrderError, TransitionPermissionDenied
 
 from . import selectors
 from .forms import AfterSalesFilterForm, SupplierRequestFilterForm, request_action_form
-from .views import _forbidden, _is_htmx, dashboard_render, dashboard_staff_required
+from .frame import dashboard_render, dashboard_staff_required
+from .frame import forbidden as _forbidden
+from .frame import is_htmx as _is_htmx
 
 AFTER_SALES_VIEW_PERMISSION = "fulfillment.view_aftersalesrequest"
 SUPPLIER_REQUEST_VIEW_PERMISSION = "fulfillment.view_supplierrequest"

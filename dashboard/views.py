@@ -1,4 +1,4 @@
-"""The staff dashboard: thin views over `orders.dashboard.selectors` and the services.
+"""The staff dashboard: thin views over `dashboard.selectors` and the services.
 
 Every page needs a staff account. Order actions post a plain form that works
 without JavaScript (POST, then redirect with a message) and, through htmx,
@@ -8,17 +8,15 @@ get the order panel back re-rendered in place; a refusal keeps its HTTP status
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,10 +32,9 @@ from fulfillment.services import package_create, shipment_create
 from fulfillment.services.common import permission_require
 from fulfillment.services.picking import picking_record
 from orders.models import HoldReason, Order, OrderStatus, Team
-from orders.planning import sla_alerts_open
+from orders.planning import sla_alerts_open  # noqa: F401
 from orders.selectors import order_available_transitions, order_blocked_transitions
 from orders.services import order_team_reassign, order_transition, user_may_work_order
-from reports.services import user_may_see_cost_rates
 from shared.errors import (
     OrderError,
     OrderValidationError,
@@ -47,40 +44,11 @@ from shared.parsing import whole_number
 
 from . import selectors
 from .forms import OrderFilterForm, StaffAuthenticationForm
+from .frame import dashboard_render, dashboard_staff_required
+from .frame import forbidden as _forbidden
+from .frame import is_htmx as _is_htmx
 
 QUEUE_STATUSES = set(OrderStatus.values)
-
-
-def dashboard_staff_required(view: Callable) -> Callable:
-    """Staff only; anyone else is sent to the dashboard's own login page."""
-    return staff_member_required(view, login_url="dashboard:login")
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def dashboard_render(
-    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
-) -> HttpResponse:
-    """Render a dashboard page with what the header shows on every page."""
-    user = request.user
-    context = {
-        "sla_open_count": sla_alerts_open(user).count(),
-        "may_see_overview": selectors.user_may_see_overview(user),
-        # Finance figures: managers and finance (the ledger's readers).
-        "may_see_finance": user.has_perm("reports.view_ledgerentry"),
-        "may_see_cost_rates": user_may_see_cost_rates(user),
-        # Returns and complaints (customer care); goods from suppliers (the warehouse).
-        "may_see_after_sales": user.has_perm("fulfillment.view_aftersalesrequest"),
-        "may_see_supplier_requests": user.has_perm("fulfillment.view_supplierrequest"),
-        **context,
-    }
-    return render(request, template, context, status=status)
-
-
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return dashboard_render(request, "dashboard/403.html", {"message": message}, status=403)
 
 
 # -- sign in and out ------------------------------------------------------------------

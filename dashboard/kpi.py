@@ -6,9 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from orders.dashboard.views import dashboard_render, dashboard_staff_required
+from reports import kpi as selectors
 
-from . import kpi as selectors
+from .frame import dashboard_render, dashboard_staff_required
 
 
 @require_GET

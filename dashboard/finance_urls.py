@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import report_views
+from . import finance as report_views
 
 app_name = "finance"
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from orders.dashboard.selectors import (
+from dashboard.selectors import (
     duration_display,
     overview_average_stage_times,
     overview_orders_per_stage,

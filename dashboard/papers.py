@@ -8,10 +8,9 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from fulfillment.models import AfterSalesPhoto, Package, PickList
+from fulfillment.selectors import order_pick_list_rows, package_slip, pick_list_rows
 from orders.models import Order
-
-from .models import AfterSalesPhoto, Package, PickList
-from .selectors import order_pick_list_rows, package_slip, pick_list_rows
 
 
 def _staff_with_permission(permission: str):

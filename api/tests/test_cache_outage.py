@@ -24,13 +24,13 @@ def cache_down(settings):
 
 
 def test_an_order_is_created_and_read_while_the_cache_is_down(cache_down, caplog, monkeypatch):
-    from orders.api.throttling import StorefrontKeyThrottle
+    from api.throttling import StorefrontKeyThrottle
 
     # DRF reads the rates when the class is defined: set the class's own rate.
     # One a minute would refuse the second request if it were counted.
     monkeypatch.setattr(StorefrontKeyThrottle, "rate", "1/min", raising=False)
     _storefront, client = storefront_client()
-    caplog.set_level(logging.WARNING, logger="orders.api.throttling")
+    caplog.set_level(logging.WARNING, logger="api.throttling")
 
     created = create(client)
     read = client.get(f"/api/v1/orders/{created.json()['number']}/")

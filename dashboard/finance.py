@@ -20,21 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from orders.dashboard.views import dashboard_render, dashboard_staff_required
 from orders.models import Storefront
-from shared.errors import OrderError, OrderValidationError, TransitionPermissionDenied
-
-from . import selectors
-from .forms import (
-    CarrierRateCreateForm,
-    CarrierRateForm,
-    CostRatesForm,
-    LedgerCorrectionForm,
-    LedgerFilterForm,
-)
-from .ledger import ledger_entry_correct, user_may_correct_ledger
-from .models import CarrierRate, LedgerEntry, ReportRun, ReportRunStatus, StorefrontCostRates
-from .services import (
+from reports import selectors
+from reports.ledger import ledger_entry_correct, user_may_correct_ledger
+from reports.models import CarrierRate, LedgerEntry, ReportRun, ReportRunStatus, StorefrontCostRates
+from reports.services import (
     REPORT_PERMISSION,
     carrier_rate_create,
     carrier_rate_update,
@@ -44,6 +34,16 @@ from .services import (
     user_may_set_carrier_rate,
     user_may_set_cost_rates,
 )
+from shared.errors import OrderError, OrderValidationError, TransitionPermissionDenied
+
+from .finance_forms import (
+    CarrierRateCreateForm,
+    CarrierRateForm,
+    CostRatesForm,
+    LedgerCorrectionForm,
+    LedgerFilterForm,
+)
+from .frame import dashboard_render, dashboard_staff_required
 
 LEDGER_PAGE_SIZE = 50
 

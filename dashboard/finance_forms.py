@@ -7,8 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fulfillment.models import Carrier
 from orders.models import Storefront
-
-from .models import MONEY, LedgerKind
+from reports.models import MONEY, LedgerKind
 
 
 def _money(label: str, *, minimum: int | None = 0) -> forms.DecimalField:

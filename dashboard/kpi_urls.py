@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import kpi as views
 
 app_name = "reports"
 

@@ -1,10 +1,10 @@
-"""OpenAPI description of the storefront API key (loaded by OrdersConfig.ready)."""
+"""OpenAPI description of the storefront API key (loaded by ApiConfig.ready)."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class StorefrontAPIKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "orders.api.authentication.StorefrontAPIKeyAuthentication"
+    target_class = "api.authentication.StorefrontAPIKeyAuthentication"
     name = "StorefrontApiKey"
 
     def get_security_definition(self, auto_schema):
