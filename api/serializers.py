@@ -13,7 +13,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from customers.tracking import tracking_url
 from fulfillment.models import (
     AfterSalesKind,
     AfterSalesRequest,
@@ -22,6 +21,7 @@ from fulfillment.models import (
     SupplierDelivery,
     TrackingEventStatus,
 )
+from orders.links import tracking_url
 from orders.models import (
     Order,
     OrderEvent,

@@ -31,8 +31,8 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from benchmarks.generate import generate  # noqa: E402
-from customers.tracking import tracking_token_make  # noqa: E402
 from fulfillment.models import Shipment  # noqa: E402
+from orders.links import tracking_token_make  # noqa: E402
 from orders.models import Order, OrderStatus, Storefront, Team  # noqa: E402
 from orders.roles import MANAGER  # noqa: E402
 from orders.services import order_transition, storefront_create  # noqa: E402

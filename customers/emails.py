@@ -23,11 +23,11 @@ from django.utils import formats, translation
 from django.utils.functional import SimpleLazyObject
 
 from fulfillment.models import AfterSalesKind, AfterSalesResolution
+from orders.links import tracking_url
 from orders.models import HoldReason, PaymentStatus
 
 from .models import ESSENTIAL_NOTIFICATION_KINDS, Notification, NotificationKind
 from .preferences import preferences_url
-from .tracking import tracking_url
 
 _DEFAULT_BRAND_COLOR = "#1f6feb"
 _BRAND_COLOR = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?")

@@ -40,7 +40,7 @@ class Customer(models.Model):
     marketing_opt_out_at = models.DateTimeField(
         _("opted out of non-essential e-mails at"), null=True, blank=True
     )
-    # Set when a manager erased the person's data (customers.privacy); the row stays for the orders.
+    # Set when a manager erased the person's data (privacy.services); the row stays for the orders.
     erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

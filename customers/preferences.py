@@ -31,7 +31,7 @@ def preferences_token_read(token: str) -> int | None:
 
 def preferences_url(customer: Customer) -> str:
     """Return the absolute preferences-page link for e-mails (and their List-Unsubscribe)."""
-    path = reverse("customers:notification_preferences", args=[preferences_token_make(customer)])
+    path = reverse("tracking:notification_preferences", args=[preferences_token_make(customer)])
     return settings.PUBLIC_BASE_URL.rstrip("/") + path
 
 

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DashboardConfig(AppConfig):
-    """The staff dashboard (/dashboard/, /fulfillment/ papers): a face, imported by no domain app."""
+    """The staff dashboard (/dashboard/ and the /fulfillment/ papers): a face."""
 
     name = "dashboard"
     verbose_name = _("Staff dashboard")

@@ -77,7 +77,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         for action in ("view", "add", "change")
     ]
     + [("orders", "view_order"), ("orders", "view_orderevent"), ("orders", "view_orderline")]
-    # A customer's right of access and erasure (customers.privacy), and its audit trail.
+    # A customer's right of access and erasure (privacy.services), and its audit trail.
     + [
         ("customers", "export_customer"),
         ("customers", "erase_customer"),

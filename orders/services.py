@@ -675,7 +675,7 @@ def _customer_for_update(*, storefront: Storefront, email: str) -> Customer | No
 
     lower(email) = lower(...) is the form of the unique index, so it is one index
     lookup (email__iexact compiles to UPPER() and would read every customer of
-    the storefront). Locked: an erasure running now (customers.privacy) is waited
+    the storefront). Locked: an erasure running now (privacy.services) is waited
     for, and the erased row, whose e-mail no longer matches, is skipped, so the
     order gets a new customer. Written as SQL because every API order runs it and
     compiling the ORM query cost more than running it.

@@ -58,9 +58,12 @@ INSTALLED_APPS = [
     "fulfillment",
     "customers",
     "reports",
+    "privacy",
     # The faces: they may import every app above, and no app imports them.
     "api",
     "dashboard",
+    "tracking",
+    "backoffice",
 ]
 
 MIDDLEWARE = [

@@ -21,7 +21,7 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
-    path("track/", include("customers.urls")),
+    path("track/", include("tracking.urls")),
     path("fulfillment/", include("dashboard.papers_urls")),
     path("dashboard/kpi/", include("dashboard.kpi_urls")),
     path("dashboard/reports/", include("dashboard.finance_urls")),

@@ -8,9 +8,9 @@ from django.db import connection, connections
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from customers.tests.links import order_number_of_link
 from orders.models import IdempotencyKey, Order, OrderLine
 from orders.services import storefront_create
+from orders.tests.links import order_number_of_link
 
 from .conftest import create, order_body
 

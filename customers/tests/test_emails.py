@@ -15,7 +15,7 @@ from customers.emails import notification_message_build
 from customers.models import Notification, NotificationKind
 from customers.notifications import notification_record
 from customers.preferences import preferences_token_read
-from customers.tracking import tracking_token_read
+from orders.links import tracking_token_read
 from orders.models import OrderStatus, PaymentStatus
 from orders.roles import CUSTOMER_CARE
 from orders.services import order_transition

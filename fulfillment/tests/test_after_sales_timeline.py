@@ -1,8 +1,8 @@
 """What the customer reads about their after-sales request, through the storefront API."""
 
 import pytest
-from api.tests.conftest import storefront_client
 
+from api.tests.conftest import storefront_client
 from fulfillment.services.after_sales import (
     after_sales_request_advance,
     after_sales_request_open,

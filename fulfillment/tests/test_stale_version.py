@@ -1,8 +1,8 @@
 """Pick, pack, ship and team moves refuse a page's old version under the order's row lock."""
 
 import pytest
-from dashboard.tests.conftest import order_make, team_create
 
+from dashboard.tests.conftest import order_make, team_create
 from fulfillment.models import Package, PickRecord, Shipment
 from fulfillment.services.packing import package_create, shipment_create
 from fulfillment.services.picking import picking_record

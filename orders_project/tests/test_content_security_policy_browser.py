@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from dashboard.tests.conftest import order_make, png
 
-from customers.tracking import tracking_url
+from dashboard.tests.conftest import order_make, png
 from fulfillment.models import Supplier
 from fulfillment.services.after_sales import after_sales_request_open
 from fulfillment.services.suppliers import supplier_request_create
+from orders.links import tracking_url
 from orders.models import OrderStatus
 from orders.roles import MANAGER
 from orders.tests.factories import CarrierFactory, order_in_state, user_with_role

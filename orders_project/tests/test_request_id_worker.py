@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
-from api.tests.conftest import order_body
 from rest_framework.test import APIClient
 
+from api.tests.conftest import order_body
 from customers.models import Notification, NotificationStatus
 from customers.tests.broker import producer_use
 from customers.tests.test_worker_integration import _database_url, filemail_url

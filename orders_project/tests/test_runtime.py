@@ -8,7 +8,7 @@ from .processes import PROJECT_DIR, child_environment
 CHECK = """
 import gc, sys
 import orders_project.wsgi
-print(gc.get_freeze_count(), "api.views" in sys.modules, "customers.views" in sys.modules)
+print(gc.get_freeze_count(), "api.views" in sys.modules, "tracking.views" in sys.modules)
 """
 
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from django.conf import settings as django_settings
 
-from customers.tracking import tracking_token_make, tracking_token_read
+from orders.links import tracking_token_make, tracking_token_read
 
 OLD_KEY = "old-secret-key-" + "o" * 40
 NEW_KEY = "new-secret-key-" + "n" * 40

@@ -10,18 +10,19 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fulfillment.models import AfterSalesSource
-from fulfillment.services.after_sales import AFTER_SALES_OPEN_STATUSES, after_sales_request_open
-from orders.models import HoldReason, Order, OrderStatus
-from shared.errors import OrderError, OrderValidationError
-
-from .forms import AfterSalesForm
-from .models import Customer
-from .preferences import (
+from customers.models import Customer
+from customers.preferences import (
     customer_notifications_opt_in,
     customer_notifications_opt_out,
     preferences_token_read,
 )
+from fulfillment.models import AfterSalesSource
+from fulfillment.services.after_sales import AFTER_SALES_OPEN_STATUSES, after_sales_request_open
+from orders.links import tracking_token_expired, tracking_token_make, tracking_token_read
+from orders.models import HoldReason, Order, OrderStatus
+from shared.errors import OrderError, OrderValidationError
+
+from .forms import AfterSalesForm
 from .ratelimit import rate_limit_exceeded
 from .selectors import (
     order_after_sales_for_customer,
@@ -31,7 +32,6 @@ from .selectors import (
     order_shipments_for_customer,
     order_timeline_for_customer,
 )
-from .tracking import tracking_token_expired, tracking_token_make, tracking_token_read
 
 # Where a customer most likely reads the page, from the country we ship to.
 _COUNTRY_TIME_ZONES = {
@@ -64,7 +64,7 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
                 email_or_postal_code=request.POST.get("email_or_postal_code", ""),
             )
             if order is not None:
-                return redirect("customers:track_order", token=tracking_token_make(order))
+                return redirect("tracking:track_order", token=tracking_token_make(order))
             error = gettext(
                 "We could not find an order with these details. Check the order number "
                 "and use the e-mail address or postal code you gave with the order."
@@ -153,7 +153,7 @@ def _track_page(
             "timeline": order_timeline_for_customer(order),
             "after_sales": order_after_sales_for_customer(order),
             "after_sales_form": form if can_open_after_sales else None,
-            "after_sales_action": reverse("customers:track_after_sales", args=[token]),
+            "after_sales_action": reverse("tracking:track_after_sales", args=[token]),
             "after_sales_opened": request.GET.get("opened") == "1",
             "after_sales_refusal": refusal,
             "languages": settings.LANGUAGES,
@@ -224,7 +224,7 @@ def track_after_sales(request: HttpRequest, token: str) -> HttpResponse:
                 refusal=gettext("Returns and complaints can no longer be opened for this order."),
                 status=409,
             )
-    target = reverse("customers:track_order", args=[token])
+    target = reverse("tracking:track_order", args=[token])
     return redirect(f"{target}?{urlencode({'lang': language, 'opened': 1})}#after-sales")
 
 

@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import views
 
-app_name = "customers"
+app_name = "tracking"
 
 urlpatterns = [
     path("", views.track_lookup, name="track_lookup"),

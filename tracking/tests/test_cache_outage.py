@@ -5,8 +5,7 @@ import logging
 import pytest
 
 from orders.tests.factories import order_new
-
-from .links import order_number_of_link
+from orders.tests.links import order_number_of_link
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +24,7 @@ def cache_down(settings):
 
 def test_the_tracking_lookup_opens_the_order_while_the_cache_is_down(cache_down, client, caplog):
     order = order_new()
-    caplog.set_level(logging.WARNING, logger="customers.ratelimit")
+    caplog.set_level(logging.WARNING, logger="tracking.ratelimit")
 
     response = client.post("/track/", {"number": order.number, "email_or_postal_code": "700000"})
 

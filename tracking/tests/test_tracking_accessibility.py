@@ -12,8 +12,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 
-from customers.tracking import tracking_token_make
 from fulfillment.services import tracking_event_record
+from orders.links import tracking_token_make
 from orders.models import Order, OrderStatus
 from orders.tests.factories import order_in_state
 

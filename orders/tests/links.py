@@ -4,7 +4,7 @@ A link is signed with the second it was made in, so a test compares the order a
 link opens (and that it is fresh), never the link text against one made later.
 """
 
-from customers.tracking import FRESH_LINK_SECONDS, tracking_token_read
+from orders.links import FRESH_LINK_SECONDS, tracking_token_read
 
 
 def order_number_of_link(link: str) -> str | None:

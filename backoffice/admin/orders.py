@@ -23,10 +23,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from fulfillment.models import Carrier, Package, Shipment
 from fulfillment.selectors import order_packages_without_shipment, order_unpacked_quantities
 from fulfillment.services import package_create, shipment_create
-from shared.errors import OrderError, OrderValidationError
-from shared.parsing import whole_number
-
-from .models import (
+from orders.models import (
     Department,
     HoldReason,
     Holiday,
@@ -44,9 +41,11 @@ from .models import (
     WebhookAttempt,
     WebhookEvent,
 )
-from .selectors import order_available_transitions, order_blocked_transitions
-from .services import order_transition
-from .webhooks import webhook_event_resend
+from orders.selectors import order_available_transitions, order_blocked_transitions
+from orders.services import order_transition
+from orders.webhooks import webhook_event_resend
+from shared.errors import OrderError, OrderValidationError
+from shared.parsing import whole_number
 
 
 def status_badge(value: str, label: str) -> str:

@@ -31,6 +31,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from customers.models import (
+    Address,
+    Customer,
+    Notification,
+    NotificationStatus,
+    PersonalDataAction,
+    PersonalDataActionKind,
+)
 from fulfillment.models import AfterSalesPhoto, AfterSalesRequest, SupplierRequest, TrackingEvent
 from orders.models import (
     Order,
@@ -40,18 +48,9 @@ from orders.models import (
     WebhookAttempt,
     WebhookEvent,
 )
+from privacy.selectors import customer_personal_data
 from shared.actors import Actor
 from shared.errors import InvalidTransition, OrderValidationError, TransitionPermissionDenied
-
-from .models import (
-    Address,
-    Customer,
-    Notification,
-    NotificationStatus,
-    PersonalDataAction,
-    PersonalDataActionKind,
-)
-from .selectors import customer_personal_data
 
 logger = logging.getLogger(__name__)
 

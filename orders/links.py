@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from orders.models import Order
 
+# The salt of every link already sent: changing it would break them all.
 _SALT = "customers.tracking"
 FRESH_LINK_SECONDS = 3600
 
@@ -46,5 +47,5 @@ def tracking_token_expired(token: str, order: Order, *, now: datetime | None = N
 
 def tracking_url(order: Order) -> str:
     """Return the absolute tracking-page link for e-mails and the storefront API."""
-    path = reverse("customers:track_order", args=[tracking_token_make(order)])
+    path = reverse("tracking:track_order", args=[tracking_token_make(order)])
     return settings.PUBLIC_BASE_URL.rstrip("/") + path

@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
-from customers import privacy
+from privacy import services as privacy
 from customers.models import Customer
 from orders.roles import MANAGER
 from orders.tests.factories import StorefrontFactory, order_in_state, user_with_role

@@ -9,9 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from shared.errors import OrderError
-
-from .models import (
+from fulfillment.models import (
     AfterSalesLine,
     AfterSalesPhoto,
     AfterSalesRequest,
@@ -25,7 +23,7 @@ from .models import (
     SupplierRequestLine,
     TrackingEvent,
 )
-from .selectors import (
+from fulfillment.selectors import (
     AFTER_SALES_ACTIONS,
     SUPPLIER_REQUEST_ACTIONS,
     RequestAction,
@@ -33,8 +31,12 @@ from .selectors import (
     request_action_find,
     supplier_request_actions_available,
 )
-from .services.after_sales import after_sales_request_advance, after_sales_request_resolve
-from .services.suppliers import supplier_request_advance
+from fulfillment.services.after_sales import (
+    after_sales_request_advance,
+    after_sales_request_resolve,
+)
+from fulfillment.services.suppliers import supplier_request_advance
+from shared.errors import OrderError
 
 
 @admin.register(Carrier)

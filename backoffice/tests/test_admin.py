@@ -8,8 +8,7 @@ from django.urls import reverse
 from orders.models import Order, OrderStatus
 from orders.roles import MANAGER, WAREHOUSE
 from orders.services import order_transition
-
-from .factories import (
+from orders.tests.factories import (
     CarrierFactory,
     StorefrontFactory,
     order_in_state,

@@ -15,11 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from customers.models import Address, Customer, Notification, NotificationStatus, PersonalDataAction
+from customers.notifications import notification_retry
+from privacy.services import (
+    ERASE_PERMISSION,
+    EXPORT_PERMISSION,
+    customer_data_export,
+    customer_erase,
+)
 from shared.errors import OrderError, TransitionPermissionDenied
-
-from .models import Address, Customer, Notification, NotificationStatus, PersonalDataAction
-from .notifications import notification_retry
-from .privacy import ERASE_PERMISSION, EXPORT_PERMISSION, customer_data_export, customer_erase
 
 
 class ErasedAddressesFrozenMixin:

@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from customers.tracking import tracking_token_make
 from fulfillment.models import AfterSalesPhoto, AfterSalesRequest, AfterSalesStatus
 from fulfillment.services.after_sales import after_sales_request_advance
+from orders.links import tracking_token_make
 from orders.models import OrderStatus
 from orders.roles import CUSTOMER_CARE, WAREHOUSE
 from orders.tests.factories import UserFactory, order_in_state, user_with_role

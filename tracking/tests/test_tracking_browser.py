@@ -14,8 +14,8 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from customers.models import NotificationKind
-from customers.tracking import tracking_token_read, tracking_url
 from fulfillment.models import AfterSalesPhoto, AfterSalesRequest
+from orders.links import tracking_token_read, tracking_url
 from orders.models import Order, OrderStatus
 from orders.services import order_transition
 from orders.tests.factories import order_in_state, order_new

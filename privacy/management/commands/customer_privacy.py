@@ -8,7 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models.functions import Lower
 
 from customers.models import Customer
-from customers.privacy import customer_data_export, customer_erase
+from privacy.services import customer_data_export, customer_erase
 from shared.errors import OrderError
 
 

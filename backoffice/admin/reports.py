@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import CarrierRate, LedgerEntry, ReportRun, StorefrontCostRates
+from reports.models import CarrierRate, LedgerEntry, ReportRun, StorefrontCostRates
 
 
 @admin.register(LedgerEntry)

@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from customers.tracking import tracking_token_make, tracking_token_read, tracking_url
+from orders.links import tracking_token_make, tracking_token_read, tracking_url
 from orders.models import Order, OrderStatus
 from orders.services import order_transition
 from orders.tests.factories import order_in_state

@@ -7,13 +7,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from customers.tracking import tracking_url
 from fulfillment.services import tracking_event_record
+from orders.links import tracking_url
 from orders.models import Order, OrderStatus
 from orders.services import order_transition
 from orders.tests.factories import order_in_state, order_new
-
-from .links import order_number_of_link
+from orders.tests.links import order_number_of_link
 
 pytestmark = pytest.mark.django_db
 

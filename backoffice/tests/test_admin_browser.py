@@ -7,8 +7,7 @@ from django.conf import settings
 
 from orders.models import Order, OrderStatus
 from orders.roles import MANAGER
-
-from .factories import CarrierFactory, order_new, user_with_role
+from orders.tests.factories import CarrierFactory, order_new, user_with_role
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-results" / "screenshots"
 

@@ -14,7 +14,7 @@ from customers.preferences import (
     preferences_token_read,
     preferences_url,
 )
-from customers.tracking import tracking_token_make
+from orders.links import tracking_token_make
 from orders.tests.factories import order_new
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +90,7 @@ def test_a_forged_or_foreign_token_is_a_plain_404(client):
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
 
     for bad in (tampered, tracking_token_make(order), "1"):
-        url = reverse("customers:notification_preferences", args=[bad])
+        url = reverse("tracking:notification_preferences", args=[bad])
         assert client.get(url).status_code == 404
         assert client.post(url, {"updates": "off"}).status_code == 404
     assert preferences_token_read(tampered) is None

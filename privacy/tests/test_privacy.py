@@ -26,12 +26,10 @@ from customers.models import (
     PersonalDataActionKind,
 )
 from customers.notifications import notification_send_now
-from customers.privacy import customer_data_export, customer_erase
-from customers.selectors import order_lookup
-from customers.tracking import tracking_url
 from fulfillment.models import AfterSalesPhoto, AfterSalesRequest
 from fulfillment.services import after_sales_request_open, tracking_event_record
 from fulfillment.services.after_sales import after_sales_request_advance
+from orders.links import tracking_url
 from orders.models import Order, OrderEvent, OrderStatus, Region, WebhookAttempt, WebhookEvent
 from orders.roles import CUSTOMER_CARE, FINANCE, MANAGER, WAREHOUSE
 from orders.services import order_create, order_transition
@@ -42,8 +40,10 @@ from orders.tests.factories import (
     order_pack_everything,
     user_with_role,
 )
+from privacy.services import customer_data_export, customer_erase
 from reports.models import LedgerEntry
 from shared.errors import InvalidTransition, OrderValidationError, TransitionPermissionDenied
+from tracking.selectors import order_lookup
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,8 @@
+"""The Django admin's registrations, one module per domain app.
+
+Imported by Django's admin autodiscovery (the `backoffice` app's `admin`). The
+admin registers models and calls the same services as the dashboard and the
+API; it has no rules of its own.
+"""
+
+from . import customers, fulfillment, orders, reports  # noqa: F401 - each registers its models
