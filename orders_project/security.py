@@ -3,12 +3,15 @@
 import math
 from typing import Any
 
+from axes.helpers import get_cool_off
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from dashboard.forms import StaffAuthenticationForm
 
 
 def lockout_message(cool_off_minutes: int) -> str:
@@ -27,10 +30,6 @@ def login_locked_out(
     credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """Answer a locked-out login (django-axes) with 429 and the login page that says why."""
-    from axes.helpers import get_cool_off
-
-    from dashboard.forms import StaffAuthenticationForm
-
     cool_off = get_cool_off(request)
     minutes = math.ceil(cool_off.total_seconds() / 60) if cool_off else 0
     username = (credentials or {}).get("username") or request.POST.get("username", "")

@@ -20,9 +20,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
-from fulfillment.models import Carrier, Package, Shipment
+from fulfillment.models import Package, Shipment
 from fulfillment.selectors import order_packages_without_shipment, order_unpacked_quantities
-from fulfillment.services import package_create, shipment_create
 from orders.models import (
     Department,
     HoldReason,
@@ -302,16 +301,6 @@ class OrderAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(require_POST(self.transition_view)),
                 name="orders_order_transition",
             ),
-            path(
-                "<path:object_id>/pack/",
-                self.admin_site.admin_view(require_POST(self.pack_view)),
-                name="orders_order_pack",
-            ),
-            path(
-                "<path:object_id>/book-shipment/",
-                self.admin_site.admin_view(require_POST(self.book_shipment_view)),
-                name="orders_order_book_shipment",
-            ),
             *super().get_urls(),
         ]
 
@@ -343,6 +332,11 @@ class OrderAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _fulfillment_context(self, request: HttpRequest, order: Order) -> dict:
+        """What is left to pack and ship; the work itself is done on the dashboard's order page.
+
+        The admin has no packing or shipping forms of its own: one set of pages (and
+        their services) does that work, so the rules and messages cannot drift apart.
+        """
         user = request.user
         unpacked = (
             order_unpacked_quantities(order)
@@ -358,47 +352,8 @@ class OrderAdmin(admin.ModelAdmin):
         return {
             "unpacked": unpacked,
             "unshipped_packages": unshipped,
-            "carriers": Carrier.objects.filter(is_active=True) if unshipped else [],
-            "pack_url": reverse("admin:orders_order_pack", args=[order.pk]),
-            "book_shipment_url": reverse("admin:orders_order_book_shipment", args=[order.pk]),
+            "dashboard_order_url": reverse("dashboard:order-detail", args=[order.number]),
         }
-
-    def pack_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """Pack everything still unpacked into one package."""
-        order = _order_for_action(self, request, object_id)
-        try:
-            weight = request.POST.get("weight_grams", "").strip()
-            package = package_create(
-                order=order,
-                lines=[
-                    {"sku": sku, "quantity": quantity}
-                    for sku, quantity in order_unpacked_quantities(order).items()
-                ],
-                weight_grams=whole_number(weight) or 0,
-                actor=request.user,
-            )
-        except OrderError as error:
-            self.message_user(request, _message_with_details(error), level=messages.ERROR)
-        else:
-            self.message_user(request, f"Package #{package.pk} packed.", level=messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
-
-    def book_shipment_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """Put every package without a shipment into one shipment."""
-        order = _order_for_action(self, request, object_id)
-        try:
-            shipment = shipment_create(
-                order=order,
-                carrier_code=request.POST.get("carrier", ""),
-                tracking_number=request.POST.get("tracking_number", ""),
-                package_ids=[p.pk for p in order_packages_without_shipment(order)],
-                actor=request.user,
-            )
-        except OrderError as error:
-            self.message_user(request, _message_with_details(error), level=messages.ERROR)
-        else:
-            self.message_user(request, f"Shipment {shipment} booked.", level=messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
 
     def transition_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         order = self.get_object(request, unquote(object_id))

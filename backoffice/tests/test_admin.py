@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from orders.models import Order, OrderStatus
 from orders.roles import MANAGER, WAREHOUSE
@@ -54,17 +54,25 @@ def test_manager_moves_a_card_order_from_received_to_completed_with_the_buttons(
     ]
 
     CarrierFactory()
+    dashboard_link = f'href="{reverse("dashboard:order-detail", args=[order.number])}"'
     for transition, status, payment_status in steps:
         page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
         if transition == "mark_ready_to_ship":
-            assert 'data-fulfillment="pack"' in page.content.decode()
-            client.post(reverse("admin:orders_order_pack", args=[order.pk]), {"weight_grams": 900})
+            # The admin says what is left and sends the packer to the dashboard's forms.
+            assert "Left to pack:" in page.content.decode()
+            assert dashboard_link in page.content.decode()
+            client.post(reverse("dashboard:order-pack", args=[order.number]), {"weight_grams": 900})
             page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
         if transition == "ship":
-            assert 'data-fulfillment="book_shipment"' in page.content.decode()
+            assert "Packages without a shipment:" in page.content.decode()
+            assert dashboard_link in page.content.decode()
             client.post(
-                reverse("admin:orders_order_book_shipment", args=[order.pk]),
-                {"carrier": "ghn", "tracking_number": "GHN123"},
+                reverse("dashboard:order-book-shipment", args=[order.number]),
+                {
+                    "carrier": "ghn",
+                    "tracking_number": "GHN123",
+                    "packages": [order.packages.get().pk],
+                },
             )
             page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
         assert transition in buttons_on(page)
@@ -277,14 +285,18 @@ def test_transition_on_a_missing_order_is_404_not_500(client, object_id):
 
 
 @pytest.mark.django_db
-def test_packing_with_no_weight_is_refused_with_the_reason(client):
+def test_admin_has_no_packing_or_shipping_forms_of_its_own(client):
+    # One place packs and ships (the dashboard's order page, through the services);
+    # the admin only says what is left and links there.
     client.force_login(user_with_role(WAREHOUSE))
     order = order_in_state(OrderStatus.PACKING)
 
-    response = client.post(
-        reverse("admin:orders_order_pack", args=[order.pk]), {"weight_grams": ""}, follow=True
-    )
+    page = client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
 
-    (message,) = [str(m) for m in response.context["messages"]]
-    assert message.startswith("A package needs its weight in grams.")
+    assert 'data-fulfillment="dashboard"' in page
+    assert f'href="{reverse("dashboard:order-detail", args=[order.number])}"' in page
+    assert 'name="weight_grams"' not in page
+    for gone in ("admin:orders_order_pack", "admin:orders_order_book_shipment"):
+        with pytest.raises(NoReverseMatch):
+            reverse(gone, args=[order.pk])
     assert order.packages.count() == 0

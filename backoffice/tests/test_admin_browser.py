@@ -49,16 +49,21 @@ def test_manager_logs_in_and_clicks_an_order_from_received_to_completed(live_ser
         "open_after_sales",
         "complete",
     ]:
-        if transition == "mark_ready_to_ship":
-            page.fill("form[data-fulfillment=pack] input[name=weight_grams]", "850")
-            page.click("form[data-fulfillment=pack] button[type=submit]")
-            page.wait_for_selector(".messagelist .success")
-        if transition == "ship":
-            form = "form[data-fulfillment=book_shipment]"
-            page.select_option(f"{form} select[name=carrier]", "ghn")
-            page.fill(f"{form} input[name=tracking_number]", "GHN-778899")
-            page.click(f"{form} button[type=submit]")
-            page.wait_for_selector(".messagelist .success")
+        if transition in ("mark_ready_to_ship", "ship"):
+            # Packing and shipping are done on the dashboard's order page, linked from here.
+            admin_page = page.url
+            page.click("[data-fulfillment=dashboard] a")
+            if transition == "mark_ready_to_ship":
+                page.fill("form[data-fulfillment=pack] input[name=weight_grams]", "850")
+                page.click("form[data-fulfillment=pack] button[type=submit]")
+                page.wait_for_selector("form[data-transition=mark_ready_to_ship]")
+            else:
+                form = "form[data-fulfillment=book_shipment]"
+                page.select_option(f"{form} select[name=carrier]", "ghn")
+                page.fill(f"{form} input[name=tracking_number]", "GHN-778899")
+                page.click(f"{form} button[type=submit]")
+                page.wait_for_selector('[data-shipment="GHN-778899"]')
+            page.goto(admin_page)
         page.click(f"form[data-transition={transition}] button[type=submit]")
         page.wait_for_selector(".messagelist .success")
         if transition == "ship":
