@@ -8,6 +8,7 @@ from django.core.mail import send_mail
 from django.utils import timezone
 
 from .models import SupplierDelivery, SupplierRequest
+from .services import after_sales
 
 logger = logging.getLogger(__name__)
 
@@ -65,5 +66,7 @@ def supplier_request_email_render(request: SupplierRequest) -> tuple[str, str]:
     return subject, "\n".join(body)
 
 
-# The return-window sweep lives in periodic.py; importing it here lets the worker find it.
-from .periodic import orders_complete_after_return_window  # noqa: E402, F401
+@shared_task(name="fulfillment.orders_complete_after_return_window", ignore_result=True)
+def orders_complete_after_return_window() -> int:
+    """Complete delivered orders whose return window is over; return how many."""
+    return after_sales.orders_complete_after_return_window()

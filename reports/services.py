@@ -61,9 +61,8 @@ def report_run_start(
 
 
 def _enqueue(run_id: int) -> None:
-    from .tasks import report_run_make
-
-    enqueue(report_run_make, run_id)
+    # By name: the tasks module imports this one, not the other way round.
+    enqueue("reports.report_run_make", run_id)
 
 
 def _progress(run_id: int, percent: int) -> None:

@@ -21,13 +21,31 @@ from shared.logs import request_id_clean, request_id_var
 logger = logging.getLogger(__name__)
 
 
+def task_named(name: str):
+    """The registered task called `name`, importing the apps' task modules on first need.
+
+    A service names the task it schedules instead of importing its tasks module
+    (which imports the service back): this finds the task when it must run here.
+    """
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()  # Celery's autodiscovery of tasks.py
+    return current_app.tasks[name]
+
+
+def _task_name(task) -> str:
+    return task if isinstance(task, str) else task.name
+
+
 def enqueue(task, *args, countdown: float | None = None) -> bool:
     """Send `task` (a task, or a task's name) to the broker; on a failure log it and return False.
 
     Callers run after their transaction committed, so the change stands either
     way; every outbox (webhooks, notifications) has a beat sweeper that sends
     what stayed pending. Raising here would turn a committed change into an error.
+    A task given by name runs in this process when tasks run eagerly (no broker).
     """
+    if isinstance(task, str) and current_app.conf.task_always_eager:
+        task = task_named(task)
     try:
         if isinstance(task, str):  # by name: this process need not have imported it
             current_app.send_task(task, args=args, countdown=countdown)
@@ -113,7 +131,7 @@ class _BackgroundPublisher:
             return
         # Each message keeps the request id of the code that handed it over.
         carried = [
-            [task.name, list(args), context.run(request_id_var.get)]
+            [_task_name(task), list(args), context.run(request_id_var.get)]
             for task, args, context in batch
         ]
         enqueue(OUTBOX_BATCH_TASK, carried)
@@ -157,14 +175,16 @@ atexit.register(_publisher.flush)
 
 
 def enqueue_soon(task, *args) -> None:
-    """Send an outbox row's task from the background publisher, or now when tasks run eagerly.
+    """Send an outbox row's task (a task or its name) from the background publisher.
+
+    When tasks run eagerly, or background publishing is off, it is sent (or run) now.
 
     Only for tasks whose outbox a sweeper re-sends (OUTBOX_TASKS; see `_BackgroundPublisher`).
     """
     from django.conf import settings
 
-    if task.name not in OUTBOX_TASKS:
-        raise ValueError(f"{task.name} is not an outbox task: use enqueue().")
+    if _task_name(task) not in OUTBOX_TASKS:
+        raise ValueError(f"{_task_name(task)} is not an outbox task: use enqueue().")
 
     if current_app.conf.task_always_eager or not settings.OUTBOX_PUBLISH_IN_BACKGROUND:
         enqueue(task, *args)

@@ -125,9 +125,10 @@ def supplier_request_create(
                 reason=HoldReason.AWAITING_SUPPLIER,
                 note=f"Waiting for supplier request #{request.pk}.",
             )
-        from ..tasks import supplier_request_email_send
-
-        transaction.on_commit(partial(enqueue, supplier_request_email_send, request.pk))
+        # By name: the tasks module imports the services, not the other way round.
+        transaction.on_commit(
+            partial(enqueue, "fulfillment.supplier_request_email_send", request.pk)
+        )
     return request
 
 

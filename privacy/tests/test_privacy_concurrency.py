@@ -8,11 +8,11 @@ import threading
 import pytest
 from django.db import connection
 
-from privacy import services as privacy
 from customers.models import Customer
 from orders.roles import MANAGER
 from orders.tests.factories import StorefrontFactory, order_in_state, user_with_role
 from orders.tests.test_concurrency import run_in_thread, wait_for_lock_waiter
+from privacy import services as privacy
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
