@@ -4,7 +4,9 @@ The order lifecycle lives here as two django-fsm state machines on ``Order``:
 ``status`` (fulfilment) and ``payment_status`` (order to cash). The
 transition methods only declare what is legal and change fields of the order
 itself; ``orders.services.order_transition`` is the one way to run them
-(row lock, permission, version, history row, side effects).
+(row lock, permission, version, history row, side effects). A transition that
+depends on another app's rows (everything packed, every package shipped) takes
+the guards that app registers in ``orders.lifecycle``.
 """
 
 import secrets
@@ -19,6 +21,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
+
+from .lifecycle import registered_guards
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -219,81 +223,6 @@ payment_allows_fulfilment.refusal = _(
 )
 
 
-class _FulfillmentCondition:
-    """A transition condition over the order's packages and shipments, with its own refusal.
-
-    The fulfillment app is imported when called, not at import time: it depends on this one.
-    """
-
-    def __init__(self, name: str, check, explain) -> None:
-        self.__name__ = name
-        self._check = check
-        self._explain = explain
-
-    def __call__(self, order: "Order") -> bool:
-        return self._check(order)
-
-    def explain(self, order: "Order") -> str:
-        return self._explain(order)
-
-
-def _unpacked(order: "Order") -> dict[str, int]:
-    from fulfillment.selectors import order_unpacked_quantities
-
-    return order_unpacked_quantities(order)
-
-
-def _unshipped(order: "Order") -> list:
-    from fulfillment.selectors import order_packages_without_shipment
-
-    return order_packages_without_shipment(order)
-
-
-everything_packed = _FulfillmentCondition(
-    "everything_packed",
-    check=lambda order: not _unpacked(order),
-    explain=lambda order: (
-        "Still to pack: "
-        + ", ".join(f"{quantity} x {sku}" for sku, quantity in _unpacked(order).items())
-        + "."
-    ),
-)
-
-every_package_shipped = _FulfillmentCondition(
-    "every_package_shipped",
-    # With no package at all, only an order whose goods were all drop-shipped may ship.
-    check=lambda order: not _unshipped(order) and (order.packages.exists() or not _unpacked(order)),
-    explain=lambda order: (
-        "The order has no package yet."
-        if not order.packages.exists()
-        else "These packages have no shipment with a carrier and tracking number yet: "
-        + ", ".join(f"#{package.pk}" for package in _unshipped(order))
-        + "."
-    ),
-)
-
-
-def _open_after_sales(order: "Order") -> list:
-    from fulfillment.models import AfterSalesStatus
-
-    return list(
-        order.after_sales_requests.exclude(
-            status__in=[AfterSalesStatus.REJECTED, AfterSalesStatus.RESOLVED]
-        ).order_by("id")
-    )
-
-
-after_sales_settled = _FulfillmentCondition(
-    "after_sales_settled",
-    check=lambda order: not _open_after_sales(order),
-    explain=lambda order: (
-        "These after-sales requests are still open: "
-        + ", ".join(f"#{request.pk}" for request in _open_after_sales(order))
-        + "."
-    ),
-)
-
-
 def order_not_cancelled(order: "Order") -> bool:
     """No money is taken for a cancelled order."""
     return order.status != OrderStatus.CANCELLED
@@ -484,7 +413,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=OrderStatus.PACKING,
         target=OrderStatus.READY_TO_SHIP,
-        conditions=[everything_packed],
+        conditions=[registered_guards("mark_ready_to_ship")],
         permission="orders.mark_ready_to_ship_order",
     )
     def mark_ready_to_ship(self) -> None:
@@ -494,7 +423,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=OrderStatus.READY_TO_SHIP,
         target=OrderStatus.SHIPPED,
-        conditions=[every_package_shipped],
+        conditions=[registered_guards("ship")],
         permission="orders.ship_order",
     )
     def ship(self) -> None:
@@ -524,7 +453,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[OrderStatus.DELIVERED, OrderStatus.POST_DELIVERY],
         target=OrderStatus.COMPLETED,
-        conditions=[after_sales_settled],
+        conditions=[registered_guards("complete")],
         permission="orders.complete_order",
     )
     def complete(self) -> None:

@@ -40,6 +40,7 @@ from shared.errors import (
     TransitionPermissionDenied,
 )
 
+from .lifecycle import RegisteredGuards
 from .models import (
     HoldReason,
     IdempotencyKey,
@@ -130,17 +131,15 @@ def transition_unmet_conditions(order: Order, spec: TransitionSpec) -> list[str]
     found = method._django_fsm.get_transition(getattr(order, spec.field))
     if found is None:
         return []
-    return [
-        _condition_refusal(condition, order)
-        for condition in found.conditions
-        if not condition(order)
-    ]
-
-
-def _condition_refusal(condition, order: Order) -> str:
-    if hasattr(condition, "explain"):
-        return condition.explain(order)
-    return str(getattr(condition, "refusal", condition.__doc__ or condition.__name__))
+    refusals: list[str] = []
+    for condition in found.conditions:
+        if isinstance(condition, RegisteredGuards):  # other apps' guards, each with its refusal
+            refusals += condition.refusals(order)
+        elif not condition(order):
+            refusals.append(
+                str(getattr(condition, "refusal", condition.__doc__ or condition.__name__))
+            )
+    return refusals
 
 
 def order_transition(
