@@ -30,11 +30,7 @@ from fulfillment.services import (
 from fulfillment.services.picking import pick_list_create_for_numbers, picking_record
 from fulfillment.services.suppliers import supplier_request_create
 from orders.models import Order
-from orders.selectors import (
-    order_available_transitions,
-    order_detail_prefetch,
-    order_queryset_for_api,
-)
+from orders.selectors import order_available_transitions
 from orders.services import order_create_idempotent, order_transition
 from shared.parsing import whole_number
 
@@ -43,6 +39,7 @@ from .authentication import request_storefront
 from .filters import OrderFilter
 from .pagination import OrderCursorPagination
 from .permissions import IsStaff, IsStorefront, IsStorefrontOrStaff
+from .selectors import order_detail_known, order_detail_prefetch, order_queryset_for_api
 from .throttling import CarrierThrottle
 
 
@@ -192,6 +189,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             **api.order_create_validate(request.data),
         )
         if created:  # the new order comes back with its rows in memory: no read back
+            order = order_detail_known(order)
             return with_etag(
                 Response(api.order_representation(order), status=status.HTTP_201_CREATED), order
             )

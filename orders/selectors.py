@@ -8,14 +8,13 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
 )
 from django_fsm import can_proceed, has_transition_perm
 
-from .models import Order, OrderEvent, OrderEventType, OrderLine, Storefront
+from .models import Order, OrderEvent, OrderEventType
 from .services import (
     TRANSITIONS,
     TransitionSpec,
@@ -52,54 +51,6 @@ def order_blocked_transitions(
         if refusals:
             blocked.append((spec, refusals))
     return blocked
-
-
-def order_queryset_for_api(*, storefront: Storefront | None) -> QuerySet[Order]:
-    """Orders an API caller may see: one storefront's, or all of them for staff (`None`)."""
-    orders = Order.objects.select_related("customer", "shipping_address", "storefront")
-    if storefront is not None:
-        orders = orders.filter(storefront=storefront)
-    return orders
-
-
-def order_detail_prefetch(orders: QuerySet[Order]) -> QuerySet[Order]:
-    """Add what the order detail shows, in a fixed number of queries."""
-    from fulfillment.models import AfterSalesRequest, Shipment
-
-    return orders.prefetch_related(
-        "lines",
-        Prefetch(
-            "shipments",
-            queryset=Shipment.objects.select_related("carrier").prefetch_related("packages"),
-        ),
-        Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id")),
-        Prefetch(
-            "after_sales_requests",
-            queryset=AfterSalesRequest.objects.prefetch_related("lines__order_line"),
-        ),
-    )
-
-
-def order_detail_known(order: Order, *, lines: list[OrderLine], events: list[OrderEvent]) -> Order:
-    """Give a just-created `order` what `order_detail_prefetch` would read, from memory.
-
-    `lines` and `events` are all it has; shipments and after-sales requests come
-    later. Filled in as Django's prefetch does, so the order detail serializer runs
-    without a query. Only for an order that nothing else has touched since.
-    """
-    known = {
-        "lines": lines,
-        "events": sorted(events, key=lambda event: (event.created_at, event.pk)),
-        "shipments": [],
-        "after_sales_requests": [],
-    }
-    order._prefetched_objects_cache = {}
-    for name, rows in known.items():
-        rows_queryset = getattr(order, name).get_queryset()
-        rows_queryset._result_cache = rows
-        rows_queryset._prefetch_done = True
-        order._prefetched_objects_cache[name] = rows_queryset
-    return order
 
 
 def order_stage_stays(

@@ -39,6 +39,7 @@ from shared.errors import (
     StaleOrderVersion,
     TransitionPermissionDenied,
 )
+from shared.prefetch import rows_known
 
 from .lifecycle import RegisteredGuards
 from .models import (
@@ -808,10 +809,8 @@ def order_create_idempotent(
                     error, request, number=number, last_try=attempt == ORDER_CREATE_TRIES
                 )
             continue  # the key had expired and is free again, or the number was taken
-        from .selectors import order_detail_known  # selectors import this module
-
         # The caller answers with the new order: its rows are in memory, no need to read them back.
-        return order_detail_known(order, lines=lines, events=[event]), True
+        return rows_known(order, lines=lines, events=[event]), True
     raise OrderConflict(
         "The order could not be stored because of a concurrent change. Try again.", details={}
     )
