@@ -9,7 +9,8 @@ defaults), for one storefront or for all:
     customers/emails/<kind>.<ext>
     customers/emails/default.<ext>
 
-with <ext> one of `subject.txt`, `txt` and `html`.
+with <ext> one of `subject.txt`, `txt` and `html`. (The folder keeps the
+customers app's name: managers' overrides live under it.)
 """
 
 import re
@@ -22,12 +23,12 @@ from django.template.loader import select_template
 from django.utils import formats, translation
 from django.utils.functional import SimpleLazyObject
 
+from customers.preferences import preferences_url
 from fulfillment.models import AfterSalesKind, AfterSalesResolution
 from orders.links import tracking_url
 from orders.models import HoldReason, PaymentStatus
 
 from .models import ESSENTIAL_NOTIFICATION_KINDS, Notification, NotificationKind
-from .preferences import preferences_url
 
 _DEFAULT_BRAND_COLOR = "#1f6feb"
 _BRAND_COLOR = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?")

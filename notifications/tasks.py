@@ -1,4 +1,8 @@
-"""Celery tasks of the customers app: sending the notification outbox."""
+"""Celery tasks sending the customer e-mail outbox.
+
+Their names still say "customers": queued messages and django-celery-beat's
+rows name them so, from when notifications were part of the customers app.
+"""
 
 import logging
 
@@ -6,7 +10,7 @@ from celery import shared_task
 
 from shared.outbox import enqueue
 
-from .notifications import notification_send_now, notifications_due
+from .delivery import notification_send_now, notifications_due
 
 logger = logging.getLogger(__name__)
 

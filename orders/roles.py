@@ -84,7 +84,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("customers", "view_personaldataaction"),
     ]
     # Managers watch webhook deliveries and resend them.
-    + [("orders", "view_webhookevent"), ("orders", "change_webhookevent")]
+    + [("webhooks", "view_webhookevent"), ("webhooks", "change_webhookevent")]
     # They organise the work: teams, regions, categories, service levels, holidays,
     # and may act on and reassign every team's orders.
     + [

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, InvalidResultState, TransitionNotAllowed, can_proceed
 
 from customers.models import Address, Customer
-from customers.notifications import notifications_for_order_events
+from notifications.services import notifications_for_order_events
 from reports.ledger import ledger_record_order_created, ledger_record_order_events
 from shared.actors import Actor
 from shared.errors import (
@@ -40,6 +40,8 @@ from shared.errors import (
     TransitionPermissionDenied,
 )
 from shared.prefetch import rows_known
+from webhooks.models import WebhookEventType
+from webhooks.services import order_webhook_data, webhook_event_record
 
 from .lifecycle import RegisteredGuards
 from .models import (
@@ -56,7 +58,6 @@ from .models import (
     Storefront,
     StorefrontAPIKey,
     Team,
-    WebhookEventType,
 )
 from .planning import (
     ACTIVE_TEAMS_STAGES_SQL,
@@ -64,7 +65,6 @@ from .planning import (
     active_teams_stages_parse,
     order_plan_on_transition,
 )
-from .webhooks import order_webhook_data, webhook_event_record
 
 logger = logging.getLogger(__name__)
 

@@ -4,10 +4,9 @@ import logging
 
 from celery import shared_task
 
-from shared.outbox import enqueue, outbox_batch_fan_out
+from shared.outbox import outbox_batch_fan_out
 
 from .models import OrderEvent
-from .webhooks import webhook_event_deliver_now, webhook_events_due
 
 logger = logging.getLogger(__name__)
 
@@ -37,27 +36,6 @@ def order_event_dispatch(event_id: int) -> None:
         event.from_status or "-",
         event.to_status or "-",
     )
-
-
-@shared_task(name="orders.webhook_event_deliver", ignore_result=True)
-def webhook_event_deliver(event_id: str) -> None:
-    """Try to deliver one webhook event now; safe to run twice or at once (a lease decides)."""
-    webhook_event_deliver_now(event_id)
-
-
-@shared_task(name="orders.webhook_events_send_due", ignore_result=True)
-def webhook_events_send_due() -> int:
-    """Enqueue the pending events whose own scheduled try was lost; return how many.
-
-    Beat runs this every minute (CELERY_BEAT_SCHEDULE), so a dropped broker
-    message or a worker that died mid-send delays an event, never loses it.
-    """
-    due = webhook_events_due()
-    for event_id in due:
-        enqueue(webhook_event_deliver, str(event_id))
-    if due:
-        logger.info("webhook sweeper: %d overdue event(s) enqueued", len(due))
-    return len(due)
 
 
 @shared_task(name="orders.sla_watch", ignore_result=True)

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "fulfillment",
     "customers",
     "reports",
+    "notifications",
+    "webhooks",
     "privacy",
     # The faces: they may import every app above, and no app imports them.
     "api",
@@ -351,7 +353,7 @@ if SENTRY_DSN:
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
 
-# --- Storefront webhooks (orders/webhooks.py) ---------------------------------
+# --- Storefront webhooks (webhooks/) ------------------------------------------
 # Each try waits this long for an answer; timeouts, 5xx, 408 and 429 are retried
 # after WEBHOOK_RETRY_BASE_SECONDS doubled per attempt (capped, with jitter) for
 # WEBHOOK_RETRY_FOR_SECONDS after the event; other 4xx and 3xx fail for good.
@@ -410,7 +412,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Customer notifications (customers/notifications.py) ----------------------
+# --- Customer notifications (notifications/) ----------------------------------
 # A send holds its row this long; a row still pending after the resend delay is
 # queued again by the sweeper (every minute), and fails for good after the
 # maximum number of attempts, visible in the admin with its error.

@@ -3,9 +3,10 @@
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from customers.emails import notification_subject
-from customers.models import Address, Customer, Notification
+from customers.models import Address, Customer
 from fulfillment.models import AfterSalesLine, AfterSalesPhoto, AfterSalesRequest, Shipment
+from notifications.emails import notification_subject
+from notifications.models import Notification
 from orders.models import Order, OrderEvent
 
 

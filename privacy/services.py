@@ -34,23 +34,21 @@ from django.utils import timezone
 from customers.models import (
     Address,
     Customer,
-    Notification,
-    NotificationStatus,
     PersonalDataAction,
     PersonalDataActionKind,
 )
 from fulfillment.models import AfterSalesPhoto, AfterSalesRequest, SupplierRequest, TrackingEvent
+from notifications.models import Notification, NotificationStatus
 from orders.models import (
     Order,
     OrderEvent,
     OrderEventType,
     Region,
-    WebhookAttempt,
-    WebhookEvent,
 )
 from privacy.selectors import customer_personal_data
 from shared.actors import Actor
 from shared.errors import InvalidTransition, OrderValidationError, TransitionPermissionDenied
+from webhooks.models import WebhookAttempt, WebhookEvent
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ import pytest
 from django.core.management import call_command
 
 from orders.tests.factories import user_with_role
-from orders.tests.test_webhooks import Receiver
+from webhooks.tests.test_webhooks import Receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,4 +5,11 @@ admin registers models and calls the same services as the dashboard and the
 API; it has no rules of its own.
 """
 
-from . import customers, fulfillment, orders, reports  # noqa: F401 - each registers its models
+from . import (  # noqa: F401 - each registers its models
+    customers,
+    fulfillment,
+    notifications,
+    orders,
+    reports,
+    webhooks,
+)

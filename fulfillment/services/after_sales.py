@@ -20,8 +20,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
-from customers.models import NotificationKind
-from customers.notifications import notification_record
+from notifications.models import NotificationKind
+from notifications.services import notification_record
 from orders.models import Order, OrderEvent, OrderEventType, OrderStatus, PaymentStatus, Storefront
 from orders.services import order_create, order_team_require, order_transition
 from shared.errors import (

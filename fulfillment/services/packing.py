@@ -7,24 +7,24 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
-from customers.models import NotificationKind
-from customers.notifications import notification_record
+from notifications.models import NotificationKind
+from notifications.services import notification_record
 from orders.models import (
     HoldReason,
     Order,
     OrderEvent,
     OrderEventType,
     OrderStatus,
-    WebhookEventType,
 )
 from orders.services import order_transition
-from orders.webhooks import order_webhook_data, webhook_event_record
 from reports.ledger import ledger_record_package, ledger_record_shipment
 from shared.errors import (
     InvalidTransition,
     OrderConflict,
     OrderValidationError,
 )
+from webhooks.models import WebhookEventType
+from webhooks.services import order_webhook_data, webhook_event_record
 
 from ..models import (
     Carrier,

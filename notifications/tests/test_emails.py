@@ -11,10 +11,10 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.urls import reverse
 
-from customers.emails import notification_message_build
-from customers.models import Notification, NotificationKind
-from customers.notifications import notification_record
 from customers.preferences import preferences_token_read
+from notifications.emails import notification_message_build
+from notifications.models import Notification, NotificationKind
+from notifications.services import notification_record
 from orders.links import tracking_token_read
 from orders.models import OrderStatus, PaymentStatus
 from orders.roles import CUSTOMER_CARE
@@ -248,13 +248,13 @@ def test_the_admin_lists_failed_notifications_with_their_error(client, django_us
     failed(order)
     client.force_login(django_user_model.objects.create_superuser("boss", "b@x.example", "pw"))
 
-    page = client.get(reverse("admin:customers_notification_changelist"), {"status": "failed"})
+    page = client.get(reverse("admin:notifications_notification_changelist"), {"status": "failed"})
 
     html = page.content.decode()
     assert page.status_code == 200
     assert "SMTPServerDisconnected: gone" in html
     assert "Retry selected notifications" in html
-    assert reverse("admin:customers_notification_add") not in html
+    assert reverse("admin:notifications_notification_add") not in html
 
 
 def test_the_admin_retry_action_puts_failed_rows_back_in_the_queue(client, django_user_model):
@@ -265,7 +265,7 @@ def test_the_admin_retry_action_puts_failed_rows_back_in_the_queue(client, djang
     client.force_login(django_user_model.objects.create_superuser("boss", "b@x.example", "pw"))
 
     response = client.post(
-        reverse("admin:customers_notification_changelist"),
+        reverse("admin:notifications_notification_changelist"),
         {"action": "retry_notifications", "_selected_action": [retry.pk, sent.pk]},
         follow=True,
     )
@@ -289,9 +289,9 @@ def test_staff_without_the_change_permission_cannot_retry(client):
     viewer.user_permissions.add(Permission.objects.get(codename="view_notification"))
     client.force_login(viewer)
 
-    page = client.get(reverse("admin:customers_notification_changelist"))
+    page = client.get(reverse("admin:notifications_notification_changelist"))
     client.post(
-        reverse("admin:customers_notification_changelist"),
+        reverse("admin:notifications_notification_changelist"),
         {"action": "retry_notifications", "_selected_action": [notification.pk]},
     )
 

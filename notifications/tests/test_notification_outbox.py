@@ -6,13 +6,13 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from customers.models import Notification, NotificationStatus
-from customers.notifications import notification_send_now, notifications_due
-from customers.tests.broker import producer_use
+from notifications.delivery import notification_send_now, notifications_due
+from notifications.models import Notification, NotificationStatus
 from orders import services
 from orders.models import OrderStatus
 from orders.services import order_transition
 from orders.tests.factories import order_in_state, order_new
+from shared.tests.broker import producer_use
 
 pytestmark = pytest.mark.django_db
 

@@ -32,14 +32,14 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from customers.models import Notification, NotificationKind, NotificationStatus
-from customers.tests.broker import producer_use
 from fulfillment.services.packing import tracking_event_record
+from notifications.models import Notification, NotificationKind, NotificationStatus
 from orders.models import OrderEvent, OrderStatus, PaymentMethod
 from orders.services import order_transition
 from orders.tests.factories import CarrierFactory, order_new, transition_prepare
 from orders_project.celery import app
 from shared.outbox import enqueued_soon_flush
+from shared.tests.broker import producer_use
 
 BROKER_URL = "redis://127.0.0.1:6379/9"  # a database of its own, flushed before and after
 UNREACHABLE_BROKER_URL = "redis://127.0.0.1:1/0"

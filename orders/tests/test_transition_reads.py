@@ -4,8 +4,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from orders.models import Department, ManagementMode, Storefront, Team, WebhookEvent
+from orders.models import Department, ManagementMode, Storefront, Team
 from orders.services import order_transition
+from webhooks.models import WebhookEvent
 
 from .factories import StorefrontFactory, order_new
 

@@ -24,13 +24,13 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from api.tests.conftest import order_body
-from customers.models import Notification, NotificationStatus
-from customers.tests.broker import producer_use
-from customers.tests.test_worker_integration import _database_url, filemail_url
+from notifications.models import Notification, NotificationStatus
+from notifications.tests.test_worker_integration import _database_url, filemail_url
 from orders.services import storefront_create
 from orders.tests.factories import order_new
 from orders_project.celery import app
 from shared.outbox import enqueued_soon_flush
+from shared.tests.broker import producer_use
 
 BROKER_URL = "redis://127.0.0.1:6379/6"  # this test's own database, flushed before and after
 UNREACHABLE_BROKER_URL = "redis://127.0.0.1:1/0"
@@ -210,7 +210,7 @@ def test_the_tasks_an_api_request_queues_log_with_its_request_id(worker, webhook
         assert done["task_id"] in done["message"]
     # The task's own line (logged by our code, not Celery's) carries the id as well.
     [delivered] = worker.wait_for(
-        lambda line: line["logger"] == "orders.webhooks" and " attempt 1 " in line["message"],
+        lambda line: line["logger"] == "webhooks.delivery" and " attempt 1 " in line["message"],
         what="the webhook's own log line",
     )
     assert delivered["request_id"] == "shop-req-7f3a"

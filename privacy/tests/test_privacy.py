@@ -20,17 +20,16 @@ from PIL import Image
 from customers.models import (
     Address,
     Customer,
-    Notification,
-    NotificationStatus,
     PersonalDataAction,
     PersonalDataActionKind,
 )
-from customers.notifications import notification_send_now
 from fulfillment.models import AfterSalesPhoto, AfterSalesRequest
 from fulfillment.services import after_sales_request_open, tracking_event_record
 from fulfillment.services.after_sales import after_sales_request_advance
+from notifications.delivery import notification_send_now
+from notifications.models import Notification, NotificationStatus
 from orders.links import tracking_url
-from orders.models import Order, OrderEvent, OrderStatus, Region, WebhookAttempt, WebhookEvent
+from orders.models import Order, OrderEvent, OrderStatus, Region
 from orders.roles import CUSTOMER_CARE, FINANCE, MANAGER, WAREHOUSE
 from orders.services import order_create, order_transition
 from orders.tests.factories import (
@@ -44,6 +43,7 @@ from privacy.services import customer_data_export, customer_erase
 from reports.models import LedgerEntry
 from shared.errors import InvalidTransition, OrderValidationError, TransitionPermissionDenied
 from tracking.selectors import order_lookup
+from webhooks.models import WebhookAttempt, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from customers.tasks import notification_send, notifications_send_due
-from customers.tests.broker import producer_use
-from orders.tasks import webhook_event_deliver
+from notifications.tasks import notification_send, notifications_send_due
 from orders_project.celery import app
 from shared.logs import request_id_var
 from shared.outbox import enqueue_soon, enqueued_soon_flush, outbox_batch_fan_out
+from shared.tests.broker import producer_use
+from webhooks.tasks import webhook_event_deliver
 
 BROKER_URL = "redis://127.0.0.1:6379/11"
 QUEUE = "notifications"  # where CELERY_TASK_ROUTES sends notification_send
@@ -143,7 +143,7 @@ def test_a_process_that_exits_right_after_handing_over_still_sends(broker):
     script = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'orders_project.settings'; "
         "django.setup(); "
-        "from customers.tasks import notification_send; "
+        "from notifications.tasks import notification_send; "
         "from shared.outbox import enqueue_soon; "
         "[enqueue_soon(notification_send, n) for n in range(50)]"
     )

@@ -5,8 +5,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from customers.models import Customer, NotificationKind, NotificationStatus
-from customers.notifications import notification_record
+from customers.models import Customer
 from customers.preferences import (
     customer_notifications_opt_in,
     customer_notifications_opt_out,
@@ -14,6 +13,8 @@ from customers.preferences import (
     preferences_token_read,
     preferences_url,
 )
+from notifications.models import NotificationKind, NotificationStatus
+from notifications.services import notification_record
 from orders.links import tracking_token_make
 from orders.tests.factories import order_new
 

@@ -13,8 +13,8 @@ from django.core import mail
 from PIL import Image
 from playwright.sync_api import expect
 
-from customers.models import NotificationKind
 from fulfillment.models import AfterSalesPhoto, AfterSalesRequest
+from notifications.models import NotificationKind
 from orders.links import tracking_token_read, tracking_url
 from orders.models import Order, OrderStatus
 from orders.services import order_transition

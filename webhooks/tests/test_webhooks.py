@@ -20,25 +20,24 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.models import (
+from orders.roles import WAREHOUSE
+from orders.services import order_transition
+from orders.tests.factories import StorefrontFactory, UserFactory, order_new, user_with_role
+from webhooks.delivery import (
+    webhook_body,
+    webhook_event_deliver_now,
+    webhook_events_due,
+    webhook_retry_delay,
+    webhook_signature,
+)
+from webhooks.models import (
     WebhookAttempt,
     WebhookEvent,
     WebhookEventStatus,
     WebhookEventType,
 )
-from orders.roles import WAREHOUSE
-from orders.services import order_transition
-from orders.tasks import webhook_event_deliver, webhook_events_send_due
-from orders.webhooks import (
-    webhook_body,
-    webhook_event_deliver_now,
-    webhook_event_resend,
-    webhook_events_due,
-    webhook_retry_delay,
-    webhook_signature,
-)
-
-from .factories import StorefrontFactory, UserFactory, order_new, user_with_role
+from webhooks.services import webhook_event_resend
+from webhooks.tasks import webhook_event_deliver, webhook_events_send_due
 
 PENDING = WebhookEventStatus.PENDING
 DELIVERED = WebhookEventStatus.DELIVERED
@@ -653,7 +652,7 @@ def test_admin_resend_action_redelivers_the_selected_events(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("admin:orders_webhookevent_changelist"),
+            reverse("admin:webhooks_webhookevent_changelist"),
             {"action": "resend_selected", "_selected_action": [str(event.pk)]},
             follow=True,
         )
@@ -674,9 +673,9 @@ def test_admin_change_page_shows_the_attempts_and_its_resend_button_resends(
     with django_capture_on_commit_callbacks(execute=True):
         order = order_new(storefront=StorefrontFactory(webhook_url=receiver.url))
     event = event_of(order)
-    resend_url = reverse("admin:orders_webhookevent_resend", args=[event.pk])
+    resend_url = reverse("admin:webhooks_webhookevent_resend", args=[event.pk])
 
-    page = client.get(reverse("admin:orders_webhookevent_change", args=[event.pk]))
+    page = client.get(reverse("admin:webhooks_webhookevent_change", args=[event.pk]))
 
     assert page.status_code == 200
     content = page.content.decode()
@@ -700,7 +699,7 @@ def test_admin_list_finds_events_by_id_and_order_number(
     storefront = StorefrontFactory(webhook_url=receiver.url)
     order, event = order_undelivered(storefront)
     _, other = order_undelivered(storefront)
-    changelist = reverse("admin:orders_webhookevent_changelist")
+    changelist = reverse("admin:webhooks_webhookevent_changelist")
 
     for query in [str(event.pk), order.number]:
         page = client.get(changelist, {"q": query})
@@ -725,15 +724,15 @@ def test_staff_who_may_only_view_events_cannot_resend(
     with django_capture_on_commit_callbacks(execute=True):
         order = order_new(storefront=StorefrontFactory(webhook_url=receiver.url))
     event = event_of(order)
-    changelist = reverse("admin:orders_webhookevent_changelist")
+    changelist = reverse("admin:webhooks_webhookevent_changelist")
 
     assert client.get(changelist).status_code == 200
     assert "resend_selected" not in client.get(changelist).content.decode()
-    page = client.get(reverse("admin:orders_webhookevent_change", args=[event.pk]))
+    page = client.get(reverse("admin:webhooks_webhookevent_change", args=[event.pk]))
     assert "formaction=" not in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(changelist, {"action": "resend_selected", "_selected_action": [event.pk]})
-        refused = client.post(reverse("admin:orders_webhookevent_resend", args=[event.pk]))
+        refused = client.post(reverse("admin:webhooks_webhookevent_resend", args=[event.pk]))
 
     assert refused.status_code == 403
     assert len(receiver.requests) == 1
