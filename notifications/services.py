@@ -20,7 +20,6 @@ from .models import (
     NotificationKind,
     NotificationStatus,
 )
-from .tasks import notification_send
 
 # The order status a status change must reach to tell the customer, and what about.
 _KIND_OF_STATUS = {
@@ -88,7 +87,8 @@ def notifications_for_order_events(order, events) -> list[Notification]:
 
 
 def _notification_send_soon(notification_id: int) -> None:
-    enqueue_soon(notification_send, notification_id)
+    # By name: notifications.tasks imports the sending side, not this module.
+    enqueue_soon("customers.notification_send", notification_id)
 
 
 def notification_retry(*, notification: Notification) -> None:

@@ -49,9 +49,6 @@ from .models import WebhookAttempt, WebhookAttemptOutcome, WebhookEvent, Webhook
 
 logger = logging.getLogger(__name__)
 
-# The delivery task, looked up by name when a retry is scheduled: webhooks.tasks imports
-# this module, so this one cannot import it.
-WEBHOOK_DELIVER_TASK = "orders.webhook_event_deliver"
 
 WEBHOOK_USER_AGENT = "order-status-webhooks/1"
 # Answers worth trying again: the receiver may answer differently later (plus every 5xx).
@@ -350,7 +347,8 @@ def _webhook_event_retry_schedule(event_id: str, delay: float) -> None:
         return
     # A second more than the delay, so that a timer firing early or a worker whose
     # clock lags a little still finds the event due instead of leaving it to the sweeper.
-    enqueue(current_app.tasks[WEBHOOK_DELIVER_TASK], event_id, countdown=delay + 1)
+    # By name: webhooks.tasks imports this module, not the other way round.
+    enqueue("orders.webhook_event_deliver", event_id, countdown=delay + 1)
 
 
 def _webhook_event_retry_in_process(event_id: str) -> None:

@@ -18,7 +18,6 @@ from shared.actors import Actor
 from shared.outbox import enqueue_soon
 
 from .models import WebhookEvent, WebhookEventStatus, WebhookEventType
-from .tasks import webhook_event_deliver
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +63,8 @@ def webhook_event_record(
 
 
 def _webhook_event_send_soon(event_id) -> None:
-    enqueue_soon(webhook_event_deliver, str(event_id))
+    # By name: webhooks.tasks imports the delivery side, not this module.
+    enqueue_soon("orders.webhook_event_deliver", str(event_id))
 
 
 def webhook_event_resend(*, event: WebhookEvent, actor: Actor) -> WebhookEvent:
