@@ -120,9 +120,8 @@ def bulk_job_start(
 
 
 def _bulk_job_enqueue(job_id: int) -> None:
-    from .tasks import bulk_job_run
-
-    enqueue(bulk_job_run, job_id)
+    # By name: the tasks module imports this one, not the other way round.
+    enqueue("orders.bulk_job_run", job_id)
 
 
 def bulk_job_run_now(job_id: int) -> BulkJob:

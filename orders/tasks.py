@@ -6,7 +6,8 @@ from celery import shared_task
 
 from shared.outbox import outbox_batch_fan_out
 
-from .models import OrderEvent
+from .bulk import bulk_job_run_now
+from .planning import sla_alerts_email, sla_breaches_record
 
 logger = logging.getLogger(__name__)
 
@@ -17,32 +18,9 @@ def outbox_messages_send(messages: list[list]) -> None:
     outbox_batch_fan_out(messages)
 
 
-@shared_task(name="orders.order_event_dispatch", ignore_result=True)
-def order_event_dispatch(event_id: int) -> None:
-    """Fan one committed order event out to what follows it.
-
-    This is the single hook for after-commit side effects; customer
-    notifications and storefront webhooks plug in here. It receives an id, not
-    an instance, and must stay safe to run twice.
-    """
-    event = OrderEvent.objects.select_related("order").filter(pk=event_id).first()
-    if event is None:
-        logger.warning("order event %s vanished before dispatch", event_id)
-        return
-    logger.info(
-        "order %s: %s %s -> %s",
-        event.order.number,
-        event.transition or event.event_type,
-        event.from_status or "-",
-        event.to_status or "-",
-    )
-
-
 @shared_task(name="orders.sla_watch", ignore_result=True)
 def sla_watch() -> None:
     """Record new service-level breaches and e-mail them to the team leads (beat, 5 min)."""
-    from .planning import sla_alerts_email, sla_breaches_record
-
     raised = sla_breaches_record()
     emailed = sla_alerts_email()
     if raised or emailed:
@@ -52,7 +30,5 @@ def sla_watch() -> None:
 @shared_task(name="orders.bulk_job_run", ignore_result=True)
 def bulk_job_run(job_id: int) -> None:
     """Run a bulk job's pending orders (queued after the job is committed)."""
-    from .bulk import bulk_job_run_now
-
     job = bulk_job_run_now(job_id)
     logger.info("bulk job %s: %s", job.pk, job.status)
