@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
+from django_fsm import can_proceed
 
 from notifications.models import NotificationKind
 from notifications.services import notification_record
@@ -26,10 +26,8 @@ from orders.models import Order, OrderEvent, OrderEventType, OrderStatus, Paymen
 from orders.services import order_create, order_team_require, order_transition
 from shared.errors import (
     InvalidTransition,
-    OrderConflict,
     OrderError,
     OrderValidationError,
-    StaleOrderVersion,
     TransitionPermissionDenied,
 )
 from shared.money import MONEY_LIMIT
@@ -45,6 +43,12 @@ from ..models import (
 )
 from .common import Actor, actor_or_none, permission_require
 from .photos import after_sales_photo_check
+from .request_steps import (
+    request_save,
+    request_step,
+    request_transition_require,
+    request_version_require,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -251,27 +255,17 @@ def _request_lock(
     order = Order.objects.select_for_update().get(pk=order_pk)
     order_team_require(order, actor)
     locked = AfterSalesRequest.objects.select_for_update().get(pk=request_pk)
-    if expected_updated_at is not None and locked.updated_at != expected_updated_at:
-        raise StaleOrderVersion(
-            f"{_request_label(locked)} has changed since you loaded it "
-            f"(it is {locked.get_status_display().lower()} now). Reload and try again.",
-            details={"status": locked.status, "updated_at": locked.updated_at.isoformat()},
-        )
+    request_version_require(
+        locked,
+        expected_updated_at,
+        label=_request_label(locked),
+        status=locked.get_status_display().lower(),
+    )
     return order, locked
 
 
 def _request_label(request: AfterSalesRequest) -> str:
     return f"{request.get_kind_display()} request #{request.pk}"
-
-
-def _request_save(request: AfterSalesRequest) -> None:
-    try:
-        request.save()
-    except ConcurrentTransition:
-        raise OrderConflict(
-            f"{_request_label(request)} was changed by someone else at the same time. "
-            "Reload and try again."
-        ) from None
 
 
 def _after_sales_note(
@@ -328,24 +322,18 @@ def after_sales_request_advance(
     (staff run `receive_item` with a note saying nothing came back): DESIGN's
     graph resolves only from item_received.
     """
-    if transition not in _ADVANCE_TRANSITIONS:
-        raise OrderValidationError(
-            f"Unknown after-sales transition '{transition}'.",
-            details={"transition": [f"Must be one of: {', '.join(_ADVANCE_TRANSITIONS)}."]},
-        )
+    request_transition_require(transition, _ADVANCE_TRANSITIONS, what="after-sales transition")
     _handle_permission_require(actor)
     done, customer_visible = _ADVANCE_TRANSITIONS[transition]
     note = (note or "").strip()
     with transaction.atomic():
         order, locked = _request_lock(request, actor=actor, expected_updated_at=expected_updated_at)
-        method = getattr(locked, transition)
-        if not can_proceed(method):
-            raise _fsm_refusal(locked, transition.replace("_", " "))
-        try:
-            method()
-        except TransitionNotAllowed:
-            raise _fsm_refusal(locked, transition.replace("_", " ")) from None
-        _request_save(locked)
+        request_step(
+            locked,
+            transition,
+            refusal=_fsm_refusal(locked, transition.replace("_", " ")),
+            label=_request_label(locked),
+        )
         _after_sales_note(
             order_pk=order.pk,
             request=locked,
@@ -446,7 +434,7 @@ def after_sales_request_resolve(
             data["amount"] = str(amount)
             summary = f"store credit of {amount} {order.currency}"
         locked.resolve(resolution=resolution)
-        _request_save(locked)
+        request_save(locked, label=label)
         _after_sales_note(
             order_pk=order.pk,
             request=locked,

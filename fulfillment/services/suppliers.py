@@ -11,16 +11,10 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from orders.models import HoldReason, Order, OrderStatus
 from orders.services import order_transition
-from shared.errors import (
-    InvalidTransition,
-    OrderConflict,
-    OrderValidationError,
-    StaleOrderVersion,
-)
+from shared.errors import InvalidTransition, OrderValidationError
 from shared.outbox import enqueue
 
 from ..models import (
@@ -32,6 +26,7 @@ from ..models import (
     SupplierRequestStatus,
 )
 from .common import Actor, actor_or_none, order_changed, order_lock, permission_require
+from .request_steps import request_step, request_transition_require, request_version_require
 
 SUPPLIER_REQUEST_ORDER_STATUSES = (
     OrderStatus.PROCESSING,
@@ -41,6 +36,8 @@ SUPPLIER_REQUEST_ORDER_STATUSES = (
     OrderStatus.ON_HOLD,
 )
 SUPPLIER_REQUEST_TRANSITIONS = ("confirm", "ship", "receive", "fail")
+# Nothing more comes of a request in these statuses.
+SUPPLIER_REQUEST_CLOSED_STATUSES = (SupplierRequestStatus.RECEIVED, SupplierRequestStatus.FAILED)
 # Holds that goods arriving from the supplier resolve; any other hold is for staff to lift.
 SUPPLIER_RESOLVED_HOLD_REASONS = (HoldReason.AWAITING_SUPPLIER, HoldReason.STOCK_SHORTAGE)
 # Where goods received for an SKU the warehouse did not stock yet are put.
@@ -172,11 +169,7 @@ def supplier_request_advance(
     released; a failed request keeps the order on hold for staff to decide.
     """
     permission_require(actor, "fulfillment.change_supplierrequest", "update supplier requests")
-    if transition not in SUPPLIER_REQUEST_TRANSITIONS:
-        raise OrderValidationError(
-            f"Unknown transition '{transition}'.",
-            details={"transition": [f"Must be one of: {', '.join(SUPPLIER_REQUEST_TRANSITIONS)}."]},
-        )
+    request_transition_require(transition, SUPPLIER_REQUEST_TRANSITIONS)
     reason = (reason or "").strip()
     if transition == "fail" and not reason:
         raise OrderValidationError(
@@ -196,28 +189,18 @@ def supplier_request_advance(
             .select_related("supplier")
             .get(pk=request_pk)
         )
-        if expected_updated_at is not None and locked.updated_at != expected_updated_at:
-            raise StaleOrderVersion(
-                f"Supplier request #{locked.pk} has changed since you loaded it "
-                f"(it is {locked.status} now). Reload and try again.",
-                details={"status": locked.status, "updated_at": locked.updated_at.isoformat()},
-            )
-        method = getattr(locked, transition)
-        if not can_proceed(method):
-            raise InvalidTransition(
+        label = f"Supplier request #{locked.pk}"
+        request_version_require(locked, expected_updated_at, label=label, status=locked.status)
+        request_step(
+            locked,
+            transition,
+            refusal=InvalidTransition(
                 f"Cannot {transition} supplier request #{locked.pk}: it is {locked.status}.",
                 details={"transition": transition, "status": locked.status},
-            )
-        try:
-            method(**({"reason": reason} if transition == "fail" else {}))
-            locked.save()
-        except TransitionNotAllowed as error:
-            raise InvalidTransition(str(error), details={"transition": transition}) from None
-        except ConcurrentTransition:
-            raise OrderConflict(
-                f"Supplier request #{locked.pk} was changed by someone else at the same time. "
-                "Reload and try again."
-            ) from None
+            ),
+            label=label,
+            arguments={"reason": reason} if transition == "fail" else None,
+        )
 
         lines = list(locked.lines.select_related("order_line").order_by("order_line__sku"))
         contents = ", ".join(f"{line.quantity} x {line.order_line.sku}" for line in lines)
@@ -267,6 +250,4 @@ def _order_waits_no_more(order: Order) -> bool:
         SUPPLIER_RESOLVED_HOLD_REASONS
     ):
         return False
-    return not order.supplier_requests.exclude(
-        status__in=[SupplierRequestStatus.RECEIVED, SupplierRequestStatus.FAILED]
-    ).exists()
+    return not order.supplier_requests.exclude(status__in=SUPPLIER_REQUEST_CLOSED_STATUSES).exists()
