@@ -8,8 +8,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from fulfillment.models import AfterSalesKind, AfterSalesStatus, Supplier, SupplierRequestStatus
-from fulfillment.selectors import RequestAction
+from fulfillment.workflows import RequestAction, RequestListFilter, RequestWorkflow
 from orders.models import (
     Department,
     PaymentStatus,
@@ -20,7 +19,7 @@ from orders.models import (
     Team,
 )
 
-from .selectors import AFTER_SALES_UNSETTLED, SUPPLIER_REQUEST_OPEN, OrderFilters
+from .selectors import OrderFilters
 
 
 class StaffAuthenticationForm(AuthenticationForm):
@@ -125,19 +124,27 @@ class OrderFilterForm(forms.Form):
 ALL_STATUSES = "all"
 
 
-def _storefront_field() -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
-        label=_("Storefront"),
-        queryset=Storefront.objects.order_by("name"),
-        required=False,
-        empty_label=_("All storefronts"),
-    )
+class RequestFilterForm(forms.Form):
+    """GET filters of a request list, from its workflow; an invalid value filters nothing.
 
+    The status filter lists what still needs work by default, and every status
+    on request; the workflow's own filters follow it.
+    """
 
-class _RequestFilterForm(forms.Form):
-    """GET filters of a request list; an invalid value filters nothing."""
-
-    unsettled: tuple[str, ...] = ()
+    def __init__(self, workflow: RequestWorkflow, data=None) -> None:
+        super().__init__(data)
+        self.workflow = workflow
+        self.fields["status"] = forms.ChoiceField(
+            label=_("Status"),
+            choices=[
+                ("", workflow.open_label),
+                (ALL_STATUSES, _("Any status")),
+                *workflow.statuses,
+            ],
+            required=False,
+        )
+        for spec in workflow.list_filters:
+            self.fields[spec.name] = _list_filter_field(spec)
 
     def _data(self) -> dict:
         if not self.is_bound:
@@ -150,67 +157,29 @@ class _RequestFilterForm(forms.Form):
         status = self._data().get("status") or ""
         if status == ALL_STATUSES:
             return None
-        return (status,) if status else self.unsettled
-
-    def storefront_id(self) -> int | None:
-        storefront = self._data().get("storefront")
-        return storefront.pk if storefront is not None else None
-
-
-class AfterSalesFilterForm(_RequestFilterForm):
-    unsettled = AFTER_SALES_UNSETTLED
-
-    status = forms.ChoiceField(
-        label=_("Status"),
-        choices=[
-            ("", _("Not settled yet")),
-            (ALL_STATUSES, _("Any status")),
-            *AfterSalesStatus.choices,
-        ],
-        required=False,
-    )
-    kind = forms.ChoiceField(
-        label=_("Kind"), choices=_blank(_("Any kind")) + AfterSalesKind.choices, required=False
-    )
-    storefront = _storefront_field()
+        return (status,) if status else self.workflow.open_statuses
 
     def filters(self) -> dict:
-        """Keyword arguments for `after_sales_requests_for_list`."""
+        """Keyword arguments for `selectors.requests_for_list`."""
+        data = self._data()
         return {
             "statuses": self.statuses(),
-            "kind": self._data().get("kind") or "",
-            "storefront_id": self.storefront_id(),
+            "lookups": {
+                spec.field_lookup: data[spec.name]
+                for spec in self.workflow.list_filters
+                if data.get(spec.name) not in (None, "")
+            },
         }
 
 
-class SupplierRequestFilterForm(_RequestFilterForm):
-    unsettled = SUPPLIER_REQUEST_OPEN
-
-    status = forms.ChoiceField(
-        label=_("Status"),
-        choices=[
-            ("", _("Still open")),
-            (ALL_STATUSES, _("Any status")),
-            *SupplierRequestStatus.choices,
-        ],
-        required=False,
+def _list_filter_field(spec: RequestListFilter) -> forms.Field:
+    if spec.options is not None:
+        return forms.ModelChoiceField(
+            label=spec.label, queryset=spec.options(), required=False, empty_label=spec.any_label
+        )
+    return forms.ChoiceField(
+        label=spec.label, choices=_blank(spec.any_label) + list(spec.choices), required=False
     )
-    supplier = forms.ModelChoiceField(
-        label=_("Supplier"),
-        queryset=Supplier.objects.order_by("name"),
-        required=False,
-        empty_label=_("All suppliers"),
-    )
-    storefront = _storefront_field()
-
-    def filters(self) -> dict:
-        """Keyword arguments for `supplier_requests_for_list`."""
-        supplier = self._data().get("supplier")
-        return {
-            "statuses": self.statuses(),
-            "supplier_id": supplier.pk if supplier is not None else None,
-            "storefront_id": self.storefront_id(),
-        }
 
 
 class RequestVersionField(forms.CharField):

@@ -14,6 +14,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from fulfillment.workflows import AFTER_SALES, SUPPLIER_REQUESTS
 from orders.planning import sla_alerts_open
 from reports.services import user_may_see_cost_rates
 
@@ -41,8 +42,8 @@ def dashboard_render(
         "may_see_finance": user.has_perm("reports.view_ledgerentry"),
         "may_see_cost_rates": user_may_see_cost_rates(user),
         # Returns and complaints (customer care); goods from suppliers (the warehouse).
-        "may_see_after_sales": user.has_perm("fulfillment.view_aftersalesrequest"),
-        "may_see_supplier_requests": user.has_perm("fulfillment.view_supplierrequest"),
+        "may_see_after_sales": user.has_perm(AFTER_SALES.view_permission),
+        "may_see_supplier_requests": user.has_perm(SUPPLIER_REQUESTS.view_permission),
         **context,
     }
     return render(request, template, context, status=status)

@@ -1,9 +1,10 @@
 """After-sales and supplier requests on the staff dashboard: lists, one request, its actions.
 
+One list view, one page view and one action view serve every kind of request,
+each given the kind's `RequestPages` (dashboard/request_pages.py) by its URL.
 The buttons are the ones the admin's request panels show
-(`fulfillment.selectors.after_sales_actions_available` and
-`supplier_request_actions_available`) and call the same services. Each
-action form carries the request's `updated_at` as the page saw it, so a
+(`fulfillment.workflows.request_available_actions`) and call the same services.
+Each action form carries the request's `updated_at` as the page saw it, so a
 request that changed since is refused (412). Without JavaScript a success
 redirects to the request's page; a refusal re-renders it with its status
 (400 form error, 403, 409, 412). Through htmx the request panel comes back.
@@ -11,42 +12,44 @@ redirects to the request's page; a refusal re-renders it with its status
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from fulfillment.models import AfterSalesRequest, SupplierRequest
-from fulfillment.selectors import (
-    AFTER_SALES_ACTIONS,
-    SUPPLIER_REQUEST_ACTIONS,
+from fulfillment.workflows import (
     RequestAction,
-    after_sales_actions_available,
-    request_action_find,
-    supplier_request_actions_available,
+    request_advance,
+    request_available_actions,
+    request_outside_team,
 )
-from fulfillment.services.after_sales import (
-    after_sales_request_advance,
-    after_sales_request_resolve,
-)
-from fulfillment.services.suppliers import supplier_request_advance
-from orders.services import user_may_work_order
 from shared.errors import OrderError, TransitionPermissionDenied
 
 from . import selectors
-from .forms import AfterSalesFilterForm, SupplierRequestFilterForm, request_action_form
+from .forms import RequestFilterForm, request_action_form
 from .frame import dashboard_render, dashboard_staff_required
 from .frame import forbidden as _forbidden
 from .frame import is_htmx as _is_htmx
+from .request_pages import RequestPages
 
-AFTER_SALES_VIEW_PERMISSION = "fulfillment.view_aftersalesrequest"
-SUPPLIER_REQUEST_VIEW_PERMISSION = "fulfillment.view_supplierrequest"
+PAGE_TEMPLATE = "dashboard/request_detail.html"
+PANEL_TEMPLATE = "dashboard/_request_panel.html"
+
+
+def request_urls(pages: RequestPages) -> list[URLPattern]:
+    """The list, page and action addresses of one kind of request."""
+    kind = {"pages": pages}
+    return [
+        path(pages.path, request_list, kind, name=f"{pages.name}-list"),
+        path(f"{pages.path}<int:pk>/", request_detail, kind, name=f"{pages.name}-detail"),
+        path(f"{pages.path}<int:pk>/act/", request_act, kind, name=f"{pages.name}-act"),
+    ]
 
 
 def _page_query(request: HttpRequest) -> str:
@@ -55,9 +58,11 @@ def _page_query(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def _version(obj: AfterSalesRequest | SupplierRequest) -> str:
-    """What the action forms send back: the request's last change as the page saw it."""
-    return obj.updated_at.isoformat()
+def _request_or_404(pages: RequestPages, pk: int) -> Model:
+    obj = selectors.request_for_page(pages, pk)
+    if obj is None:
+        raise Http404(f"No such {pages.workflow.model._meta.verbose_name}.")
+    return obj
 
 
 def _action_forms(
@@ -67,195 +72,62 @@ def _action_forms(
     return [(action, bound.get(action.name) or request_action_form(action)) for action in available]
 
 
-# -- after-sales requests -------------------------------------------------------------
-
-
-def _after_sales_or_404(pk: int) -> AfterSalesRequest:
-    obj = selectors.after_sales_request_for_page(pk)
-    if obj is None:
-        raise Http404("No such after-sales request.")
-    return obj
-
-
-def _after_sales_context(
-    request: HttpRequest, obj: AfterSalesRequest, bound: dict[str, Any] | None = None
+def _context(
+    request: HttpRequest, pages: RequestPages, obj: Model, bound: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     user = request.user
     return {
+        "pages": pages,
         "item": obj,
+        "title": pages.item_title(obj),
         "order": obj.order,
-        "version": _version(obj),
-        "action_forms": _action_forms(after_sales_actions_available(obj, user), bound),
-        "other_team": not user_may_work_order(obj.order, user),
-        "history": selectors.after_sales_request_history(obj),
-        "act_url": reverse("dashboard:after-sales-act", args=[obj.pk]),
+        # What the action forms send back: the request's last change as the page saw it.
+        "version": obj.updated_at.isoformat(),
+        "action_forms": _action_forms(request_available_actions(obj, user), bound),
+        "other_team": request_outside_team(obj, user),
+        "history": selectors.request_history(pages.workflow, obj),
+        "act_url": reverse(pages.url_names["act"], args=[obj.pk]),
     }
 
 
 @require_GET
 @dashboard_staff_required
-def after_sales_list(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm(AFTER_SALES_VIEW_PERMISSION):
-        return _forbidden(request, _("After-sales requests are for customer care and managers."))
-    form = AfterSalesFilterForm(request.GET)
-    requests = selectors.after_sales_requests_for_list(**form.filters())
+def request_list(request: HttpRequest, pages: RequestPages) -> HttpResponse:
+    if not request.user.has_perm(pages.workflow.view_permission):
+        return _forbidden(request, pages.forbidden)
+    form = RequestFilterForm(pages.workflow, request.GET)
+    requests = selectors.requests_for_list(pages, **form.filters())
     page = Paginator(requests, selectors.REQUEST_PAGE_SIZE).get_page(request.GET.get("page"))
     return dashboard_render(
         request,
-        "dashboard/after_sales_list.html",
-        {"form": form, "page": page, "page_query": _page_query(request)},
+        "dashboard/request_list.html",
+        {"pages": pages, "form": form, "page": page, "page_query": _page_query(request)},
     )
 
 
 @require_GET
 @dashboard_staff_required
-def after_sales_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.has_perm(AFTER_SALES_VIEW_PERMISSION):
-        return _forbidden(request, _("After-sales requests are for customer care and managers."))
-    obj = _after_sales_or_404(pk)
-    return dashboard_render(
-        request, "dashboard/after_sales_detail.html", _after_sales_context(request, obj)
-    )
-
-
-def _after_sales_run(request: HttpRequest, obj: AfterSalesRequest, action: str, data) -> None:
-    """Call the service the admin panel calls for `action`."""
-    if action == "resolve":
-        after_sales_request_resolve(
-            request=obj,
-            resolution=data["resolution"],
-            amount=data["amount"],
-            actor=request.user,
-            expected_updated_at=data["updated_at"],
-        )
-    else:
-        after_sales_request_advance(
-            request=obj,
-            transition=action,
-            actor=request.user,
-            note=data["note"],
-            expected_updated_at=data["updated_at"],
-        )
+def request_detail(request: HttpRequest, pages: RequestPages, pk: int) -> HttpResponse:
+    if not request.user.has_perm(pages.workflow.view_permission):
+        return _forbidden(request, pages.forbidden)
+    obj = _request_or_404(pages, pk)
+    return dashboard_render(request, PAGE_TEMPLATE, _context(request, pages, obj))
 
 
 @require_POST
 @dashboard_staff_required
-def after_sales_act(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.has_perm(AFTER_SALES_VIEW_PERMISSION):
-        return _forbidden(request, _("After-sales requests are for customer care and managers."))
-    return _request_act(
-        request,
-        obj=_after_sales_or_404(pk),
-        actions=AFTER_SALES_ACTIONS,
-        run=_after_sales_run,
-        reload=lambda: _after_sales_or_404(pk),
-        context=_after_sales_context,
-        page_template="dashboard/after_sales_detail.html",
-        panel_template="dashboard/_after_sales_panel.html",
-        detail_url="dashboard:after-sales-detail",
-    )
-
-
-# -- supplier requests ----------------------------------------------------------------
-
-
-def _supplier_request_or_404(pk: int) -> SupplierRequest:
-    obj = selectors.supplier_request_for_page(pk)
-    if obj is None:
-        raise Http404("No such supplier request.")
-    return obj
-
-
-def _supplier_request_context(
-    request: HttpRequest, obj: SupplierRequest, bound: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    return {
-        "item": obj,
-        "order": obj.order,
-        "version": _version(obj),
-        "action_forms": _action_forms(supplier_request_actions_available(obj, request.user), bound),
-        "history": selectors.supplier_request_history(obj),
-        "act_url": reverse("dashboard:supplier-request-act", args=[obj.pk]),
-    }
-
-
-@require_GET
-@dashboard_staff_required
-def supplier_request_list(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm(SUPPLIER_REQUEST_VIEW_PERMISSION):
-        return _forbidden(request, _("Supplier requests are for the warehouse and managers."))
-    form = SupplierRequestFilterForm(request.GET)
-    requests = selectors.supplier_requests_for_list(**form.filters())
-    page = Paginator(requests, selectors.REQUEST_PAGE_SIZE).get_page(request.GET.get("page"))
-    return dashboard_render(
-        request,
-        "dashboard/supplier_request_list.html",
-        {"form": form, "page": page, "page_query": _page_query(request)},
-    )
-
-
-@require_GET
-@dashboard_staff_required
-def supplier_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.has_perm(SUPPLIER_REQUEST_VIEW_PERMISSION):
-        return _forbidden(request, _("Supplier requests are for the warehouse and managers."))
-    obj = _supplier_request_or_404(pk)
-    return dashboard_render(
-        request, "dashboard/supplier_request_detail.html", _supplier_request_context(request, obj)
-    )
-
-
-def _supplier_request_run(request: HttpRequest, obj: SupplierRequest, action: str, data) -> None:
-    """Call the service the admin panel calls for `action`."""
-    supplier_request_advance(
-        request=obj,
-        transition=action,
-        actor=request.user,
-        reason=data.get("reason", ""),
-        expected_updated_at=data["updated_at"],
-    )
-
-
-@require_POST
-@dashboard_staff_required
-def supplier_request_act(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.has_perm(SUPPLIER_REQUEST_VIEW_PERMISSION):
-        return _forbidden(request, _("Supplier requests are for the warehouse and managers."))
-    return _request_act(
-        request,
-        obj=_supplier_request_or_404(pk),
-        actions=SUPPLIER_REQUEST_ACTIONS,
-        run=_supplier_request_run,
-        reload=lambda: _supplier_request_or_404(pk),
-        context=_supplier_request_context,
-        page_template="dashboard/supplier_request_detail.html",
-        panel_template="dashboard/_supplier_request_panel.html",
-        detail_url="dashboard:supplier-request-detail",
-    )
-
-
-# -- one action, either kind -----------------------------------------------------------
-
-
-def _request_act(
-    request: HttpRequest,
-    *,
-    obj: AfterSalesRequest | SupplierRequest,
-    actions: tuple[RequestAction, ...],
-    run: Callable[[HttpRequest, Any, str, dict], None],
-    reload: Callable[[], Any],
-    context: Callable[..., dict[str, Any]],
-    page_template: str,
-    panel_template: str,
-    detail_url: str,
-) -> HttpResponse:
+def request_act(request: HttpRequest, pages: RequestPages, pk: int) -> HttpResponse:
     """Check the action's permission and form, run the service, answer as the page expects."""
+    if not request.user.has_perm(pages.workflow.view_permission):
+        return _forbidden(request, pages.forbidden)
+    obj = _request_or_404(pages, pk)
 
     def answer(status: int, bound: dict[str, Any] | None = None) -> HttpResponse:
-        template = panel_template if _is_htmx(request) else page_template
-        return dashboard_render(request, template, context(request, reload(), bound), status=status)
+        template = PANEL_TEMPLATE if _is_htmx(request) else PAGE_TEMPLATE
+        context = _context(request, pages, _request_or_404(pages, pk), bound)
+        return dashboard_render(request, template, context, status=status)
 
-    action = request_action_find(actions, request.POST.get("action", ""))
+    action = pages.workflow.action(request.POST.get("action", ""))
     if action is None:
         messages.error(request, _("Unknown action; nothing was changed."))
         return answer(400)
@@ -272,7 +144,13 @@ def _request_act(
             messages.error(request, error)
         return answer(400, {action.name: form})
     try:
-        run(request, obj, action.name, form.cleaned_data)
+        request_advance(
+            obj,
+            action=action.name,
+            actor=request.user,
+            values=form.cleaned_data,
+            expected_updated_at=form.cleaned_data["updated_at"],
+        )
     except OrderError as error:
         if isinstance(error, TransitionPermissionDenied) and not _is_htmx(request):
             return _forbidden(request, error.message)
@@ -280,5 +158,5 @@ def _request_act(
         return answer(error.http_status)
     messages.success(request, _("%(action)s: done.") % {"action": action.label})
     if not _is_htmx(request):
-        return redirect(detail_url, pk=obj.pk)
+        return redirect(pages.url_names["detail"], pk=obj.pk)
     return answer(200)

@@ -19,6 +19,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -29,16 +30,8 @@ from django.db.models import (
 from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 
-from fulfillment.models import (
-    AfterSalesLine,
-    AfterSalesRequest,
-    AfterSalesStatus,
-    Package,
-    Shipment,
-    SupplierRequest,
-    SupplierRequestLine,
-    SupplierRequestStatus,
-)
+from fulfillment.models import AfterSalesRequest, Package, Shipment
+from fulfillment.workflows import RequestWorkflow
 from orders.models import (
     Department,
     Order,
@@ -53,6 +46,8 @@ from orders.models import (
 from orders.planning import SLA_STAGES, orders_overdue_q
 from orders.selectors import order_stage_stays
 from orders.services import TRANSITIONS, TransitionSpec
+
+from .request_pages import ORDER_RELATED, RequestPages
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -507,101 +502,43 @@ def overview_average_stage_times(
 # -- after-sales and supplier requests ----------------------------------------------
 
 REQUEST_PAGE_SIZE = 25
-# The list's default: what still needs someone's work.
-AFTER_SALES_UNSETTLED = (
-    AfterSalesStatus.OPEN,
-    AfterSalesStatus.APPROVED,
-    AfterSalesStatus.ITEM_RECEIVED,
-)
-SUPPLIER_REQUEST_OPEN = (
-    SupplierRequestStatus.REQUESTED,
-    SupplierRequestStatus.CONFIRMED,
-    SupplierRequestStatus.SHIPPED,
-)
 
 
-def after_sales_requests_for_list(
-    *, statuses: tuple[str, ...] | None, kind: str = "", storefront_id: int | None = None
-) -> QuerySet[AfterSalesRequest]:
-    """Return after-sales requests matching the filters, oldest first, with what a row shows."""
-    requests = AfterSalesRequest.objects.select_related(
-        "order__storefront", "order__customer", "order__team"
-    ).annotate(line_count=Count("lines", distinct=True), photo_count=Count("photos", distinct=True))
+def requests_for_list(
+    pages: RequestPages, *, statuses: tuple[str, ...] | None, lookups: dict[str, Any]
+) -> QuerySet:
+    """Return requests of `pages`' kind in `statuses` (None: all) matching `lookups`, oldest first.
+
+    Each row comes with what its list shows: the related rows and the counts.
+    """
+    requests = (
+        pages.workflow.model.objects.select_related(*ORDER_RELATED, *pages.related)
+        .annotate(**{name: Count(relation, distinct=True) for name, relation in pages.counts})
+        .filter(**lookups)
+    )
     if statuses is not None:
         requests = requests.filter(status__in=statuses)
-    if kind:
-        requests = requests.filter(kind=kind)
-    if storefront_id is not None:
-        requests = requests.filter(order__storefront_id=storefront_id)
     return requests.order_by("created_at", "id")
 
 
-def after_sales_request_for_page(pk: int) -> AfterSalesRequest | None:
-    """Return one request with its order, lines, photos and people, or None."""
+def request_for_page(pages: RequestPages, pk: int) -> Model | None:
+    """Return one request with everything its page shows, or None."""
+    model = pages.workflow.model
+    lines = model._meta.get_field("lines").related_model.objects.select_related("order_line")
     return (
-        AfterSalesRequest.objects.select_related(
-            "order__storefront",
-            "order__customer",
-            "order__team",
-            "order__shipping_address",
-            "opened_by",
-            "replacement_order",
-        )
-        .prefetch_related(
-            Prefetch("lines", queryset=AfterSalesLine.objects.select_related("order_line")),
-            "photos",
-        )
+        model.objects.select_related(*ORDER_RELATED, *pages.related)
+        .prefetch_related(Prefetch("lines", queryset=lines), *pages.page_prefetch)
         .filter(pk=pk)
         .first()
     )
 
 
-def after_sales_request_history(request: AfterSalesRequest) -> list[OrderEvent]:
+def request_history(workflow: RequestWorkflow, request: Model) -> list[OrderEvent]:
     """Return the order's history rows about `request`, oldest first."""
     return list(
-        OrderEvent.objects.filter(order_id=request.order_id, data__after_sales_request=request.pk)
-        .select_related("actor")
-        .order_by("created_at", "id")
-    )
-
-
-def supplier_requests_for_list(
-    *,
-    statuses: tuple[str, ...] | None,
-    supplier_id: int | None = None,
-    storefront_id: int | None = None,
-) -> QuerySet[SupplierRequest]:
-    """Return supplier requests matching the filters, oldest first, with what a row shows."""
-    requests = SupplierRequest.objects.select_related(
-        "order__storefront", "order__team", "supplier"
-    ).annotate(line_count=Count("lines"))
-    if statuses is not None:
-        requests = requests.filter(status__in=statuses)
-    if supplier_id is not None:
-        requests = requests.filter(supplier_id=supplier_id)
-    if storefront_id is not None:
-        requests = requests.filter(order__storefront_id=storefront_id)
-    return requests.order_by("created_at", "id")
-
-
-def supplier_request_for_page(pk: int) -> SupplierRequest | None:
-    """Return one supplier request with its order, supplier and lines, or None."""
-    return (
-        SupplierRequest.objects.select_related(
-            "order__storefront", "order__customer", "order__team", "supplier", "created_by"
+        OrderEvent.objects.filter(
+            order_id=request.order_id, **{f"data__{workflow.kind}": request.pk}
         )
-        .prefetch_related(
-            Prefetch("lines", queryset=SupplierRequestLine.objects.select_related("order_line"))
-        )
-        .filter(pk=pk)
-        .first()
-    )
-
-
-def supplier_request_history(request: SupplierRequest) -> list[OrderEvent]:
-    """Return the order's history rows about `request`, oldest first."""
-    return list(
-        OrderEvent.objects.filter(order_id=request.order_id, data__supplier_request=request.pk)
         .select_related("actor")
         .order_by("created_at", "id")
     )

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import bulk, requests, views
+from .request_pages import AFTER_SALES_PAGES, SUPPLIER_REQUEST_PAGES
 
 app_name = "dashboard"
 
@@ -17,20 +18,8 @@ urlpatterns = [
     path("orders/<str:number>/shipment/", views.order_book_shipment, name="order-book-shipment"),
     path("orders/<str:number>/team/", views.order_team, name="order-team"),
     path("overview/", views.overview, name="overview"),
-    path("after-sales/", requests.after_sales_list, name="after-sales-list"),
-    path("after-sales/<int:pk>/", requests.after_sales_detail, name="after-sales-detail"),
-    path("after-sales/<int:pk>/act/", requests.after_sales_act, name="after-sales-act"),
-    path("supplier-requests/", requests.supplier_request_list, name="supplier-request-list"),
-    path(
-        "supplier-requests/<int:pk>/",
-        requests.supplier_request_detail,
-        name="supplier-request-detail",
-    ),
-    path(
-        "supplier-requests/<int:pk>/act/",
-        requests.supplier_request_act,
-        name="supplier-request-act",
-    ),
+    *requests.request_urls(AFTER_SALES_PAGES),
+    *requests.request_urls(SUPPLIER_REQUEST_PAGES),
     path("bulk/", bulk.bulk_preview, name="bulk-preview"),
     path("bulk/run/", bulk.bulk_run, name="bulk-run"),
     path("bulk/jobs/<int:pk>/", bulk.bulk_job_detail, name="bulk-job"),

@@ -1,26 +1,21 @@
-"""Reads of fulfillment state, and which request actions a user may take now."""
+"""Reads of fulfillment state: what is still to pick, pack or ship, pick lists and slips.
+
+Which request actions a user may take now is `fulfillment.workflows`' to say.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db.models import Min, Sum
-from django.utils.translation import gettext_lazy as _
-from django_fsm import can_proceed
 
 from orders.models import Order, OrderLine
-from orders.services import user_may_work_order
 
 from .models import (
-    AfterSalesRequest,
-    AfterSalesResolution,
     InventoryItem,
     Package,
     PackageLine,
     PickList,
     PickRecord,
     SupplierDelivery,
-    SupplierRequest,
     SupplierRequestLine,
     SupplierRequestStatus,
 )
@@ -133,111 +128,3 @@ def package_slip(package: Package) -> dict:
         "position": package_ids.index(package.pk) + 1,
         "count": len(package_ids),
     }
-
-
-# -- the buttons on an after-sales or supplier request --------------------------------
-#
-# The admin's request panels and the staff dashboard both show exactly these
-# actions and build their forms from these fields; the services still check
-# everything again under the row lock.
-
-
-@dataclass(frozen=True)
-class RequestActionField:
-    """One input of a request action's form."""
-
-    name: str
-    label: str
-    required: bool = False
-    choices: tuple[tuple[str, str], ...] = ()
-    # "text" (max_length characters), "choice" (one of `choices`) or "amount" (a decimal).
-    kind: str = "text"
-    max_length: int = 500
-
-
-@dataclass(frozen=True)
-class RequestAction:
-    """A button on a request: the FSM method it runs and the permission it needs."""
-
-    name: str
-    label: str
-    permission: str
-    fields: tuple[RequestActionField, ...] = ()
-
-    @property
-    def field_names(self) -> list[str]:
-        return [field.name for field in self.fields]
-
-
-AFTER_SALES_HANDLE_PERMISSION = "fulfillment.handle_aftersalesrequest"
-_NOTE = RequestActionField(name="note", label=_("Note"), max_length=1000)
-
-AFTER_SALES_ACTIONS: tuple[RequestAction, ...] = (
-    RequestAction("approve", _("Approve"), AFTER_SALES_HANDLE_PERMISSION, (_NOTE,)),
-    RequestAction("reject", _("Reject"), AFTER_SALES_HANDLE_PERMISSION, (_NOTE,)),
-    RequestAction(
-        "receive_item", _("Goods received (or checked)"), AFTER_SALES_HANDLE_PERMISSION, (_NOTE,)
-    ),
-    RequestAction(
-        "resolve",
-        _("Resolve"),
-        AFTER_SALES_HANDLE_PERMISSION,
-        (
-            RequestActionField(
-                name="resolution",
-                label=_("Resolution"),
-                required=True,
-                choices=tuple(AfterSalesResolution.choices),
-                kind="choice",
-            ),
-            RequestActionField(name="amount", label=_("Amount (refund or credit)"), kind="amount"),
-        ),
-    ),
-)
-
-SUPPLIER_REQUEST_CHANGE_PERMISSION = "fulfillment.change_supplierrequest"
-
-SUPPLIER_REQUEST_ACTIONS: tuple[RequestAction, ...] = (
-    RequestAction("confirm", _("Supplier confirmed"), SUPPLIER_REQUEST_CHANGE_PERMISSION),
-    RequestAction("ship", _("Supplier shipped"), SUPPLIER_REQUEST_CHANGE_PERMISSION),
-    RequestAction("receive", _("Goods received"), SUPPLIER_REQUEST_CHANGE_PERMISSION),
-    RequestAction(
-        "fail",
-        _("Supplier cannot deliver"),
-        SUPPLIER_REQUEST_CHANGE_PERMISSION,
-        (RequestActionField(name="reason", label=_("Reason"), required=True),),
-    ),
-)
-
-
-def request_action_find(actions: tuple[RequestAction, ...], name: str) -> RequestAction | None:
-    """Return the action called `name` from `actions`, or None."""
-    return next((action for action in actions if action.name == name), None)
-
-
-def after_sales_actions_available(request: AfterSalesRequest, user) -> list[RequestAction]:
-    """Return the actions `user` may take on `request` in its current status.
-
-    The permission, the request's FSM and the team rule (staff in teams work
-    their teams' orders only, as `after_sales_request_advance` enforces).
-    """
-    if not user_may_work_order(request.order, user):
-        return []
-    return [
-        action
-        for action in AFTER_SALES_ACTIONS
-        if user.has_perm(action.permission) and can_proceed(getattr(request, action.name))
-    ]
-
-
-def supplier_request_actions_available(request: SupplierRequest, user) -> list[RequestAction]:
-    """Return the actions `user` may take on `request` in its current status.
-
-    No team rule: goods from a supplier are recorded by whoever is at the
-    warehouse door, as `supplier_request_advance` allows.
-    """
-    return [
-        action
-        for action in SUPPLIER_REQUEST_ACTIONS
-        if user.has_perm(action.permission) and can_proceed(getattr(request, action.name))
-    ]

@@ -1,4 +1,5 @@
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -23,20 +24,36 @@ from fulfillment.models import (
     SupplierRequestLine,
     TrackingEvent,
 )
-from fulfillment.selectors import (
-    AFTER_SALES_ACTIONS,
-    SUPPLIER_REQUEST_ACTIONS,
+from fulfillment.workflows import (
+    AFTER_SALES,
+    SUPPLIER_REQUESTS,
     RequestAction,
-    after_sales_actions_available,
-    request_action_find,
-    supplier_request_actions_available,
+    RequestWorkflow,
+    request_advance,
+    request_available_actions,
 )
-from fulfillment.services.after_sales import (
-    after_sales_request_advance,
-    after_sales_request_resolve,
-)
-from fulfillment.services.suppliers import supplier_request_advance
 from shared.errors import OrderError
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows only the services write (and requests start from an order): shown, never edited."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Carrier)
@@ -47,19 +64,14 @@ class CarrierAdmin(admin.ModelAdmin):
     prepopulated_fields = {"code": ["name"]}
 
 
-class TrackingEventInline(admin.TabularInline):
+class TrackingEventInline(ReadOnlyInline):
     model = TrackingEvent
     fields = ["occurred_at", "status", "location", "message", "carrier_event_id", "received_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(admin.ModelAdmin):
+class ShipmentAdmin(ReadOnlyAdmin):
     """Shipments are booked and tracked through the services; here they are read."""
 
     list_display = ["tracking_number", "carrier", "order", "status", "created_at", "delivered_at"]
@@ -78,54 +90,35 @@ class ShipmentAdmin(admin.ModelAdmin):
     ]
     inlines = [TrackingEventInline]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Package)
-class PackageAdmin(admin.ModelAdmin):
+class PackageAdmin(ReadOnlyAdmin):
     list_display = ["id", "order", "weight_grams", "shipment", "created_at"]
     search_fields = ["order__number"]
     list_select_related = ["order", "shipment__carrier"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+class RequestLineInline(ReadOnlyInline):
+    """Which order lines, and how many of each, a request is about."""
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class SupplierRequestLineInline(admin.TabularInline):
-    model = SupplierRequestLine
     fields = ["order_line", "quantity"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
-class ActionPanelMixin:
-    """Buttons on a request's page that call the service, never save the state directly.
+class SupplierRequestLineInline(RequestLineInline):
+    model = SupplierRequestLine
 
-    Subclasses name the action table (`panel_actions`, from fulfillment.selectors),
-    the selector saying which of them a user may take now (`panel_available`),
-    and implement `panel_run(request, obj, action, values)`. The staff dashboard
-    uses the same table and selectors.
+
+class RequestPanelMixin:
+    """A request's page: read-only, with buttons that call its kind's service.
+
+    The buttons are the actions of the admin's `workflow` (fulfillment.workflows)
+    the user may take now, the ones the staff dashboard shows; django-fsm's own
+    admin mixin would save the state directly and skip the service.
     """
 
     change_form_template = "admin/fulfillment/action_panel_change_form.html"
-    panel_actions: tuple[RequestAction, ...] = ()
+    workflow: RequestWorkflow
 
     class Media:
         css = {"all": ["orders/admin.css"]}
@@ -141,15 +134,12 @@ class ActionPanelMixin:
             *super().get_urls(),
         ]
 
-    def panel_available(self, obj, user) -> list[RequestAction]:
-        raise NotImplementedError
-
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         extra_context = extra_context or {}
         if obj is not None:
             opts = self.model._meta
-            extra_context["panel_actions"] = self.panel_available(obj, request.user)
+            extra_context["panel_actions"] = request_available_actions(obj, request.user)
             extra_context["panel_url"] = reverse(
                 f"admin:{opts.app_label}_{opts.model_name}_act", args=[obj.pk]
             )
@@ -159,12 +149,13 @@ class ActionPanelMixin:
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404
-        action = request_action_find(self.panel_actions, request.POST.get("action", ""))
+        action = self.workflow.action(request.POST.get("action", ""))
         if action is None or not request.user.has_perm(action.permission):
             raise PermissionDenied
-        values = {name: request.POST.get(name, "") for name in action.field_names}
         try:
-            self.panel_run(request, obj, action.name, values)
+            request_advance(
+                obj, action=action.name, actor=request.user, values=_panel_values(request, action)
+            )
         except OrderError as error:
             self.message_user(request, error.message, level=messages.ERROR)
         except (InvalidOperation, ValueError):
@@ -177,26 +168,25 @@ class ActionPanelMixin:
         )
 
 
-class AfterSalesLineInline(admin.TabularInline):
+def _panel_values(request, action: RequestAction) -> dict[str, Any]:
+    """The action's inputs from the panel's form: amounts as decimals (blank is None)."""
+    values: dict[str, Any] = {}
+    for field in action.fields:
+        value = request.POST.get(field.name, "")
+        if field.kind == "amount":
+            value = Decimal(value) if value.strip() else None
+        values[field.name] = value
+    return values
+
+
+class AfterSalesLineInline(RequestLineInline):
     model = AfterSalesLine
-    fields = ["order_line", "quantity"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
-class AfterSalesPhotoInline(admin.TabularInline):
+class AfterSalesPhotoInline(ReadOnlyInline):
     model = AfterSalesPhoto
     fields = ["preview", "content_type", "size_bytes", "created_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="Photo")
     def preview(self, photo: AfterSalesPhoto) -> str:
@@ -211,7 +201,7 @@ class AfterSalesPhotoInline(admin.TabularInline):
 
 
 @admin.register(AfterSalesRequest)
-class AfterSalesRequestAdmin(ActionPanelMixin, admin.ModelAdmin):
+class AfterSalesRequestAdmin(RequestPanelMixin, ReadOnlyAdmin):
     list_display = ["id", "order", "kind", "status", "resolution", "source", "created_at"]
     list_filter = ["kind", "status", "source", "resolution"]
     search_fields = ["order__number", "reason"]
@@ -230,34 +220,11 @@ class AfterSalesRequestAdmin(ActionPanelMixin, admin.ModelAdmin):
         "created_at",
     ]
     inlines = [AfterSalesLineInline, AfterSalesPhotoInline]
-    panel_actions = AFTER_SALES_ACTIONS
-
-    def panel_available(self, obj, user) -> list[RequestAction]:
-        return after_sales_actions_available(obj, user)
-
-    def panel_run(self, request, obj, name, values) -> None:
-        if name == "resolve":
-            amount = Decimal(values["amount"]) if values["amount"].strip() else None
-            after_sales_request_resolve(
-                request=obj, resolution=values["resolution"], actor=request.user, amount=amount
-            )
-        else:
-            after_sales_request_advance(
-                request=obj, transition=name, actor=request.user, note=values["note"]
-            )
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    workflow = AFTER_SALES
 
 
 @admin.register(SupplierRequest)
-class SupplierRequestAdmin(ActionPanelMixin, admin.ModelAdmin):
+class SupplierRequestAdmin(RequestPanelMixin, ReadOnlyAdmin):
     list_display = ["id", "order", "supplier", "delivery", "status", "emailed_at", "created_at"]
     list_filter = ["status", "delivery", "supplier"]
     search_fields = ["order__number", "supplier__name"]
@@ -274,25 +241,7 @@ class SupplierRequestAdmin(ActionPanelMixin, admin.ModelAdmin):
         "created_at",
     ]
     inlines = [SupplierRequestLineInline]
-    panel_actions = SUPPLIER_REQUEST_ACTIONS
-
-    def panel_available(self, obj, user) -> list[RequestAction]:
-        return supplier_request_actions_available(obj, user)
-
-    def panel_run(self, request, obj, name, values) -> None:
-        supplier_request_advance(
-            request=obj, transition=name, actor=request.user, reason=values.get("reason", "")
-        )
-
-    def has_add_permission(self, request) -> bool:
-        # Requests start from an order (supplier_request_create), which holds it.
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    workflow = SUPPLIER_REQUESTS
 
 
 @admin.register(InventoryItem)
