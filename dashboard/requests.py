@@ -12,6 +12,8 @@ redirects to the request's page; a refusal re-renders it with its status
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -90,11 +92,21 @@ def _context(
     }
 
 
+def _kind_viewers_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Staff only, and of them those who may view the kind's requests (403 for the others)."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, pages: RequestPages, **kwargs: Any) -> HttpResponse:
+        if not request.user.has_perm(pages.workflow.view_permission):
+            return _forbidden(request, pages.forbidden)
+        return view(request, pages, **kwargs)
+
+    return dashboard_staff_required(checked)
+
+
 @require_GET
-@dashboard_staff_required
+@_kind_viewers_only
 def request_list(request: HttpRequest, pages: RequestPages) -> HttpResponse:
-    if not request.user.has_perm(pages.workflow.view_permission):
-        return _forbidden(request, pages.forbidden)
     form = RequestFilterForm(pages.workflow, request.GET)
     requests = selectors.requests_for_list(pages, **form.filters())
     page = Paginator(requests, selectors.REQUEST_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -106,20 +118,16 @@ def request_list(request: HttpRequest, pages: RequestPages) -> HttpResponse:
 
 
 @require_GET
-@dashboard_staff_required
+@_kind_viewers_only
 def request_detail(request: HttpRequest, pages: RequestPages, pk: int) -> HttpResponse:
-    if not request.user.has_perm(pages.workflow.view_permission):
-        return _forbidden(request, pages.forbidden)
     obj = _request_or_404(pages, pk)
     return dashboard_render(request, PAGE_TEMPLATE, _context(request, pages, obj))
 
 
 @require_POST
-@dashboard_staff_required
+@_kind_viewers_only
 def request_act(request: HttpRequest, pages: RequestPages, pk: int) -> HttpResponse:
     """Check the action's permission and form, run the service, answer as the page expects."""
-    if not request.user.has_perm(pages.workflow.view_permission):
-        return _forbidden(request, pages.forbidden)
     obj = _request_or_404(pages, pk)
 
     def answer(status: int, bound: dict[str, Any] | None = None) -> HttpResponse:
