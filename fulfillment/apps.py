@@ -7,7 +7,12 @@ class FulfillmentConfig(AppConfig):
     verbose_name = _("Fulfillment")
 
     def ready(self) -> None:
-        # Packed, shipped and after-sales settled are conditions of order transitions.
+        from orders.demo.seeders import demo_seeder_register
+
+        from .demo import FulfillmentDemoSeeder
         from .guards import guards_register
 
+        # Packed, shipped and after-sales settled are conditions of order transitions.
         guards_register()
+        # The app's share of `seed_demo` (see orders.demo.seeders).
+        demo_seeder_register(FulfillmentDemoSeeder())

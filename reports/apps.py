@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Finance reports")
+
+    def ready(self) -> None:
+        from orders.demo.seeders import demo_seeder_register
+
+        from .demo import ReportsDemoSeeder
+
+        # The app's share of `seed_demo` (see orders.demo.seeders).
+        demo_seeder_register(ReportsDemoSeeder())

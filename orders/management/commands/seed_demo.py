@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: load the demo data of `orders.demo` and print the logins."""
+"""`manage.py seed_demo`: load every app's demo data (run by `orders.demo`) and print the logins."""
 
 import logging
 import time
