@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.db.models import Min
 from django.utils import timezone
 
 from customers.models import Customer
@@ -271,3 +272,15 @@ def test_seeding_does_not_bury_the_logins_under_log_lines(settings, caplog):
 
     # Each transition logs a line after commit; while seeding, those stay quiet.
     assert not [r for r in caplog.records if r.name == "orders.services"]
+
+
+@pytest.mark.django_db
+def test_customers_and_addresses_are_dated_from_their_orders():
+    demo_data_seed(orders=60)
+
+    customers = Customer.objects.annotate(first_order_at=Min("orders__placed_at"))
+    assert customers.count() > 30
+    for customer in customers:
+        assert customer.created_at == customer.updated_at == customer.first_order_at
+    for order in Order.objects.select_related("shipping_address"):
+        assert order.shipping_address.created_at == order.placed_at

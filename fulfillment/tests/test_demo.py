@@ -1,0 +1,71 @@
+"""The warehouse's demo data: reference data once, and boxes and parcels for each order."""
+
+import pytest
+
+from fulfillment.demo import FulfillmentDemoSeeder
+from fulfillment.models import (
+    Carrier,
+    InventoryItem,
+    Package,
+    PackageLine,
+    Shipment,
+    ShipmentStatus,
+    Supplier,
+)
+from orders.demo import PRODUCTS, demo_data_seed
+from orders.models import Order, OrderStatus
+
+# Statuses an order reaches only after "ready to ship" / "ship" / "deliver".
+_PACKED = {
+    OrderStatus.READY_TO_SHIP,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.POST_DELIVERY,
+}
+_SHIPPED = _PACKED - {OrderStatus.READY_TO_SHIP}
+_DELIVERED = {OrderStatus.DELIVERED, OrderStatus.POST_DELIVERY, OrderStatus.COMPLETED}
+
+
+@pytest.mark.django_db
+def test_reference_data_is_made_once_and_kept():
+    seeder = FulfillmentDemoSeeder()
+
+    seeder.reference_ensure(storefronts={})
+    seeder.reference_ensure(storefronts={})
+
+    carriers = sorted(Carrier.objects.values_list("code", flat=True))
+    assert carriers == ["dhl", "ghn", "ghtk", "vnpost"]
+    assert sorted(InventoryItem.objects.values_list("sku", flat=True)) == sorted(
+        product[0] for product in PRODUCTS
+    )
+    assert InventoryItem.objects.get(sku="EL-1001").location == "A-01-1"
+    assert Supplier.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_each_order_is_packed_and_shipped_as_far_as_its_status_goes():
+    demo_data_seed(orders=60)
+
+    orders = list(Order.objects.prefetch_related("lines", "packages", "shipments__carrier"))
+    assert {order.status for order in orders} >= _PACKED | {OrderStatus.COMPLETED}
+    for order in orders:
+        packages, shipments = list(order.packages.all()), list(order.shipments.all())
+        if order.status in _PACKED or order.status == OrderStatus.COMPLETED:
+            # Everything packed, in one box or (with three lines or more) two.
+            assert len(packages) == (2 if order.lines.count() > 2 else 1)
+            packed = PackageLine.objects.filter(package__order=order)
+            assert sorted(packed.values_list("order_line__sku", "quantity")) == sorted(
+                order.lines.values_list("sku", "quantity")
+            )
+        if order.status in _SHIPPED or order.status == OrderStatus.COMPLETED:
+            assert len(shipments) == 1
+            shipment = shipments[0]
+            assert {package.shipment_id for package in packages} == {shipment.pk}
+            assert (shipment.carrier.code == "dhl") == (order.currency == "USD")
+            assert shipment.tracking_number.startswith(shipment.carrier.code.upper())
+            delivered = order.status in _DELIVERED
+            assert (shipment.status == ShipmentStatus.DELIVERED) == delivered
+        elif order.status not in (OrderStatus.ON_HOLD, OrderStatus.CANCELLED):
+            assert shipments == []
+    assert Shipment.objects.count() > 0
+    assert Package.objects.filter(shipment=None, order__status=OrderStatus.SHIPPED).count() == 0
