@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make run`'s links (in e-mails, API answers and the printed logins) point where it
+# serves, unless PUBLIC_BASE_URL says otherwise.
+RUN_BASE_URL = $(or $(PUBLIC_BASE_URL),http://$(HOST):$(PORT))
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev run migrate seed test test-fast lint format check-migrations \
@@ -30,17 +33,17 @@ install-dev: $(VENV)/.installed-dev  ## install the app's and the tests' depende
 migrate: install  ## apply database migrations
 	$(MANAGE) migrate --noinput
 
-seed: migrate  ## load the demo data (idempotent) and print the demo logins
-	$(MANAGE) seed_demo
+seed: migrate  ## load the demo data (idempotent) and print the demo logins and links
+	$(MANAGE) seed_demo --base-url $(RUN_BASE_URL)
 
 run: seed  ## install, migrate, load demo data and serve http://127.0.0.1:8000 (with a worker if REDIS_URL is set)
 	@if [ -n "$$REDIS_URL$$CELERY_BROKER_URL" ]; then \
 		echo "Starting a Celery worker (with beat) against the broker in REDIS_URL/CELERY_BROKER_URL"; \
-		$(BIN)/celery -A orders_project worker --beat --scheduler django_celery_beat.schedulers:DatabaseScheduler --loglevel INFO --concurrency 2 -Q default,webhooks,notifications,reports & worker=$$!; \
+		PUBLIC_BASE_URL=$(RUN_BASE_URL) $(BIN)/celery -A orders_project worker --beat --scheduler django_celery_beat.schedulers:DatabaseScheduler --loglevel INFO --concurrency 2 -Q default,webhooks,notifications,reports & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-		$(MANAGE) runserver $(HOST):$(PORT); \
+		PUBLIC_BASE_URL=$(RUN_BASE_URL) $(MANAGE) runserver $(HOST):$(PORT); \
 	else \
-		$(MANAGE) runserver $(HOST):$(PORT); \
+		PUBLIC_BASE_URL=$(RUN_BASE_URL) $(MANAGE) runserver $(HOST):$(PORT); \
 	fi
 
 test: install-dev  ## run the whole test suite (PostgreSQL-only tests skip on SQLite)

@@ -38,14 +38,12 @@ from .seeders import DemoOrder, DemoSeeder, demo_seeder_register, demo_seeders
 from .stories import orders_seed
 
 __all__ = [
-    "ADMIN_URL",
-    "DASHBOARD_URL",
     "DEMO_ACCOUNTS",
+    "DEMO_BASE_URL",
     "DEMO_STOREFRONT_CODE",
     "GLOBAL_STOREFRONT_CODE",
     "PRODUCTS",
     "RANDOM_SEED",
-    "TRACKING_URL",
     "DemoAccount",
     "DemoOrder",
     "DemoSeedResult",
@@ -55,9 +53,9 @@ __all__ = [
     "demo_seeders",
 ]
 
-ADMIN_URL = "http://127.0.0.1:8000/admin/"
-DASHBOARD_URL = "http://127.0.0.1:8000/dashboard/"
-TRACKING_URL = "http://127.0.0.1:8000/track/"
+# Where `make run` serves by default; `seed_demo --base-url` (make run's HOST and PORT)
+# changes the links it prints.
+DEMO_BASE_URL = "http://127.0.0.1:8000"
 # Fixed so that seeding twice gives the same orders (order numbers aside).
 RANDOM_SEED = 2026
 

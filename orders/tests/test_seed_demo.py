@@ -284,3 +284,19 @@ def test_customers_and_addresses_are_dated_from_their_orders():
         assert customer.created_at == customer.updated_at == customer.first_order_at
     for order in Order.objects.select_related("shipping_address"):
         assert order.shipping_address.created_at == order.placed_at
+
+
+@pytest.mark.django_db
+def test_command_prints_links_to_where_the_app_is_served(settings):
+    # make run passes its HOST and PORT, so `make run PORT=9000` prints working links.
+    settings.DEBUG = True
+    stdout = io.StringIO()
+
+    call_command(
+        "seed_demo", "--orders", "0", "--base-url", "http://127.0.0.1:9000/", stdout=stdout
+    )
+
+    output = stdout.getvalue()
+    assert "Staff dashboard: http://127.0.0.1:9000/dashboard/" in output
+    assert "Admin (managers): http://127.0.0.1:9000/admin/" in output
+    assert "Customer tracking page: http://127.0.0.1:9000/track/" in output

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from orders.demo import ADMIN_URL, DASHBOARD_URL, TRACKING_URL, DemoSeedResult, demo_data_seed
+from orders.demo import DEMO_BASE_URL, DemoSeedResult, demo_data_seed
 
 # Loggers that write a line per order event; hundreds of orders would bury the logins.
 _CHATTY_LOGGERS = ["orders.tasks", "orders.services", "celery.app.trace"]
@@ -29,12 +29,19 @@ class Command(BaseCommand):
             help="How many orders to create when the demo storefronts have none (default 300).",
         )
         parser.add_argument(
+            "--base-url",
+            default=DEMO_BASE_URL,
+            help=f"Where the app is served, for the links printed (default {DEMO_BASE_URL}).",
+        )
+        parser.add_argument(
             "--allow-production",
             action="store_true",
             help="Run even though DEBUG is off. The demo passwords are public.",
         )
 
-    def handle(self, *args: Any, orders: int, allow_production: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, orders: int, base_url: str, allow_production: bool, **options: Any
+    ) -> None:
         if not settings.DEBUG and not allow_production:
             raise CommandError(
                 "Refusing to seed demo data while DEBUG is off: it creates staff users whose "
@@ -46,19 +53,20 @@ class Command(BaseCommand):
         started = time.monotonic()
         with _quiet(_CHATTY_LOGGERS, keep=options["verbosity"] >= 2):
             result = demo_data_seed(orders=orders, stdout=self.stdout)
-        self._summary_write(result, seconds=time.monotonic() - started)
+        self._summary_write(result, seconds=time.monotonic() - started, base_url=base_url)
 
-    def _summary_write(self, result: DemoSeedResult, *, seconds: float) -> None:
+    def _summary_write(self, result: DemoSeedResult, *, seconds: float, base_url: str) -> None:
         self.stdout.write(f"\nDone in {seconds:.1f} s; {result.orders_created} orders created.")
         self.stdout.write("\nOrders of the demo storefronts by status:")
         for status, count in result.status_counts.items():
             self.stdout.write(f"  {status:<15} {count:>5}")
         self.stdout.write(f"  {'total':<15} {sum(result.status_counts.values()):>5}")
 
+        base = base_url.rstrip("/")
         self.stdout.write(
             self.style.SUCCESS(
-                f"\nStaff dashboard: {DASHBOARD_URL}\nAdmin (managers): {ADMIN_URL}\n"
-                f"Customer tracking page: {TRACKING_URL}\n"
+                f"\nStaff dashboard: {base}/dashboard/\nAdmin (managers): {base}/admin/\n"
+                f"Customer tracking page: {base}/track/\n"
             )
         )
         header = ("Username", "Password", "Role")
