@@ -7,4 +7,4 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
-        from . import services  # noqa: F401 - connects its storefront-cache receivers
+        from . import locking  # noqa: F401 - connects its storefront-cache receivers

@@ -18,6 +18,7 @@ from django_fsm import can_proceed
 from shared.errors import OrderError, OrderValidationError, TransitionPermissionDenied
 from shared.outbox import enqueue
 
+from .locking import user_may_work_order
 from .models import BulkJob, BulkJobItem, BulkJobItemStatus, BulkJobStatus, Order
 from .services import (
     Actor,
@@ -25,7 +26,6 @@ from .services import (
     transition_reason_validate,
     transition_spec_get,
     transition_unmet_conditions,
-    user_may_work_order,
 )
 
 

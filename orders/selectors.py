@@ -14,13 +14,9 @@ from django.db.models import (
 )
 from django_fsm import can_proceed, has_transition_perm
 
+from .locking import user_may_work_order
 from .models import Order, OrderEvent, OrderEventType
-from .services import (
-    TRANSITIONS,
-    TransitionSpec,
-    transition_unmet_conditions,
-    user_may_work_order,
-)
+from .services import TRANSITIONS, TransitionSpec, transition_unmet_conditions
 
 
 def order_available_transitions(

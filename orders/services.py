@@ -22,8 +22,6 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.db.models import TextChoices
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, InvalidResultState, TransitionNotAllowed, can_proceed
 
@@ -36,7 +34,6 @@ from shared.errors import (
     InvalidTransition,
     OrderConflict,
     OrderValidationError,
-    StaleOrderVersion,
     TransitionPermissionDenied,
 )
 from shared.prefetch import rows_known
@@ -44,6 +41,12 @@ from webhooks.models import WebhookEventType
 from webhooks.services import order_webhook_data, webhook_event_record
 
 from .lifecycle import RegisteredGuards
+from .locking import (
+    order_lock,
+    order_team_require,
+    order_version_require,
+    user_may_work_order,  # noqa: F401 - re-exported for its callers
+)
 from .models import (
     HoldReason,
     IdempotencyKey,
@@ -59,12 +62,7 @@ from .models import (
     StorefrontAPIKey,
     Team,
 )
-from .planning import (
-    ACTIVE_TEAMS_STAGES_SQL,
-    TeamStages,
-    active_teams_stages_parse,
-    order_plan_on_transition,
-)
+from .planning import order_plan_on_transition
 
 logger = logging.getLogger(__name__)
 
@@ -165,9 +163,10 @@ def order_transition(
     order_pk = order.pk if isinstance(order, Order) else order
 
     with transaction.atomic():
-        locked, teams = _order_lock(order_pk)
-        if locked is None:
-            raise OrderValidationError(f"Order {order_pk} does not exist.")
+        try:
+            locked, teams = order_lock(order_pk, with_teams=True)
+        except Order.DoesNotExist:
+            raise OrderValidationError(f"Order {order_pk} does not exist.") from None
         if actor is not None and not actor.has_perm(spec.permission):
             raise TransitionPermissionDenied(
                 f"You may not {spec.label.lower()} orders.",
@@ -202,67 +201,6 @@ def order_transition(
     return locked
 
 
-def _order_lock(order_pk: int) -> tuple[Order | None, TeamStages | None]:
-    """Lock the order's row and read it with what planning needs, in one statement.
-
-    Returns the order with its storefront, and on PostgreSQL the active teams'
-    stages (None elsewhere: planning then reads them itself). Every transition
-    runs this: as Order.objects.select_for_update().select_related("storefront")
-    plus the teams' query it cost three times as much Python as the SQL, with
-    a second round trip. The storefront comes from `_storefront_current`.
-    """
-    vendor = connection.vendor
-    sql = _ORDER_LOCK_SQL.get(vendor)
-    if sql is None:
-        features = connection.features
-        lock = (
-            " FOR UPDATE OF o"
-            if features.has_select_for_update_of
-            else " FOR UPDATE"
-            if features.has_select_for_update
-            else ""
-        )
-        teams = f", {ACTIVE_TEAMS_STAGES_SQL} AS lock_teams" if vendor == "postgresql" else ""
-        sql = _ORDER_LOCK_SQL[vendor] = (
-            f"SELECT o.*, s.updated_at AS lock_storefront_updated_at{teams} "  # noqa: S608 - the models' own tables
-            f"FROM {Order._meta.db_table} o "
-            f"JOIN {Storefront._meta.db_table} s ON s.id = o.storefront_id WHERE o.id = %s{lock}"
-        )
-    order = next(iter(Order.objects.raw(sql, [order_pk])), None)
-    if order is None:
-        return None, None
-    order.storefront = _storefront_current(
-        order.storefront_id, order.__dict__.pop("lock_storefront_updated_at")
-    )
-    teams = order.__dict__.pop("lock_teams", None)
-    return order, None if teams is None else active_teams_stages_parse(teams)
-
-
-_ORDER_LOCK_SQL: dict[str, str] = {}
-# A storefront's columns by id, with the updated_at they were read at: storefronts
-# change rarely and every transition needs one. The locking statement reads the
-# row's updated_at, so a changed storefront is read again (and a save in this
-# process drops its entry at once, see _storefront_forget).
-_STOREFRONT_ROWS: dict[int, tuple[Any, list[str], list[Any]]] = {}
-
-
-def _storefront_current(pk: int, updated_at: Any) -> Storefront:
-    """A fresh Storefront instance of the row as it is now (`updated_at` as the DB gave it)."""
-    cached = _STOREFRONT_ROWS.get(pk)
-    if cached is None or cached[0] != updated_at:
-        storefront = Storefront.objects.get(pk=pk)
-        names = [field.attname for field in Storefront._meta.concrete_fields]
-        cached = (updated_at, names, [getattr(storefront, name) for name in names])
-        _STOREFRONT_ROWS[pk] = cached
-    _, names, values = cached
-    return Storefront.from_db(connection.alias, names, values)
-
-
-@receiver([post_save, post_delete], sender=Storefront)
-def _storefront_forget(sender, instance: Storefront, **kwargs) -> None:
-    _STOREFRONT_ROWS.pop(instance.pk, None)
-
-
 def _field_values(order: Order) -> dict[str, Any]:
     # JSON values are copied: a change made inside them in place must still show.
     return {
@@ -278,44 +216,6 @@ def _fields_changed(order: Order, loaded: dict[str, Any]) -> list[str]:
         for field in Order._meta.concrete_fields
         if getattr(order, field.attname) != loaded[field.attname]
     ]
-
-
-def user_may_work_order(order: Order, user: Actor) -> bool:
-    """Staff who belong to teams work their teams' orders (and unassigned ones) only.
-
-    People in no team (finance, a shop-wide customer-care desk) and those with
-    `orders.work_any_team_order` (managers) are not limited by team; neither is
-    the system (None).
-    """
-    if user is None or order.team_id is None or not user.is_authenticated:
-        return True
-    if user.has_perm("orders.work_any_team_order"):
-        return True
-    team_ids = set(user.teams.values_list("id", flat=True))
-    return not team_ids or order.team_id in team_ids
-
-
-def order_team_require(order: Order, actor: Actor) -> None:
-    """Refuse (403) a staff member acting on another team's order (see user_may_work_order)."""
-    if not user_may_work_order(order, actor):
-        raise TransitionPermissionDenied(
-            f"Order {order.number} belongs to team {order.team}, not to yours.",
-            details={"team": order.team.code},
-        )
-
-
-def order_version_require(order: Order, expected_version: int | None) -> None:
-    """Refuse (412) a change made from a page that showed an older version of `order`.
-
-    Call it on the locked row, so nothing can change the order between the check
-    and the write. None means the caller did not say which version it saw.
-    """
-    if expected_version is not None and order.version != expected_version:
-        raise StaleOrderVersion(
-            f"Order {order.number} has changed since you loaded it "
-            f"(version {expected_version}, now {order.version}). Reload and try again.",
-            details={"current_version": order.version},
-        )
 
 
 def transition_reason_validate(spec: TransitionSpec, reason: str) -> str:
@@ -891,10 +791,7 @@ def order_team_reassign(
         )
     order_pk = order.pk if isinstance(order, Order) else order
     with transaction.atomic():
-        locked = (
-            Order.objects.select_for_update(of=("self",)).select_related("team").get(pk=order_pk)
-        )
-        order_version_require(locked, expected_version)
+        locked = order_lock(order_pk, expected_version=expected_version)
         if locked.team_id == (team.pk if team else None):
             return locked
         previous = locked.team

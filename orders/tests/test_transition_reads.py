@@ -1,81 +1,17 @@
-"""What a transition reads: the order's row, its storefront as it is now, the teams."""
+"""What a transition reads: the order's row, its storefront as it is now, the teams.
+
+The storefront row cache itself is tested with orders.locking (test_locking.py).
+"""
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
-from orders.models import Department, ManagementMode, Storefront, Team
+from orders.models import Department, ManagementMode, Team
 from orders.services import order_transition
-from webhooks.models import WebhookEvent
 
 from .factories import StorefrontFactory, order_new
 
 pytestmark = pytest.mark.django_db
-
-
-def confirmed(storefront):
-    order = order_new(storefront=storefront)
-    return order_transition(order=order, transition="confirm", actor=None)
-
-
-def _webhook_rows(order) -> int:
-    return WebhookEvent.objects.filter(order=order).count()
-
-
-def test_a_storefront_saved_here_is_seen_by_the_next_transition():
-    storefront = StorefrontFactory()
-    order = order_transition(
-        order=order_new(storefront=storefront), transition="confirm", actor=None
-    )
-    assert _webhook_rows(order) == 0
-
-    storefront.webhook_url = "https://shop.example/hooks"
-    storefront.save()
-    order = order_transition(order=order, transition="start_picking", actor=None)
-
-    assert _webhook_rows(order) == 1
-    assert order.storefront.webhook_url == "https://shop.example/hooks"
-
-
-def test_a_storefront_changed_elsewhere_is_seen_by_its_new_updated_at():
-    # As another process would: no signal reaches this one, only the row changes.
-    storefront = StorefrontFactory()
-    order = confirmed(storefront)
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Storefront._meta.db_table} SET webhook_url = %s, updated_at = %s "  # noqa: S608
-            "WHERE id = %s",
-            ["https://shop.example/hooks", timezone.now(), storefront.pk],
-        )
-    order = order_transition(order=order, transition="start_picking", actor=None)
-
-    assert _webhook_rows(order) == 1
-
-
-def test_a_queryset_update_of_storefronts_moves_their_updated_at():
-    storefront = StorefrontFactory()
-    order = confirmed(storefront)
-    before = Storefront.objects.get(pk=storefront.pk).updated_at
-
-    Storefront.objects.filter(pk=storefront.pk).update(webhook_url="https://shop.example/hooks")
-    order = order_transition(order=order, transition="start_picking", actor=None)
-
-    assert Storefront.objects.get(pk=storefront.pk).updated_at > before
-    assert _webhook_rows(order) == 1
-
-
-def test_each_transition_gets_its_own_storefront_instance():
-    storefront = StorefrontFactory()
-    first = order_transition(
-        order=order_new(storefront=storefront), transition="confirm", actor=None
-    )
-    first.storefront.name = "changed in memory only"
-
-    second = order_transition(order=first, transition="start_picking", actor=None)
-
-    assert second.storefront is not first.storefront
-    assert second.storefront.name == storefront.name
 
 
 def test_an_unknown_order_is_refused():
