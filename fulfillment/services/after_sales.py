@@ -22,8 +22,9 @@ from django_fsm import can_proceed
 
 from notifications.models import NotificationKind
 from notifications.services import notification_record
+from orders.locking import order_lock, order_row_lock
 from orders.models import Order, OrderEvent, OrderEventType, OrderStatus, PaymentStatus, Storefront
-from orders.services import order_create, order_team_require, order_transition
+from orders.services import order_create, order_transition
 from shared.errors import (
     InvalidTransition,
     OrderError,
@@ -146,7 +147,7 @@ def _after_sales_request_insert(
     submission_key: str,
 ) -> tuple[AfterSalesRequest, bool]:
     """Write the request, its lines and the order's history; return it and whether it is new."""
-    locked = Order.objects.select_for_update().get(pk=order_pk)
+    locked = order_lock(order_pk)
     if submission_key:
         seen = AfterSalesRequest.objects.filter(order=locked, submission_key=submission_key).first()
         if seen is not None:
@@ -244,17 +245,13 @@ def _request_lock(
     and (412) a form posted from a page older than the request's last change.
     """
     request_pk = request.pk if isinstance(request, AfterSalesRequest) else request
-    order_pk = (
-        AfterSalesRequest.objects.filter(pk=request_pk).values_list("order_id", flat=True).first()
-    )
-    if order_pk is None:
+    found = order_row_lock(AfterSalesRequest.objects, request_pk, actor=actor)
+    if found is None:
         raise OrderValidationError(
             f"After-sales request {request_pk} does not exist.",
             details={"request": ["Unknown request."]},
         )
-    order = Order.objects.select_for_update().get(pk=order_pk)
-    order_team_require(order, actor)
-    locked = AfterSalesRequest.objects.select_for_update().get(pk=request_pk)
+    order, locked = found
     request_version_require(
         locked,
         expected_updated_at,

@@ -9,6 +9,7 @@ from django.db.models import Sum
 
 from notifications.models import NotificationKind
 from notifications.services import notification_record
+from orders.locking import order_lock, order_rows_lock
 from orders.models import (
     HoldReason,
     Order,
@@ -36,7 +37,7 @@ from ..models import (
     TrackingEventStatus,
 )
 from ..selectors import order_unpacked_quantities
-from .common import Actor, actor_or_none, order_changed, order_lock, permission_require
+from .common import Actor, actor_or_none, order_changed, permission_require
 
 
 def package_create(
@@ -153,9 +154,8 @@ def shipment_hand_over(
     with transaction.atomic():
         locked = order_lock(order, actor=actor)
         previous = (
-            Shipment.objects.select_for_update()
-            .filter(order=locked, pk=previous_leg_id)
-            .select_related("carrier")
+            order_rows_lock(locked, Shipment.objects.select_related("carrier"))
+            .filter(pk=previous_leg_id)
             .first()
         )
         if previous is None:
@@ -228,9 +228,7 @@ def shipment_create(
                 "packing or ready to ship.",
                 details={"status": locked.status},
             )
-        packages = list(
-            Package.objects.select_for_update().filter(order=locked, pk__in=package_ids)
-        )
+        packages = list(order_rows_lock(locked, Package.objects.filter(pk__in=package_ids)))
         found = {package.pk for package in packages}
         missing = [pk for pk in package_ids if pk not in found]
         taken = [package.pk for package in packages if package.shipment_id]

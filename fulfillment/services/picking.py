@@ -10,12 +10,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Sum
 
+from orders.locking import order_lock
 from orders.models import HoldReason, Order, OrderLine, OrderStatus
 from orders.services import order_transition
 from shared.errors import InvalidTransition, OrderValidationError
 
 from ..models import InventoryItem, PickList, PickRecord
-from .common import Actor, actor_or_none, order_changed, order_lock, permission_require
+from .common import Actor, actor_or_none, order_changed, permission_require
 
 
 def pick_list_create_for_numbers(*, numbers: list[str], actor: Actor) -> PickList:

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 
+from orders.locking import order_lock, order_row_lock
 from orders.models import HoldReason, Order, OrderStatus
 from orders.services import order_transition
 from shared.errors import InvalidTransition, OrderValidationError
@@ -25,7 +26,7 @@ from ..models import (
     SupplierRequestLine,
     SupplierRequestStatus,
 )
-from .common import Actor, actor_or_none, order_changed, order_lock, permission_require
+from .common import Actor, actor_or_none, order_changed, permission_require
 from .request_steps import request_step, request_transition_require, request_version_require
 
 SUPPLIER_REQUEST_ORDER_STATUSES = (
@@ -177,18 +178,11 @@ def supplier_request_advance(
             details={"reason": ["This field is required."]},
         )
     request_pk = request.pk if isinstance(request, SupplierRequest) else request
-    order_pk = SupplierRequest.objects.filter(pk=request_pk).values_list("order_id", flat=True)
-    order_pk = order_pk.first()
-    if order_pk is None:
-        raise OrderValidationError(f"Supplier request {request_pk} does not exist.")
-
     with transaction.atomic():
-        order = order_lock(order_pk)
-        locked = (
-            SupplierRequest.objects.select_for_update()
-            .select_related("supplier")
-            .get(pk=request_pk)
-        )
+        found = order_row_lock(SupplierRequest.objects.select_related("supplier"), request_pk)
+        if found is None:
+            raise OrderValidationError(f"Supplier request {request_pk} does not exist.")
+        order, locked = found
         label = f"Supplier request #{locked.pk}"
         request_version_require(locked, expected_updated_at, label=label, status=locked.status)
         request_step(

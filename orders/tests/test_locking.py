@@ -1,6 +1,10 @@
 """orders.locking: the one way to lock an order and its rows, and the storefront row cache."""
 
+import re
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -205,3 +209,28 @@ def test_a_row_lock_checks_the_team_of_its_order():
 
     with pytest.raises(TransitionPermissionDenied), transaction.atomic():
         order_row_lock(AfterSalesRequest.objects, request.pk, actor=picker)
+
+
+# -- nothing else locks an order or its rows -------------------------------------------
+
+# An order and the rows that go with it: only orders/locking.py takes their locks.
+ORDER_ROWS = {"Order", "AfterSalesRequest", "SupplierRequest", "Package", "Shipment"}
+
+
+def test_only_orders_locking_locks_orders_and_their_rows():
+    root = Path(settings.BASE_DIR)
+    skip = {".venv", "tests", "migrations", "benchmarks", "loadtest", "node_modules", "var"}
+    offenders = []
+    for path in root.rglob("*.py"):
+        relative = path.relative_to(root)
+        if skip.intersection(relative.parts) or relative == Path("orders/locking.py"):
+            continue
+        source = path.read_text(encoding="utf-8")
+        for model in re.findall(r"(\w+)\.objects\.select_for_update\b", source):
+            if model in ORDER_ROWS:
+                offenders.append(f"{relative}: {model}")
+        for model in re.findall(r"(\w+)\._meta\.db_table\}[^\n]*FOR UPDATE", source):
+            if model in ORDER_ROWS:
+                offenders.append(f"{relative}: {model} (SQL)")
+
+    assert offenders == []
