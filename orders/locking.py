@@ -11,9 +11,11 @@ Every change to an order starts here, inside its transaction:
    `order_row_lock`), each kind in id order.
 
 Taking the order's lock first is what keeps two changes from waiting on each
-other in a cycle: whichever holds the order holds everything below it. Stock
-rows are not an order's rows; fulfillment locks them after the order, in SKU
-order.
+other in a cycle: whichever holds the order holds everything below it. Other
+rows are not an order's: stock (fulfillment locks it after the order, in SKU
+order), and the outbox and job rows their workers lock while they send or run
+them (webhook events, service-level alerts, bulk job items). A test keeps every
+other module from locking an order or its rows itself.
 
 The storefront row cache: storefronts change rarely and every lock needs one.
 The locking statement reads the storefront's `updated_at`, so a storefront
