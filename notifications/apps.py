@@ -7,3 +7,9 @@ class NotificationsConfig(AppConfig):
 
     name = "notifications"
     verbose_name = _("Customer notifications")
+
+    def ready(self) -> None:
+        # Customer e-mails follow order changes: their handlers on the order event seam.
+        from .subscribers import order_events_subscribe
+
+        order_events_subscribe()

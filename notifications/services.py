@@ -21,16 +21,6 @@ from .models import (
     NotificationStatus,
 )
 
-# The order status a status change must reach to tell the customer, and what about.
-_KIND_OF_STATUS = {
-    "processing": NotificationKind.ORDER_CONFIRMED,
-    "shipped": NotificationKind.SHIPPED,
-    "delivered": NotificationKind.DELIVERED,
-    "on_hold": NotificationKind.ON_HOLD,
-    "cancelled": NotificationKind.CANCELLED,
-    "post_delivery": NotificationKind.AFTER_SALES_OPENED,
-}
-
 
 def notification_record(
     *, order, kind: NotificationKind, context: dict[str, Any] | None = None
@@ -54,36 +44,6 @@ def notification_record(
     if status == NotificationStatus.PENDING:
         transaction.on_commit(partial(_notification_send_soon, notification.pk))
     return notification
-
-
-def notifications_for_order_events(order, events) -> list[Notification]:
-    """Record the customer e-mails that a change's order events call for (same transaction)."""
-    recorded = []
-    for event in events:
-        if event.event_type == "created":
-            recorded.append(notification_record(order=order, kind=NotificationKind.ORDER_RECEIVED))
-        elif event.event_type == "status_changed" and event.to_status in _KIND_OF_STATUS:
-            if event.transition == "release":
-                continue  # back on track: the next real step says so
-            context = {"from_status": event.from_status}
-            if event.to_status == "on_hold":
-                context["hold_reason"] = event.reason
-            if event.to_status == "cancelled":
-                context["cancel_reason"] = event.reason
-            recorded.append(
-                notification_record(
-                    order=order, kind=_KIND_OF_STATUS[event.to_status], context=context
-                )
-            )
-        elif event.event_type == "payment_changed" and event.transition == "refund_payment":
-            recorded.append(
-                notification_record(
-                    order=order,
-                    kind=NotificationKind.REFUND_ISSUED,
-                    context={"amount": event.data.get("amount", "")},
-                )
-            )
-    return recorded
 
 
 def _notification_send_soon(notification_id: int) -> None:

@@ -4,7 +4,9 @@
 views, admin buttons, the dashboard, Celery tasks, webhooks and commands all
 call it. It always works in this order: lock the row, check the permission,
 refuse a stale version, check the transition is legal, apply it, bump the
-version, save, write the `OrderEvent`, register side effects after commit.
+version, save, write the `OrderEvent`, publish what happened (orders.events:
+the ledger, notifications and webhooks subscribe there and write their outbox
+rows in this transaction), register side effects after commit.
 """
 
 import copy
@@ -26,8 +28,6 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, InvalidResultState, TransitionNotAllowed, can_proceed
 
 from customers.models import Address, Customer
-from notifications.services import notifications_for_order_events
-from reports.ledger import ledger_record_order_created, ledger_record_order_events
 from shared.actors import Actor
 from shared.errors import (
     IdempotencyConflict,
@@ -37,9 +37,8 @@ from shared.errors import (
     TransitionPermissionDenied,
 )
 from shared.prefetch import rows_known
-from webhooks.models import WebhookEventType
-from webhooks.services import order_webhook_data, webhook_event_record
 
+from .events import OrderCreated, OrderPaymentChanged, OrderStatusChanged, publish
 from .lifecycle import RegisteredGuards
 from .locking import (
     order_lock,
@@ -194,9 +193,8 @@ def order_transition(
             ) from None
         for event in events:
             event.save()
-        ledger_record_order_events(locked, events)
-        _webhooks_record(locked, events)
-        notifications_for_order_events(locked, events)
+        for event in events:
+            _transition_published(locked, event)
         _side_effects_register(events)
     return locked
 
@@ -327,31 +325,38 @@ def _transition_consequences_apply(
     return [event]
 
 
-def _webhooks_record(order: Order, events: list[OrderEvent]) -> None:
-    """Tell the storefront about each status change, in the transaction of the change."""
-    for event in events:
-        if event.event_type != OrderEventType.STATUS_CHANGED:
-            continue
-        webhook_event_record(
-            storefront=order.storefront,
-            event_type=WebhookEventType.ORDER_STATUS_CHANGED,
-            data={
-                "order": order_webhook_data(order),
-                "transition": event.transition,
-                "from_status": event.from_status,
-                "to_status": event.to_status,
-                "reason": event.reason,
-            },
-            order=order,
+def _transition_published(order: Order, event: OrderEvent) -> None:
+    """Publish one saved transition row as the seam's typed event (orders.events)."""
+    if event.event_type == OrderEventType.STATUS_CHANGED:
+        publish(
+            OrderStatusChanged(
+                order=order,
+                transition=event.transition,
+                from_status=event.from_status,
+                to_status=event.to_status,
+                reason=event.reason,
+            )
         )
+        return
+    amount = event.data.get("amount")
+    publish(
+        OrderPaymentChanged(
+            order=order,
+            transition=event.transition,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            amount=None if amount is None else Decimal(amount),
+        )
+    )
 
 
 def _side_effects_register(events: list[OrderEvent]) -> None:
     """Once the commit succeeded, log the change.
 
     Notifications, webhooks and ledger entries are written to their own
-    outboxes in the transaction and sent by their own tasks, so nothing else
-    needs a broker round trip here (it would cost every transition one).
+    outboxes in the transaction, by the event seam's subscribers, and sent by
+    their own tasks, so nothing else needs a broker round trip here (it would
+    cost every transition one).
     """
     changes = [
         (
@@ -558,14 +563,7 @@ def _order_insert(
         actor=actor if actor is not None and actor.is_authenticated else None,
         customer_visible=True,
     )
-    notifications_for_order_events(order, [event])
-    ledger_record_order_created(order)
-    webhook_event_record(
-        storefront=storefront,
-        event_type=WebhookEventType.ORDER_CREATED,
-        data={"order": order_webhook_data(order)},
-        order=order,
-    )
+    publish(OrderCreated(order=order))
     _side_effects_register([event])
     return order, lines, event
 

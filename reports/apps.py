@@ -7,6 +7,10 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Finance reports")
 
     def ready(self) -> None:
+        # The ledger books what order changes move: its handlers on the order event seam.
+        from .subscribers import order_events_subscribe
+
+        order_events_subscribe()
         from orders.demo.seeders import demo_seeder_register
 
         from .demo import ReportsDemoSeeder

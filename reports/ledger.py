@@ -1,4 +1,6 @@
-"""Writing the ledger: called by the services that move money, in their transaction.
+"""Writing the ledger, in the transaction of the order change that moves money.
+
+reports.subscribers calls these from the order event seam (orders.events):
 
 - revenue (with its shipping part) when card or invoice money is captured, or
   when a cash-on-delivery order is delivered; the cash collected later is a
@@ -17,7 +19,7 @@ from typing import Any
 from django.db.models import Sum
 from django.utils import timezone
 
-from orders.models import Order, OrderEvent, PaymentMethod, PaymentStatus
+from orders.models import Order, PaymentMethod, PaymentStatus
 from orders.planning import region_for_address
 from shared.errors import OrderValidationError, TransitionPermissionDenied
 
@@ -67,49 +69,62 @@ def ledger_record_order_created(order: Order) -> None:
         LedgerEntry.objects.bulk_create(_entries(order, _revenue(order)))
 
 
-def ledger_record_order_events(order: Order, events: list[OrderEvent]) -> None:
-    """Book what a transition (and what it implied, e.g. a refund on cancel) moved."""
+def ledger_record_transition(
+    order: Order, *, transition: str, amount: Decimal | None = None
+) -> None:
+    """Book what one transition moved (a cancellation's refund is a transition of its own).
+
+    `amount` is the money a refund gave back.
+    """
     cash_on_delivery = order.payment_method == PaymentMethod.CASH_ON_DELIVERY
     items: list[tuple[str, Decimal, dict[str, Any]]] = []
-    for event in events:
-        if event.transition == "capture_payment":
-            if cash_on_delivery:
-                items.append((LedgerKind.COD_COLLECTED, order.amount_paid, {}))
-            else:
-                items += _revenue(order)
-        elif event.transition == "deliver" and cash_on_delivery:
+    if transition == "capture_payment":
+        if cash_on_delivery:
+            items.append((LedgerKind.COD_COLLECTED, order.amount_paid, {}))
+        else:
             items += _revenue(order)
-        elif event.transition == "refund_payment":
-            items.append((LedgerKind.REFUND, Decimal(event.data["amount"]), {}))
-        elif event.transition == "ship":
-            rates = StorefrontCostRates.objects.filter(storefront_id=order.storefront_id).first()
-            if rates is not None:
-                items.append((LedgerKind.HANDLING_COST, rates.handling_per_order, {}))
+    elif transition == "deliver" and cash_on_delivery:
+        items += _revenue(order)
+    elif transition == "refund_payment":
+        items.append((LedgerKind.REFUND, amount, {}))
+    elif transition == "ship":
+        rates = StorefrontCostRates.objects.filter(storefront_id=order.storefront_id).first()
+        if rates is not None:
+            items.append((LedgerKind.HANDLING_COST, rates.handling_per_order, {}))
     if items:
         LedgerEntry.objects.bulk_create(_entries(order, items))
 
 
-def ledger_record_package(order: Order, package: Any) -> None:
+def ledger_record_package(order: Order, *, package_id: int) -> None:
+    """The packaging cost of one package, at the storefront's rate."""
     rates = StorefrontCostRates.objects.filter(storefront_id=order.storefront_id).first()
     if rates is not None:
         LedgerEntry.objects.bulk_create(
             _entries(
                 order,
-                [(LedgerKind.PACKAGING_COST, rates.packaging_per_package, {"package": package})],
+                [
+                    (
+                        LedgerKind.PACKAGING_COST,
+                        rates.packaging_per_package,
+                        {"package_id": package_id},
+                    )
+                ],
             )
         )
 
 
-def ledger_record_shipment(order: Order, shipment: Any, *, weight_grams: int) -> None:
+def ledger_record_shipment(
+    order: Order, *, shipment_id: int, carrier_id: int, weight_grams: int
+) -> None:
     """The carrier's price for one shipment (or one leg of it) of `weight_grams`."""
     rate = CarrierRate.objects.filter(
-        storefront_id=order.storefront_id, carrier_id=shipment.carrier_id
+        storefront_id=order.storefront_id, carrier_id=carrier_id
     ).first()
     if rate is None:
         return
     cost = rate.per_shipment + rate.per_kg * Decimal(weight_grams) / 1000
     LedgerEntry.objects.bulk_create(
-        _entries(order, [(LedgerKind.CARRIER_COST, cost, {"shipment": shipment})])
+        _entries(order, [(LedgerKind.CARRIER_COST, cost, {"shipment_id": shipment_id})])
     )
 
 

@@ -7,3 +7,9 @@ class WebhooksConfig(AppConfig):
 
     name = "webhooks"
     verbose_name = _("Storefront webhooks")
+
+    def ready(self) -> None:
+        # Storefronts hear of order changes: the webhooks' handlers on the order event seam.
+        from .subscribers import order_events_subscribe
+
+        order_events_subscribe()

@@ -20,8 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from notifications.models import NotificationKind
-from notifications.services import notification_record
+from orders.events import AfterSalesOpened, AfterSalesResolved, AfterSalesStatusChanged, publish
 from orders.locking import order_lock, order_row_lock
 from orders.models import Order, OrderEvent, OrderEventType, OrderStatus, PaymentStatus, Storefront
 from orders.services import order_create, order_transition
@@ -170,8 +169,9 @@ def _after_sales_request_insert(
     for line in request_lines:
         line.request = request
     AfterSalesLine.objects.bulk_create(request_lines)
-    if locked.status == OrderStatus.DELIVERED:
-        order_transition(
+    moves_order = locked.status == OrderStatus.DELIVERED
+    if moves_order:
+        locked = order_transition(
             order=locked,
             transition="open_after_sales",
             actor=None,
@@ -185,11 +185,15 @@ def _after_sales_request_insert(
             customer_visible=True,
             data={"after_sales_request": request.pk, "kind": kind},
         )
-        notification_record(
+    publish(
+        AfterSalesOpened(
             order=locked,
-            kind=NotificationKind.AFTER_SALES_OPENED,
-            context={"request": request.pk, "kind": kind},
+            request_id=request.pk,
+            kind=kind,
+            source=source,
+            order_status_changed=moves_order,
         )
+    )
     return request, True
 
 
@@ -339,6 +343,15 @@ def after_sales_request_advance(
             customer_visible=customer_visible,
             data={"transition": transition},
         )
+        publish(
+            AfterSalesStatusChanged(
+                order=order,
+                request_id=locked.pk,
+                kind=locked.kind,
+                transition=transition,
+                status=locked.status,
+            )
+        )
     return locked
 
 
@@ -440,10 +453,15 @@ def after_sales_request_resolve(
             customer_visible=True,
             data=data,
         )
-        notification_record(
-            order=Order.objects.select_related("customer").get(pk=order.pk),
-            kind=NotificationKind.AFTER_SALES_RESOLVED,
-            context={"request": locked.pk, "kind": locked.kind, "resolution": resolution},
+        publish(
+            AfterSalesResolved(
+                order=order,
+                request_id=locked.pk,
+                kind=locked.kind,
+                resolution=resolution,
+                amount=None if resolution == AfterSalesResolution.REPLACEMENT else amount,
+                replacement_order=data.get("replacement_order", ""),
+            )
         )
     return locked
 

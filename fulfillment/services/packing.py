@@ -1,4 +1,9 @@
-"""Packing, shipments and carrier tracking. Order status changes go through orders.services."""
+"""Packing, shipments and carrier tracking. Order status changes go through orders.services.
+
+What follows a package, a shipment or a carrier scan (ledger costs, the
+storefront's webhook, the customer's e-mail) subscribes to the events these
+services publish (orders.events).
+"""
 
 import hmac
 from datetime import date, datetime
@@ -7,8 +12,13 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
-from notifications.models import NotificationKind
-from notifications.services import notification_record
+from orders.events import (
+    CarrierScanRecorded,
+    PackageCreated,
+    ShipmentCreated,
+    ShipmentFacts,
+    publish,
+)
 from orders.locking import order_lock, order_rows_lock
 from orders.models import (
     HoldReason,
@@ -18,14 +28,11 @@ from orders.models import (
     OrderStatus,
 )
 from orders.services import order_transition
-from reports.ledger import ledger_record_package, ledger_record_shipment
 from shared.errors import (
     InvalidTransition,
     OrderConflict,
     OrderValidationError,
 )
-from webhooks.models import WebhookEventType
-from webhooks.services import order_webhook_data, webhook_event_record
 
 from ..models import (
     Carrier,
@@ -103,7 +110,6 @@ def package_create(
             PackageLine(package=package, order_line=order_lines[sku], quantity=quantity)
             for sku, quantity in wanted.items()
         )
-        ledger_record_package(locked, package)
         contents = ", ".join(f"{quantity} x {sku}" for sku, quantity in wanted.items())
         order_changed(
             locked,
@@ -111,6 +117,7 @@ def package_create(
             note=f"Package #{package.pk} packed ({weight_grams} g): {contents}.",
             data={"package": package.pk},
         )
+        publish(PackageCreated(order=locked, package_id=package.pk, weight_grams=weight_grams))
     return package
 
 
@@ -182,7 +189,6 @@ def shipment_hand_over(
         )
         weight = previous.packages.aggregate(total=Sum("weight_grams"))["total"] or 0
         previous.packages.update(shipment=leg)
-        ledger_record_shipment(locked, leg, weight_grams=weight)
         previous.status = ShipmentStatus.HANDED_OVER
         previous.save(update_fields=["status"])
         order_changed(
@@ -191,7 +197,14 @@ def shipment_hand_over(
             note=f"Shipment {previous} handed over to {carrier.code} {tracking_number}.",
             data={"shipment": leg.pk, "previous_leg": previous.pk},
         )
-        _shipment_webhook_record(locked, leg)
+        publish(
+            ShipmentCreated(
+                order=locked,
+                shipment=_shipment_facts(leg),
+                weight_grams=weight,
+                previous_leg_id=previous.pk,
+            )
+        )
     return leg
 
 
@@ -247,9 +260,6 @@ def shipment_create(
             created_by=actor_or_none(actor),
         )
         Package.objects.filter(pk__in=found).update(shipment=shipment)
-        ledger_record_shipment(
-            locked, shipment, weight_grams=sum(package.weight_grams for package in packages)
-        )
         order_changed(
             locked,
             actor=actor,
@@ -258,24 +268,26 @@ def shipment_create(
             + ".",
             data={"shipment": shipment.pk},
         )
-        _shipment_webhook_record(locked, shipment)
+        publish(
+            ShipmentCreated(
+                order=locked,
+                shipment=_shipment_facts(shipment),
+                weight_grams=sum(package.weight_grams for package in packages),
+            )
+        )
     return shipment
 
 
-def _shipment_webhook_record(order: Order, shipment: Shipment) -> None:
-    webhook_event_record(
-        storefront=order.storefront,
-        event_type=WebhookEventType.SHIPMENT_UPDATED,
-        data={
-            "order": order_webhook_data(order),
-            "shipment": {
-                "carrier": shipment.carrier.code,
-                "tracking_number": shipment.tracking_number,
-                "tracking_url": shipment.tracking_url,
-                "status": shipment.status,
-            },
-        },
-        order=order,
+def _shipment_facts(shipment: Shipment) -> ShipmentFacts:
+    """What the order event seam says about `shipment` as it is now."""
+    return ShipmentFacts(
+        id=shipment.pk,
+        carrier_id=shipment.carrier_id,
+        carrier_code=shipment.carrier.code,
+        carrier_name=shipment.carrier.name,
+        tracking_number=shipment.tracking_number,
+        tracking_url=shipment.tracking_url,
+        status=shipment.status,
     )
 
 
@@ -363,13 +375,15 @@ def tracking_event_record(
                 customer_visible=False,
                 data={"shipment": shipment.pk, "tracking_status": status},
             )
-            _shipment_webhook_record(order, shipment)
-            if status == TrackingEventStatus.OUT_FOR_DELIVERY:
-                notification_record(
+            publish(
+                CarrierScanRecorded(
                     order=order,
-                    kind=NotificationKind.OUT_FOR_DELIVERY,
-                    context={"carrier": carrier.name, "tracking_number": tracking_number},
+                    shipment=_shipment_facts(shipment),
+                    status=status,
+                    location=location,
+                    message=message,
                 )
+            )
             _order_follow_tracking(order, status)
     except IntegrityError:
         # The same event arrived twice at once; the other request recorded it.

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 
+from orders.events import SupplierRequestCreated, SupplierRequestStatusChanged, publish
 from orders.locking import order_lock, order_row_lock
 from orders.models import HoldReason, Order, OrderStatus
 from orders.services import order_transition
@@ -115,6 +116,11 @@ def supplier_request_create(
             note=note + ".",
             data={"supplier_request": request.pk, "supplier": supplier.pk, "delivery": delivery},
         )
+        publish(
+            SupplierRequestCreated(
+                order=locked, request_id=request.pk, supplier_id=supplier.pk, delivery=delivery
+            )
+        )
         if not held_already:
             order_transition(
                 order=locked,
@@ -215,6 +221,11 @@ def supplier_request_advance(
             actor=actor,
             note=note,
             data={"supplier_request": locked.pk, "transition": transition, "status": locked.status},
+        )
+        publish(
+            SupplierRequestStatusChanged(
+                order=order, request_id=locked.pk, transition=transition, status=locked.status
+            )
         )
         if transition == "receive" and _order_waits_no_more(order):
             order_transition(

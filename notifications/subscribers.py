@@ -1,0 +1,96 @@
+"""Which order changes e-mail the customer: the notifications' handlers on the order event seam.
+
+Each writes its outbox row inside the change's transaction (orders.events);
+notifications.services sends it after the commit.
+"""
+
+from fulfillment.models import TrackingEventStatus
+from orders.events import (
+    AfterSalesOpened,
+    AfterSalesResolved,
+    CarrierScanRecorded,
+    OrderCreated,
+    OrderPaymentChanged,
+    OrderStatusChanged,
+    subscribe,
+)
+from orders.models import Order, OrderStatus
+
+from .models import NotificationKind
+from .services import notification_record
+
+# The order status a status change must reach to tell the customer, and what about.
+_KIND_OF_STATUS = {
+    OrderStatus.PROCESSING: NotificationKind.ORDER_CONFIRMED,
+    OrderStatus.SHIPPED: NotificationKind.SHIPPED,
+    OrderStatus.DELIVERED: NotificationKind.DELIVERED,
+    OrderStatus.ON_HOLD: NotificationKind.ON_HOLD,
+    OrderStatus.CANCELLED: NotificationKind.CANCELLED,
+    OrderStatus.POST_DELIVERY: NotificationKind.AFTER_SALES_OPENED,
+}
+
+
+def notify_order_received(event: OrderCreated) -> None:
+    notification_record(order=event.order, kind=NotificationKind.ORDER_RECEIVED)
+
+
+def notify_status_change(event: OrderStatusChanged) -> None:
+    """Confirmed, shipped, delivered, delayed, cancelled, request opened; not a release."""
+    if event.to_status not in _KIND_OF_STATUS or event.transition == "release":
+        return  # a release is back on track: the next real step says so
+    context = {"from_status": event.from_status}
+    if event.to_status == OrderStatus.ON_HOLD:
+        context["hold_reason"] = event.reason
+    if event.to_status == OrderStatus.CANCELLED:
+        context["cancel_reason"] = event.reason
+    notification_record(order=event.order, kind=_KIND_OF_STATUS[event.to_status], context=context)
+
+
+def notify_refund(event: OrderPaymentChanged) -> None:
+    if event.is_refund:
+        notification_record(
+            order=event.order,
+            kind=NotificationKind.REFUND_ISSUED,
+            context={"amount": "" if event.amount is None else str(event.amount)},
+        )
+
+
+def notify_out_for_delivery(event: CarrierScanRecorded) -> None:
+    if event.status == TrackingEventStatus.OUT_FOR_DELIVERY:
+        notification_record(
+            order=event.order,
+            kind=NotificationKind.OUT_FOR_DELIVERY,
+            context={
+                "carrier": event.shipment.carrier_name,
+                "tracking_number": event.shipment.tracking_number,
+            },
+        )
+
+
+def notify_after_sales_opened(event: AfterSalesOpened) -> None:
+    """A further request on an order in post-delivery (the first one moved the order: told)."""
+    if not event.order_status_changed:
+        notification_record(
+            order=event.order,
+            kind=NotificationKind.AFTER_SALES_OPENED,
+            context={"request": event.request_id, "kind": event.kind},
+        )
+
+
+def notify_after_sales_resolved(event: AfterSalesResolved) -> None:
+    notification_record(
+        # Read again with its customer: the request's handling may have changed the order.
+        order=Order.objects.select_related("customer").get(pk=event.order.pk),
+        kind=NotificationKind.AFTER_SALES_RESOLVED,
+        context={"request": event.request_id, "kind": event.kind, "resolution": event.resolution},
+    )
+
+
+def order_events_subscribe() -> None:
+    """Subscribe the customer e-mails to the order events that call for one (from ready())."""
+    subscribe(OrderCreated, notify_order_received)
+    subscribe(OrderStatusChanged, notify_status_change)
+    subscribe(OrderPaymentChanged, notify_refund)
+    subscribe(CarrierScanRecorded, notify_out_for_delivery)
+    subscribe(AfterSalesOpened, notify_after_sales_opened)
+    subscribe(AfterSalesResolved, notify_after_sales_resolved)

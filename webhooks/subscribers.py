@@ -1,0 +1,78 @@
+"""What the storefronts hear about their orders: the webhooks' handlers on the order event seam.
+
+Each writes its outbox row inside the change's transaction (orders.events);
+webhooks.delivery sends it after the commit. Storefronts without a webhook URL
+get nothing written.
+"""
+
+from orders.events import (
+    CarrierScanRecorded,
+    OrderCreated,
+    OrderStatusChanged,
+    ShipmentCreated,
+    ShipmentFacts,
+    subscribe,
+)
+from orders.models import Order
+
+from .models import WebhookEventType
+from .services import order_webhook_data, webhook_event_record
+
+
+def webhook_order_created(event: OrderCreated) -> None:
+    order = event.order
+    webhook_event_record(
+        storefront=order.storefront,
+        event_type=WebhookEventType.ORDER_CREATED,
+        data={"order": order_webhook_data(order)},
+        order=order,
+    )
+
+
+def webhook_order_status_changed(event: OrderStatusChanged) -> None:
+    order = event.order
+    webhook_event_record(
+        storefront=order.storefront,
+        event_type=WebhookEventType.ORDER_STATUS_CHANGED,
+        data={
+            "order": order_webhook_data(order),
+            "transition": event.transition,
+            "from_status": event.from_status,
+            "to_status": event.to_status,
+            "reason": event.reason,
+        },
+        order=order,
+    )
+
+
+def _shipment_updated(order: Order, shipment: ShipmentFacts) -> None:
+    webhook_event_record(
+        storefront=order.storefront,
+        event_type=WebhookEventType.SHIPMENT_UPDATED,
+        data={
+            "order": order_webhook_data(order),
+            "shipment": {
+                "carrier": shipment.carrier_code,
+                "tracking_number": shipment.tracking_number,
+                "tracking_url": shipment.tracking_url,
+                "status": shipment.status,
+            },
+        },
+        order=order,
+    )
+
+
+def webhook_shipment_created(event: ShipmentCreated) -> None:
+    _shipment_updated(event.order, event.shipment)
+
+
+def webhook_carrier_scan(event: CarrierScanRecorded) -> None:
+    _shipment_updated(event.order, event.shipment)
+
+
+def order_events_subscribe() -> None:
+    """Subscribe the storefront webhooks to the order events they report (from ready())."""
+    subscribe(OrderCreated, webhook_order_created)
+    subscribe(OrderStatusChanged, webhook_order_status_changed)
+    subscribe(ShipmentCreated, webhook_shipment_created)
+    subscribe(CarrierScanRecorded, webhook_carrier_scan)
