@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import NoReverseMatch, reverse
 
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderEventType, OrderStatus
 from orders.roles import MANAGER, WAREHOUSE
 from orders.services import order_transition
 from orders.tests.factories import (
@@ -82,11 +82,13 @@ def test_manager_moves_a_card_order_from_received_to_completed_with_the_buttons(
     assert order.packages.get().weight_grams == 900
     assert order.shipments.get().tracking_number == "GHN123"
 
-    changes = order.events.filter(event_type__in=["status_changed", "payment_changed"])
+    changes = order.events.filter(
+        event_type__in=[OrderEventType.STATUS_CHANGED, OrderEventType.PAYMENT_CHANGED]
+    )
     assert list(changes.values_list("transition", flat=True)) == [name for name, _, _ in steps]
-    assert set(order.events.exclude(event_type="created").values_list("actor", flat=True)) == {
-        manager.pk
-    }
+    assert set(
+        order.events.exclude(event_type=OrderEventType.CREATED).values_list("actor", flat=True)
+    ) == {manager.pk}
 
 
 @pytest.mark.django_db

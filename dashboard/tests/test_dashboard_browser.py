@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 
 from fulfillment.models import InventoryItem
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderEventType, OrderStatus
 from orders.roles import WAREHOUSE
 from orders.tests.factories import CarrierFactory, UserFactory, user_with_role
 
@@ -91,7 +91,9 @@ def test_the_warehouse_finds_an_order_packs_it_and_ships_it_by_tracking_number(l
     assert stored.status == OrderStatus.SHIPPED
     assert InventoryItem.objects.get(sku="MUG-1").quantity_on_hand == 8  # 2 picked
     assert stored.shipments.get().tracking_number == "GHN-E2E-778899"
-    assert [e.transition for e in stored.events.filter(event_type="status_changed")] == [
+    assert [
+        e.transition for e in stored.events.filter(event_type=OrderEventType.STATUS_CHANGED)
+    ] == [
         "confirm",
         "start_picking",
         "start_packing",

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from fulfillment.services.packing import tracking_event_record
 from notifications.models import Notification, NotificationKind, NotificationStatus
-from orders.models import OrderEvent, OrderStatus, PaymentMethod
+from orders.models import OrderEvent, OrderEventType, OrderStatus, PaymentMethod
 from orders.services import order_transition
 from orders.tests.factories import CarrierFactory, order_new, transition_prepare
 from orders_project.celery import app
@@ -353,7 +353,10 @@ def test_with_the_broker_down_transitions_succeed_and_the_sweeper_delivers_each_
     outage_seconds = time.monotonic() - started
 
     assert order.status == OrderStatus.ON_HOLD
-    assert OrderEvent.objects.filter(order=order, event_type="status_changed").count() == 2
+    assert (
+        OrderEvent.objects.filter(order=order, event_type=OrderEventType.STATUS_CHANGED).count()
+        == 2
+    )
     assert any("broker unreachable" in record.getMessage() for record in caplog.records)
     rows = list(Notification.objects.filter(order=order).order_by("created_at", "pk"))
     assert [row.kind for row in rows] == [

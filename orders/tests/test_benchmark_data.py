@@ -5,7 +5,7 @@ from django.db import connection
 
 from benchmarks.generate import generate
 from fulfillment.models import Shipment
-from orders.models import Order, OrderEvent, OrderStatus
+from orders.models import Order, OrderEvent, OrderEventType, OrderStatus
 from reports.models import LedgerEntry
 
 pytestmark = [
@@ -24,13 +24,13 @@ def test_generated_orders_cover_every_state_with_their_history():
     statuses = set(Order.objects.values_list("status", flat=True))
     assert statuses >= {OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.SHIPPED}
     assert len(statuses) >= 8
-    assert OrderEvent.objects.filter(event_type="created").count() == 3000
+    assert OrderEvent.objects.filter(event_type=OrderEventType.CREATED).count() == 3000
     shipped = Order.objects.filter(shipped_at__isnull=False).count()
     assert Shipment.objects.count() == shipped
     assert LedgerEntry.objects.filter(kind="revenue").exists()
     # The sequences moved past the copied ids: the ORM can add rows after them.
     order = Order.objects.order_by("-pk").first()
-    OrderEvent.objects.create(order=order, event_type="note", note="after the load")
+    OrderEvent.objects.create(order=order, event_type=OrderEventType.NOTE, note="after the load")
 
 
 def test_loading_again_adds_only_what_is_missing():

@@ -9,7 +9,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderEventType, OrderStatus
 from orders.services import order_transition
 from shared.errors import OrderError, StaleOrderVersion
 
@@ -109,7 +109,7 @@ def test_many_simultaneous_transitions_one_winner():
     assert set(codes) - {"ok"} == {"precondition_failed"}
     stored = Order.objects.get(pk=order.pk)
     assert stored.version == 2
-    assert stored.events.exclude(event_type="created").count() == 1
+    assert stored.events.exclude(event_type=OrderEventType.CREATED).count() == 1
 
 
 def test_stale_version_after_a_concurrent_change_is_refused():

@@ -5,7 +5,14 @@ from decimal import Decimal
 import pytest
 from django_fsm import RETURN_VALUE
 
-from orders.models import HOLDABLE_STATUSES, Order, OrderEvent, OrderStatus, PaymentStatus
+from orders.models import (
+    HOLDABLE_STATUSES,
+    Order,
+    OrderEvent,
+    OrderEventType,
+    OrderStatus,
+    PaymentStatus,
+)
 from orders.roles import CUSTOMER_CARE
 from orders.services import order_transition
 from shared.errors import InvalidTransition, OrderValidationError
@@ -280,7 +287,7 @@ def test_cancelling_an_unpaid_cod_order_leaves_payment_alone():
     order = order_transition(order=order, transition="cancel", actor=None, reason="duplicate")
 
     assert (order.status, order.payment_status) == (S.CANCELLED, P.UNPAID)
-    assert order.events.filter(event_type="payment_changed").count() == 0
+    assert order.events.filter(event_type=OrderEventType.PAYMENT_CHANGED).count() == 0
 
 
 @pytest.mark.django_db
