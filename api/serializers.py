@@ -25,6 +25,7 @@ from orders.links import tracking_url
 from orders.models import (
     Order,
     OrderEvent,
+    OrderEventType,
     OrderLine,
     OrderStatus,
     PaymentMethod,
@@ -322,8 +323,27 @@ class PackageSerializer(ModelOutputSerializer):
         ]
 
 
+# The event types v1 published; kinds added since (fulfillment's work, typed in the
+# history) are still "note" here, as they were when the history called them notes.
+V1_EVENT_TYPES = frozenset(
+    {
+        OrderEventType.CREATED,
+        OrderEventType.STATUS_CHANGED,
+        OrderEventType.PAYMENT_CHANGED,
+        OrderEventType.NOTE,
+    }
+)
+
+
+class EventTypeField(serializers.CharField):
+    """An order event's type as v1 names it."""
+
+    def to_representation(self, value) -> str:
+        return str(value) if value in V1_EVENT_TYPES else str(OrderEventType.NOTE)
+
+
 class OrderEventSerializer(ModelOutputSerializer):
-    type = serializers.CharField(source="event_type")
+    type = EventTypeField(source="event_type")
     at = serializers.DateTimeField(source="created_at")
     message = serializers.SerializerMethodField()
 

@@ -180,7 +180,7 @@ def _after_sales_request_insert(
     else:
         OrderEvent.objects.create(
             order=locked,
-            event_type=OrderEventType.NOTE,
+            event_type=OrderEventType.AFTER_SALES_OPENED,
             note=f"{request.get_kind_display()} request #{request.pk} opened ({source}).",
             customer_visible=True,
             data={"after_sales_request": request.pk, "kind": kind},
@@ -282,13 +282,12 @@ def _after_sales_note(
 
     The version goes up through an UPDATE rather than a save of the locked
     instance: `order_transition` may have changed (and saved) the order since.
-    `data` never carries "kind": `OrderEvent.customer_message` reads that key as
-    "request opened".
+    Its kind reads to the customer as "Request #n: <status>" (fulfillment.history).
     """
     Order.objects.filter(pk=order_pk).update(version=F("version") + 1, updated_at=timezone.now())
     return OrderEvent.objects.create(
         order_id=order_pk,
-        event_type=OrderEventType.NOTE,
+        event_type=OrderEventType.AFTER_SALES_CHANGED,
         actor=actor_or_none(actor),
         note=note,
         customer_visible=customer_visible,

@@ -116,6 +116,7 @@ def package_create(
             actor=actor,
             note=f"Package #{package.pk} packed ({weight_grams} g): {contents}.",
             data={"package": package.pk},
+            event_type=OrderEventType.PACKAGE_PACKED,
         )
         publish(PackageCreated(order=locked, package_id=package.pk, weight_grams=weight_grams))
     return package
@@ -196,6 +197,7 @@ def shipment_hand_over(
             actor=actor,
             note=f"Shipment {previous} handed over to {carrier.code} {tracking_number}.",
             data={"shipment": leg.pk, "previous_leg": previous.pk},
+            event_type=OrderEventType.SHIPMENT_HANDED_OVER,
         )
         publish(
             ShipmentCreated(
@@ -267,6 +269,7 @@ def shipment_create(
             + ", ".join(f"#{pk}" for pk in sorted(found))
             + ".",
             data={"shipment": shipment.pk},
+            event_type=OrderEventType.SHIPMENT_BOOKED,
         )
         publish(
             ShipmentCreated(
@@ -368,7 +371,7 @@ def tracking_event_record(
             shipment.save(update_fields=["status", "delivered_at", "estimated_delivery_date"])
             OrderEvent.objects.create(
                 order=order,
-                event_type=OrderEventType.NOTE,
+                event_type=OrderEventType.CARRIER_SCAN,
                 note=f"{carrier.name} {tracking_number}: {shipment.get_status_display()}"
                 + (f" at {location}" if location else "")
                 + (f" ({message})" if message else ""),

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from orders.locking import order_lock
-from orders.models import HoldReason, Order, OrderLine, OrderStatus
+from orders.models import HoldReason, Order, OrderEventType, OrderLine, OrderStatus
 from orders.services import order_transition
 from shared.errors import InvalidTransition, OrderValidationError
 
@@ -156,6 +156,7 @@ def picking_record(
                 "picked": {sku: n for sku, n in picked.items() if n},
                 "short": {sku: n for sku, n in short.items() if n},
             },
+            event_type=OrderEventType.PICK_RECORDED,
         )
         if short_text:
             order_transition(

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from orders.events import SupplierRequestCreated, SupplierRequestStatusChanged, publish
 from orders.locking import order_lock, order_row_lock
-from orders.models import HoldReason, Order, OrderStatus
+from orders.models import HoldReason, Order, OrderEventType, OrderStatus
 from orders.services import order_transition
 from shared.errors import InvalidTransition, OrderValidationError
 from shared.outbox import enqueue
@@ -115,6 +115,7 @@ def supplier_request_create(
             actor=actor,
             note=note + ".",
             data={"supplier_request": request.pk, "supplier": supplier.pk, "delivery": delivery},
+            event_type=OrderEventType.SUPPLIER_REQUEST,
         )
         publish(
             SupplierRequestCreated(
@@ -221,6 +222,7 @@ def supplier_request_advance(
             actor=actor,
             note=note,
             data={"supplier_request": locked.pk, "transition": transition, "status": locked.status},
+            event_type=OrderEventType.SUPPLIER_REQUEST,
         )
         publish(
             SupplierRequestStatusChanged(

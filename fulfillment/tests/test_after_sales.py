@@ -65,7 +65,9 @@ def request_in(status: str, order: Order | None = None) -> AfterSalesRequest:
 def after_sales_notes(order: Order) -> list[tuple[str, bool]]:
     return list(
         OrderEvent.objects.filter(
-            order=order, event_type=OrderEventType.NOTE, data__has_key="after_sales_status"
+            order=order,
+            event_type=OrderEventType.AFTER_SALES_CHANGED,
+            data__has_key="after_sales_status",
         )
         .order_by("id")
         .values_list("note", "customer_visible")

@@ -8,7 +8,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from fulfillment.models import Package, Shipment, TrackingEvent
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderEventType, OrderStatus
 from orders.roles import CUSTOMER_CARE, WAREHOUSE
 from orders.services import order_transition
 from orders.tests.factories import (
@@ -379,7 +379,11 @@ def test_a_line_haul_shipment_handed_over_to_last_mile_is_delivered_by_the_last_
         ("dhl", "handed_over"),
         ("ghn", "delivered"),
     ]
-    notes = list(order.events.filter(event_type="note").values_list("note", flat=True))
+    notes = list(
+        order.events.filter(
+            event_type__in=[OrderEventType.CARRIER_SCAN, OrderEventType.SHIPMENT_HANDED_OVER]
+        ).values_list("note", flat=True)
+    )
     assert any(note.startswith("DHL DHL-1: In transit") for note in notes)
     assert any(note.startswith("Giao Hàng Nhanh GHN-LM-1: Delivered") for note in notes)
     assert any("handed over to ghn GHN-LM-1" in note for note in notes)

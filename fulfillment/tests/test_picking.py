@@ -36,7 +36,7 @@ def staff_client(*codenames: str) -> Client:
 
 
 def note_events(order: Order) -> list[OrderEvent]:
-    return list(order.events.filter(event_type=OrderEventType.NOTE).order_by("id"))
+    return list(order.events.filter(event_type=OrderEventType.PICK_RECORDED).order_by("id"))
 
 
 # -- pick lists --------------------------------------------------------------

@@ -56,7 +56,7 @@ def staff_with(*codenames: str):
 
 def notes(order: Order) -> list[str]:
     return list(
-        OrderEvent.objects.filter(order=order, event_type=OrderEventType.NOTE)
+        OrderEvent.objects.filter(order=order, event_type=OrderEventType.SUPPLIER_REQUEST)
         .order_by("id")
         .values_list("note", flat=True)
     )
@@ -121,7 +121,7 @@ def test_a_short_pick_covered_by_a_supplier_waits_on_hold_then_ships(
     assert list(request.lines.values_list("order_line__sku", "quantity")) == [("MUG-1", 1)]
     event = OrderEvent.objects.filter(order=order).latest("id")
     assert (event.event_type, event.actor, event.customer_visible, event.note) == (
-        OrderEventType.NOTE,
+        OrderEventType.SUPPLIER_REQUEST,
         manager,
         False,
         "Requested 1 x MUG-1 from Minh Long Ceramics (to our warehouse); the order stays "
