@@ -7,13 +7,12 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Finance reports")
 
     def ready(self) -> None:
-        # The ledger books what order changes move: its handlers on the order event seam.
-        from .subscribers import order_events_subscribe
-
-        order_events_subscribe()
         from orders.demo.seeders import demo_seeder_register
 
         from .demo import ReportsDemoSeeder
+        from .subscribers import order_events_subscribe
 
+        # The ledger books what order changes move: its handlers on the order event seam.
+        order_events_subscribe()
         # The app's share of `seed_demo` (see orders.demo.seeders).
         demo_seeder_register(ReportsDemoSeeder())
