@@ -52,9 +52,10 @@ test: install-dev  ## run the whole test suite (PostgreSQL-only tests skip on SQ
 test-fast: install-dev  ## the suite without the browser tests and the slow process tests
 	$(BIN)/pytest -m "not browser and not slow" -p no:playwright
 
-lint: install-dev  ## ruff check, ruff format --check and makemigrations --check
+lint: install-dev  ## ruff check, ruff format --check, import-linter's layer contracts and makemigrations --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(MAKE) --no-print-directory check-migrations
 
 check-migrations: install
