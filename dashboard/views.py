@@ -8,7 +8,6 @@ get the order panel back re-rendered in place; a refusal keeps its HTTP status
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
@@ -40,7 +39,7 @@ from shared.errors import (
     OrderValidationError,
     TransitionPermissionDenied,
 )
-from shared.parsing import whole_number
+from shared.parsing import amount_or_none, whole_number
 
 from . import selectors
 from .forms import OrderFilterForm, StaffAuthenticationForm
@@ -261,16 +260,6 @@ def _posted_version(request: HttpRequest) -> int | None:
     return whole_number(request.POST.get("version"))
 
 
-def _amount_parse(raw: str) -> Decimal | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    try:
-        return Decimal(raw)
-    except InvalidOperation:
-        raise OrderValidationError(f"'{raw}' is not an amount.") from None
-
-
 @require_POST
 @dashboard_staff_required
 def order_transition_view(request: HttpRequest, number: str) -> HttpResponse:
@@ -284,7 +273,7 @@ def order_transition_view(request: HttpRequest, number: str) -> HttpResponse:
             actor=request.user,
             reason=request.POST.get("reason", ""),
             note=request.POST.get("note", ""),
-            amount=_amount_parse(request.POST.get("amount", "")),
+            amount=amount_or_none(request.POST.get("amount", "")),
             expected_version=_posted_version(request),
         )
     except OrderError as error:

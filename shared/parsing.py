@@ -1,5 +1,9 @@
 """Reading numbers that people and clients type: forms, headers, query strings."""
 
+from decimal import Decimal, InvalidOperation
+
+from shared.errors import OrderValidationError
+
 # The largest value an IntegerField (and a positive one) holds in every database.
 INTEGER_MAX = 2**31 - 1
 
@@ -15,3 +19,18 @@ def whole_number(raw: str | None, *, maximum: int = INTEGER_MAX) -> int | None:
         return None
     value = int(raw)
     return value if value <= maximum else None
+
+
+def amount_or_none(raw: str | None) -> Decimal | None:
+    """Return a typed amount as a Decimal, None when left empty; refuse what is not a number.
+
+    Which amounts are allowed (positive, at most what was paid, the currency's
+    minor units) is the service's rule, not the form's.
+    """
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        raise OrderValidationError(f"'{raw}' is not an amount.") from None

@@ -5,8 +5,6 @@ Orders are read-only here except through the transition buttons, which call
 admin mixin would save the order itself and skip the service).
 """
 
-from decimal import Decimal, InvalidOperation
-
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -38,8 +36,8 @@ from orders.models import (
 )
 from orders.selectors import order_available_transitions, order_blocked_transitions
 from orders.services import order_transition
-from shared.errors import OrderError, OrderValidationError
-from shared.parsing import whole_number
+from shared.errors import OrderError
+from shared.parsing import amount_or_none, whole_number
 
 
 def status_badge(value: str, label: str) -> str:
@@ -364,8 +362,8 @@ class OrderAdmin(admin.ModelAdmin):
                 actor=request.user,
                 reason=request.POST.get("reason", ""),
                 note=request.POST.get("note", ""),
-                amount=_amount_parse(request.POST.get("amount", "")),
-                expected_version=_version_parse(request.POST.get("version", "")),
+                amount=amount_or_none(request.POST.get("amount", "")),
+                expected_version=whole_number(request.POST.get("version", "")),
             )
         except OrderError as error:
             self.message_user(request, error.message, level=messages.ERROR)
@@ -400,20 +398,6 @@ def _order_for_action(model_admin: "OrderAdmin", request: HttpRequest, object_id
     if not model_admin.has_view_permission(request, order):
         raise PermissionDenied
     return order
-
-
-def _amount_parse(raw: str) -> Decimal | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    try:
-        return Decimal(raw)
-    except InvalidOperation:
-        raise OrderValidationError(f"'{raw}' is not an amount.") from None
-
-
-def _version_parse(raw: str) -> int | None:
-    return whole_number(raw)
 
 
 @admin.register(OrderEvent)
