@@ -1,0 +1,85 @@
+"""An order's history: one row per change, written in the transaction of the change."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from ..history import customer_message_for
+from .orders import CUSTOMER_STATUS_NAMES, HoldReason, Order, OrderStatus
+
+
+class OrderEventType(models.TextChoices):
+    CREATED = "created", _("Order created")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    PAYMENT_CHANGED = "payment_changed", _("Payment changed")
+    NOTE = "note", _("Note")
+    # Fulfillment's work on the order. Rows written before these kinds existed were
+    # notes told apart by their data; migration 0011 gave them their kinds.
+    PICK_RECORDED = "pick_recorded", _("Pick recorded")
+    PACKAGE_PACKED = "package_packed", _("Package packed")
+    SHIPMENT_BOOKED = "shipment_booked", _("Shipment booked")
+    SHIPMENT_HANDED_OVER = "shipment_handed_over", _("Shipment handed over")
+    CARRIER_SCAN = "carrier_scan", _("Carrier scan")
+    AFTER_SALES_OPENED = "after_sales_opened", _("After-sales request opened")
+    AFTER_SALES_CHANGED = "after_sales_changed", _("After-sales request changed")
+    SUPPLIER_REQUEST = "supplier_request", _("Supplier request")
+
+
+class OrderEvent(models.Model):
+    """One row of an order's history, written in the transaction of the change."""
+
+    # Not indexed alone: order_event_order_at_idx leads with it.
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
+    event_type = models.CharField(_("type"), max_length=20, choices=OrderEventType.choices)
+    transition = models.CharField(_("transition"), max_length=40, blank=True)
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="order_events",
+        help_text=_("Empty when the system acted (API, carrier, scheduled task)."),
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    note = models.TextField(_("internal note"), blank=True)
+    customer_visible = models.BooleanField(_("customer visible"), default=False)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at"], name="order_event_order_at_idx")]
+
+    def __str__(self) -> str:
+        if self.from_status:
+            return f"{self.transition}: {self.from_status} → {self.to_status}"
+        return str(self.get_event_type_display())
+
+    def customer_message(self) -> str:
+        """What a customer may read about this event: never notes, staff or costs; "" for none."""
+        if self.event_type == OrderEventType.CREATED:
+            return str(CUSTOMER_STATUS_NAMES[OrderStatus.RECEIVED])
+        if self.event_type == OrderEventType.STATUS_CHANGED:
+            message = str(CUSTOMER_STATUS_NAMES.get(self.to_status, self.to_status))
+            if self.to_status == OrderStatus.ON_HOLD and self.reason in HoldReason.values:
+                message = f"{message}: {HoldReason(self.reason).label}"
+            return message
+        if (
+            self.event_type == OrderEventType.PAYMENT_CHANGED
+            and self.transition == "refund_payment"
+        ):
+            return gettext("Refund issued: %(amount)s %(currency)s") % {
+                "amount": self.data.get("amount", ""),
+                "currency": self.order.currency,
+            }
+        # Kinds of the apps built on orders are worded by them (orders.history).
+        message = customer_message_for(self.event_type)
+        return message(self) if message is not None else ""

@@ -1,0 +1,109 @@
+"""Storefronts: the sales channels that send us orders, and their API keys."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
+
+
+def generate_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class ManagementMode(models.TextChoices):
+    BY_GOODS = "by_goods", _("By goods: teams own product categories")
+    DIRECT = "direct", _("Direct: teams own named customers")
+    GEOGRAPHIC = "geographic", _("Geographic: teams own regions")
+    BY_FUNCTION = "by_function", _("By function: departments own stages")
+
+
+class StorefrontQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        # auto_now is the model's, not the queryset's: set it here too, because
+        # order_transition keeps a storefront's row until its updated_at changes.
+        kwargs.setdefault("updated_at", timezone.now())
+        return super().update(**kwargs)
+
+
+class Storefront(models.Model):
+    """A sales channel (web shop or marketplace) that sends us orders."""
+
+    name = models.CharField(_("name"), max_length=120)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    currency = models.CharField(
+        _("currency"), max_length=3, default="VND", help_text=_("ISO 4217 code, e.g. VND or USD")
+    )
+    default_language = models.CharField(
+        _("default language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    webhook_url = models.URLField(_("webhook URL"), blank=True)
+    # Kept in clear because outgoing webhooks are signed with it (HMAC needs the secret).
+    webhook_secret = models.CharField(
+        _("webhook secret"), max_length=64, default=generate_webhook_secret
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    # Branding of customer e-mails and pages.
+    brand_color = models.CharField(
+        _("brand colour"), max_length=7, default="#1f6feb", help_text=_("e.g. #1f6feb")
+    )
+    support_email = models.EmailField(_("support e-mail"), blank=True)
+    return_window_days = models.PositiveSmallIntegerField(
+        _("return window (days)"),
+        default=30,
+        help_text=_("After this many days a delivered order with nothing open is completed."),
+    )
+    ships_from_country = models.CharField(
+        _("ships from (country)"),
+        max_length=2,
+        default="VN",
+        help_text=_("ISO 3166-1 alpha-2; other destinations get the service level's abroad time"),
+    )
+    # How `confirm` routes this storefront's orders to teams (see orders.planning).
+    management_mode = models.CharField(
+        _("management mode"),
+        max_length=20,
+        choices=ManagementMode.choices,
+        default=ManagementMode.BY_FUNCTION,
+    )
+    default_team = models.ForeignKey(
+        "orders.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("default team"),
+        help_text=_("Gets the orders that no category, customer, region or stage rule places."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StorefrontQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("storefront")
+        verbose_name_plural = _("storefronts")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StorefrontAPIKeyManager(BaseAPIKeyManager):
+    def get_usable_keys(self) -> models.QuerySet:
+        # Every authenticated request reads the key's storefront: fetch it in the same query.
+        return super().get_usable_keys().select_related("storefront")
+
+
+class StorefrontAPIKey(AbstractAPIKey):
+    """An API key of one storefront; only a hash of the key is stored."""
+
+    storefront = models.ForeignKey(Storefront, on_delete=models.CASCADE, related_name="api_keys")
+
+    objects = StorefrontAPIKeyManager()
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("storefront API key")
+        verbose_name_plural = _("storefront API keys")
