@@ -15,13 +15,13 @@ from django.db.models import Count
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from shared.actors import Actor
 from shared.errors import OrderError, OrderValidationError, TransitionPermissionDenied
 from shared.outbox import enqueue
 
 from .locking import user_may_work_order
 from .models import BulkJob, BulkJobItem, BulkJobItemStatus, BulkJobStatus, Order
 from .services import (
-    Actor,
     order_transition,
     transition_reason_validate,
     transition_spec_get,

@@ -408,12 +408,12 @@ def test_a_returning_customer_with_the_same_details_is_not_rewritten(shop):
 
 
 def test_an_order_number_already_taken_is_replaced_by_a_new_one(shop, monkeypatch):
-    from orders import services
+    from orders.services import creation
 
     _, client = shop
     taken = create(client, order_body(external_id="WEB-1"), key="one").json()["number"]
     numbers = iter([taken, "ORNEWNUMB1"])
-    monkeypatch.setattr(services, "order_number_generate", lambda: next(numbers))
+    monkeypatch.setattr(creation, "order_number_generate", lambda: next(numbers))
 
     response = create(client, order_body(external_id="WEB-2"), key="two")
 
@@ -430,14 +430,14 @@ def test_a_number_taken_on_every_try_is_an_error_not_a_conflict_and_writes_nothi
     # IntegrityError goes on (a logged 500), and no key is left behind to replay.
     from django.db import IntegrityError
 
-    from orders import services
+    from orders.services import creation
 
     storefront, client = shop
     taken = create(client, order_body(external_id="WEB-1"), key="one").json()["number"]
-    monkeypatch.setattr(services, "order_number_generate", lambda: taken)
+    monkeypatch.setattr(creation, "order_number_generate", lambda: taken)
 
     with pytest.raises(IntegrityError):
-        services.order_create_idempotent(
+        creation.order_create_idempotent(
             storefront=storefront,
             idempotency_key="two",
             request_body={"external_id": "WEB-2"},

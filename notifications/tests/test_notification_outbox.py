@@ -8,9 +8,8 @@ from django.utils import timezone
 
 from notifications.delivery import notification_send_now, notifications_due
 from notifications.models import Notification, NotificationStatus
-from orders import services
 from orders.models import OrderStatus
-from orders.services import order_transition
+from orders.services import order_transition, transitions
 from orders.tests.factories import order_in_state, order_new
 from shared.tests.broker import producer_use
 
@@ -47,7 +46,7 @@ def test_a_rolled_back_change_leaves_no_email(monkeypatch):
     def fail(events):
         raise RuntimeError("crash after every write")
 
-    monkeypatch.setattr(services, "_side_effects_register", fail)
+    monkeypatch.setattr(transitions, "_side_effects_register", fail)
     with pytest.raises(RuntimeError):
         order_transition(order=order, transition="confirm", actor=None)
 

@@ -5,10 +5,9 @@ from decimal import Decimal
 import pytest
 
 from customers.models import Customer
-from orders import services
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.roles import MANAGER
-from orders.services import order_create, order_transition
+from orders.services import order_create, order_transition, transitions
 from shared.errors import OrderConflict, OrderValidationError, StaleOrderVersion
 
 from .factories import StorefrontFactory, order_in_state, order_new, user_with_role
@@ -71,7 +70,7 @@ def test_error_after_both_writes_rolls_back_status_and_event(monkeypatch):
     def fail(events):
         raise RuntimeError("broker exploded while registering side effects")
 
-    monkeypatch.setattr(services, "_side_effects_register", fail)
+    monkeypatch.setattr(transitions, "_side_effects_register", fail)
     with pytest.raises(RuntimeError):
         order_transition(order=order, transition="confirm", actor=None)
 

@@ -1,0 +1,52 @@
+"""Everything that changes orders, one module per kind of change.
+
+- `transitions`: `order_transition`, the one way to change an order's status
+  or payment, and what callers need to know about each transition;
+- `creation`: `order_create` and the API's `order_create_idempotent`;
+- `teams`: moving an order to another team;
+- `storefronts`: creating a storefront, rotating its API key.
+
+Import from `orders.services`: it names every public service. Locking an
+order, and the team and version checks on the locked row, live in
+`orders.locking` (re-exported here for the callers that import them from here).
+"""
+
+from ..locking import order_team_require, order_version_require, user_may_work_order
+from .creation import (
+    ORDER_CREATE_TRIES,
+    idempotency_keys_expired_delete,
+    order_create,
+    order_create_idempotent,
+    order_number_generate,
+)
+from .storefronts import APIKeyRotation, storefront_api_key_rotate, storefront_create
+from .teams import order_team_reassign
+from .transitions import (
+    TRANSITIONS,
+    TransitionSpec,
+    order_transition,
+    transition_reason_validate,
+    transition_spec_get,
+    transition_unmet_conditions,
+)
+
+__all__ = [
+    "ORDER_CREATE_TRIES",
+    "TRANSITIONS",
+    "APIKeyRotation",
+    "TransitionSpec",
+    "idempotency_keys_expired_delete",
+    "order_create",
+    "order_create_idempotent",
+    "order_number_generate",
+    "order_team_reassign",
+    "order_team_require",
+    "order_transition",
+    "order_version_require",
+    "storefront_api_key_rotate",
+    "storefront_create",
+    "transition_reason_validate",
+    "transition_spec_get",
+    "transition_unmet_conditions",
+    "user_may_work_order",
+]

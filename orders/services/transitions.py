@@ -1,0 +1,346 @@
+"""Status and payment changes: the one way to run an order's transitions.
+
+`order_transition` is the one entry point for status and payment changes: API
+views, admin buttons, the dashboard, Celery tasks, webhooks and commands all
+call it. It always works in this order: lock the row, check the permission,
+refuse a stale version, check the transition is legal, apply it, bump the
+version, save, write the `OrderEvent`, publish what happened (orders.events:
+the ledger, notifications and webhooks subscribe there and write their outbox
+rows in this transaction), register side effects after commit.
+"""
+
+import copy
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+from django.db.models import TextChoices
+from django_fsm import ConcurrentTransition, InvalidResultState, TransitionNotAllowed, can_proceed
+
+from shared.actors import Actor
+from shared.errors import (
+    InvalidTransition,
+    OrderConflict,
+    OrderValidationError,
+    TransitionPermissionDenied,
+)
+
+from ..events import OrderPaymentChanged, OrderStatusChanged, publish
+from ..lifecycle import RegisteredGuards
+from ..locking import order_lock, order_team_require, order_version_require
+from ..models import HoldReason, Order, OrderEvent, OrderEventType, PaymentStatus
+from ..planning import order_plan_on_transition
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    """What callers need to know about a transition beyond django-fsm's graph."""
+
+    name: str
+    field: str
+    label: str
+    needs_reason: bool = False
+    reason_choices: type[TextChoices] | None = None
+    customer_visible: bool = True
+    takes_amount: bool = False
+
+    @property
+    def permission(self) -> str:
+        return f"orders.{self.name}_order"
+
+
+_STATUS = "status"
+_PAYMENT = "payment_status"
+
+TRANSITIONS: dict[str, TransitionSpec] = {
+    spec.name: spec
+    for spec in [
+        TransitionSpec("confirm", _STATUS, "Confirm"),
+        TransitionSpec("start_picking", _STATUS, "Start picking"),
+        TransitionSpec("start_packing", _STATUS, "Start packing"),
+        TransitionSpec("mark_ready_to_ship", _STATUS, "Mark ready to ship"),
+        TransitionSpec("ship", _STATUS, "Ship"),
+        TransitionSpec("deliver", _STATUS, "Mark delivered"),
+        TransitionSpec("open_after_sales", _STATUS, "Open after-sales request"),
+        TransitionSpec("complete", _STATUS, "Complete"),
+        TransitionSpec("cancel", _STATUS, "Cancel", needs_reason=True),
+        TransitionSpec(
+            "hold", _STATUS, "Put on hold", needs_reason=True, reason_choices=HoldReason
+        ),
+        TransitionSpec("release", _STATUS, "Release from hold"),
+        TransitionSpec(
+            "authorize_payment", _PAYMENT, "Record authorization", customer_visible=False
+        ),
+        TransitionSpec("capture_payment", _PAYMENT, "Record payment", customer_visible=False),
+        TransitionSpec("refund_payment", _PAYMENT, "Refund", takes_amount=True),
+        TransitionSpec("void_payment", _PAYMENT, "Void payment", customer_visible=False),
+    ]
+}
+
+
+def transition_spec_get(name: str) -> TransitionSpec:
+    """Return the spec of transition `name`, or refuse an unknown name."""
+    try:
+        return TRANSITIONS[name]
+    except KeyError:
+        raise OrderValidationError(
+            f"Unknown transition '{name}'.",
+            details={"transition": [f"Must be one of: {', '.join(TRANSITIONS)}."]},
+        ) from None
+
+
+def transition_unmet_conditions(order: Order, spec: TransitionSpec) -> list[str]:
+    """Return why `spec`'s conditions refuse `order` now (empty when they all hold)."""
+    method = getattr(order, spec.name)
+    found = method._django_fsm.get_transition(getattr(order, spec.field))
+    if found is None:
+        return []
+    refusals: list[str] = []
+    for condition in found.conditions:
+        if isinstance(condition, RegisteredGuards):  # other apps' guards, each with its refusal
+            refusals += condition.refusals(order)
+        elif not condition(order):
+            refusals.append(
+                str(getattr(condition, "refusal", condition.__doc__ or condition.__name__))
+            )
+    return refusals
+
+
+def order_transition(
+    *,
+    order: Order | int,
+    transition: str,
+    actor: Actor,
+    note: str = "",
+    reason: str = "",
+    amount: Decimal | None = None,
+    expected_version: int | None = None,
+) -> Order:
+    """Run `transition` on `order` as `actor` (None for the system) and return the order.
+
+    Raises `OrderError` subclasses and then writes nothing: permission denied
+    (403), stale `expected_version` (412), transition not allowed from the
+    current state or its conditions unmet (409), a concurrent change (409),
+    a missing or unknown reason (400).
+    """
+    spec = transition_spec_get(transition)
+    reason = transition_reason_validate(spec, reason)
+    order_pk = order.pk if isinstance(order, Order) else order
+
+    with transaction.atomic():
+        try:
+            locked, teams = order_lock(order_pk, with_teams=True)
+        except Order.DoesNotExist:
+            raise OrderValidationError(f"Order {order_pk} does not exist.") from None
+        if actor is not None and not actor.has_perm(spec.permission):
+            raise TransitionPermissionDenied(
+                f"You may not {spec.label.lower()} orders.",
+                details={"transition": transition},
+            )
+        order_team_require(locked, actor)
+        order_version_require(locked, expected_version)
+        previous_status = locked.status
+        loaded = _field_values(locked)
+        events = [
+            _transition_apply(locked, spec, actor=actor, note=note, reason=reason, amount=amount)
+        ]
+        events += _transition_consequences_apply(locked, spec, actor=actor)
+        order_plan_on_transition(
+            locked, previous_status=previous_status, transition=transition, teams=teams
+        )
+        locked.version += 1
+        try:
+            # Only what changed: a whole-row UPDATE compiles and sends ~50 columns.
+            locked.save(update_fields=[*_fields_changed(locked, loaded), "updated_at"])
+        except ConcurrentTransition:
+            raise OrderConflict(
+                f"Order {locked.number} was changed by someone else at the same time. "
+                "Reload and try again."
+            ) from None
+        for event in events:
+            event.save()
+        for event in events:
+            _transition_published(locked, event)
+        _side_effects_register(events)
+    return locked
+
+
+def _field_values(order: Order) -> dict[str, Any]:
+    # JSON values are copied: a change made inside them in place must still show.
+    return {
+        field.attname: copy.deepcopy(value) if isinstance(value, dict | list) else value
+        for field in Order._meta.concrete_fields
+        for value in [getattr(order, field.attname)]
+    }
+
+
+def _fields_changed(order: Order, loaded: dict[str, Any]) -> list[str]:
+    return [
+        field.name
+        for field in Order._meta.concrete_fields
+        if getattr(order, field.attname) != loaded[field.attname]
+    ]
+
+
+def transition_reason_validate(spec: TransitionSpec, reason: str) -> str:
+    reason = (reason or "").strip()
+    if spec.needs_reason and not reason:
+        raise OrderValidationError(
+            f"A reason is required to {spec.label.lower()}.",
+            details={"reason": ["This field is required."]},
+        )
+    if reason and spec.reason_choices is not None and reason not in spec.reason_choices.values:
+        raise OrderValidationError(
+            f"Unknown reason '{reason}'.",
+            details={"reason": [f"Must be one of: {', '.join(spec.reason_choices.values)}."]},
+        )
+    return reason
+
+
+def _transition_apply(
+    order: Order,
+    spec: TransitionSpec,
+    *,
+    actor: Actor,
+    note: str,
+    reason: str,
+    amount: Decimal | None,
+) -> OrderEvent:
+    """Apply one transition to the locked `order` in memory; return its unsaved event."""
+    method = getattr(order, spec.name)
+    from_state = getattr(order, spec.field)
+    if not can_proceed(method, check_conditions=False):
+        raise InvalidTransition(
+            f"Cannot {spec.label.lower()} order {order.number}: "
+            f"its {spec.field.replace('_', ' ')} is '{from_state}'.",
+            details={"transition": spec.name, spec.field: from_state},
+        )
+    refusals = transition_unmet_conditions(order, spec)
+    if refusals:
+        raise InvalidTransition(
+            f"Cannot {spec.label.lower()} order {order.number}: {' '.join(refusals)}",
+            details={"transition": spec.name, "conditions": refusals},
+        )
+
+    kwargs: dict[str, Any] = {}
+    if spec.needs_reason:
+        kwargs["reason"] = reason
+    if spec.takes_amount:
+        kwargs["amount"] = _refund_amount_validate(order, amount)
+    try:
+        method(**kwargs)
+    except (TransitionNotAllowed, InvalidResultState) as error:
+        raise InvalidTransition(str(error), details={"transition": spec.name}) from None
+
+    data = {"amount": str(kwargs["amount"])} if "amount" in kwargs else {}
+    return OrderEvent(
+        order=order,
+        event_type=(
+            OrderEventType.STATUS_CHANGED
+            if spec.field == _STATUS
+            else OrderEventType.PAYMENT_CHANGED
+        ),
+        transition=spec.name,
+        from_status=from_state,
+        to_status=getattr(order, spec.field),
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        reason=reason,
+        note=note,
+        customer_visible=spec.customer_visible,
+        data=data,
+    )
+
+
+def _refund_amount_validate(order: Order, amount: Decimal | None) -> Decimal:
+    refundable = order.amount_refundable
+    if amount is None:
+        return refundable
+    # NaN and infinity compare by raising, not by being false: refuse them first.
+    if not amount.is_finite() or amount <= 0 or amount > refundable:
+        raise OrderValidationError(
+            f"A refund must be more than 0 and at most {refundable} {order.currency}.",
+            details={"amount": [f"Must be between 0.01 and {refundable}."]},
+        )
+    return amount
+
+
+def _transition_consequences_apply(
+    order: Order, spec: TransitionSpec, *, actor: Actor
+) -> list[OrderEvent]:
+    """Apply the transitions that a transition implies, in the same transaction.
+
+    They are recorded as the system's doing (no actor): the person who cancelled
+    did not refund by hand and may not hold the refund permission; their own
+    event, written just before, says who caused it.
+    """
+    if spec.name != "cancel":
+        return []
+    # Money taken for a cancelled order goes back; a reservation is released.
+    if order.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
+        if order.amount_refundable <= 0:
+            return []
+        consequence = TRANSITIONS["refund_payment"]
+    elif order.payment_status == PaymentStatus.AUTHORIZED:
+        consequence = TRANSITIONS["void_payment"]
+    else:
+        return []
+    event = _transition_apply(
+        order, consequence, actor=None, note="Automatic on cancellation.", reason="", amount=None
+    )
+    event.data["caused_by"] = spec.name
+    return [event]
+
+
+def _transition_published(order: Order, event: OrderEvent) -> None:
+    """Publish one saved transition row as the seam's typed event (orders.events)."""
+    if event.event_type == OrderEventType.STATUS_CHANGED:
+        publish(
+            OrderStatusChanged(
+                order=order,
+                transition=event.transition,
+                from_status=event.from_status,
+                to_status=event.to_status,
+                reason=event.reason,
+            )
+        )
+        return
+    amount = event.data.get("amount")
+    publish(
+        OrderPaymentChanged(
+            order=order,
+            transition=event.transition,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            amount=None if amount is None else Decimal(amount),
+        )
+    )
+
+
+def _side_effects_register(events: list[OrderEvent]) -> None:
+    """Once the commit succeeded, log the change.
+
+    Notifications, webhooks and ledger entries are written to their own
+    outboxes in the transaction, by the event seam's subscribers, and sent by
+    their own tasks, so nothing else needs a broker round trip here (it would
+    cost every transition one).
+    """
+    changes = [
+        (
+            event.order.number,
+            event.transition or event.event_type,
+            event.from_status,
+            event.to_status,
+        )
+        for event in events
+    ]
+    transaction.on_commit(partial(_changes_log, changes))
+
+
+def _changes_log(changes: list[tuple[str, str, str, str]]) -> None:
+    for number, what, from_status, to_status in changes:
+        logger.info("order %s: %s %s -> %s", number, what, from_status or "-", to_status or "-")
