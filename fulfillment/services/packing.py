@@ -352,6 +352,11 @@ def tracking_event_record(
     try:
         with transaction.atomic():
             order = order_lock(shipment.order_id)
+            # Read again under the lock: a hand-over committed since the read above
+            # must not be overwritten by this scan's status.
+            shipment = order_rows_lock(order, Shipment.objects.select_related("carrier")).get(
+                pk=shipment.pk
+            )
             event = TrackingEvent.objects.create(
                 carrier=carrier,
                 shipment=shipment,

@@ -8,6 +8,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from fulfillment.models import Package, Shipment, TrackingEvent
+from fulfillment.services import packing
 from orders.models import Order, OrderEventType, OrderStatus
 from orders.roles import CUSTOMER_CARE, WAREHOUSE
 from orders.services import order_transition
@@ -400,3 +401,32 @@ def test_handing_over_needs_a_shipment_of_this_order():
 
     assert response.status_code == 400
     assert "previous_leg" in response.json()["error"]["details"]
+
+
+@pytest.mark.django_db
+def test_a_scan_read_before_a_hand_over_committed_does_not_undo_it(client, monkeypatch):
+    # The scan reads its shipment, then waits for the order's lock while a hand-over of
+    # that leg commits: under the lock it must see the hand-over, not its stale copy.
+    dhl = CarrierFactory(code="dhl", name="DHL", webhook_secret="dhl-secret")
+    order = order_pack_everything(order_in_state(OrderStatus.PACKING))
+    order = order_transition(order=order, transition="mark_ready_to_ship", actor=None)
+    staff_api().post(
+        f"/api/v1/orders/{order.number}/shipments/",
+        {"carrier": "dhl", "tracking_number": "DHL-9", "packages": [order.packages.get().pk]},
+        format="json",
+    )
+    order_transition(order=order, transition="ship", actor=None)
+    real_lock = packing.order_lock
+
+    def lock_after_a_hand_over(order_pk, **kwargs):
+        Shipment.objects.filter(tracking_number="DHL-9").update(status="handed_over")
+        return real_lock(order_pk, **kwargs)
+
+    monkeypatch.setattr(packing, "order_lock", lock_after_a_hand_over)
+    response = carrier_event(
+        client, code="dhl", token=dhl.webhook_secret, event_id="d-9", tracking_number="DHL-9"
+    )
+
+    assert response.status_code == 201
+    assert Shipment.objects.get(tracking_number="DHL-9").status == "handed_over"
+    assert TrackingEvent.objects.filter(carrier_event_id="d-9").count() == 1
