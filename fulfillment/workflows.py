@@ -25,8 +25,8 @@ from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
+from orders.locking import user_may_work_order
 from orders.models import Storefront
-from orders.services import user_may_work_order
 from shared.actors import Actor
 
 from .models import (

@@ -8,10 +8,9 @@
 
 Import from `orders.services`: it names every public service. Locking an
 order, and the team and version checks on the locked row, live in
-`orders.locking` (re-exported here for the callers that import them from here).
+`orders.locking`.
 """
 
-from ..locking import order_team_require, order_version_require, user_may_work_order
 from .creation import (
     ORDER_CREATE_TRIES,
     idempotency_keys_expired_delete,
@@ -40,13 +39,10 @@ __all__ = [
     "order_create_idempotent",
     "order_number_generate",
     "order_team_reassign",
-    "order_team_require",
     "order_transition",
-    "order_version_require",
     "storefront_api_key_rotate",
     "storefront_create",
     "transition_reason_validate",
     "transition_spec_get",
     "transition_unmet_conditions",
-    "user_may_work_order",
 ]
