@@ -28,13 +28,13 @@ from fulfillment.selectors import (
     order_unpicked_quantities,
 )
 from fulfillment.services import package_create, shipment_create
-from fulfillment.services.common import permission_require
 from fulfillment.services.picking import picking_record
 from orders.locking import user_may_work_order
 from orders.models import HoldReason, Order, OrderStatus, Team
 from orders.planning import sla_alerts_open  # noqa: F401
 from orders.selectors import order_available_transitions, order_blocked_transitions
 from orders.services import order_team_reassign, order_transition
+from shared.actors import permission_require
 from shared.errors import (
     OrderError,
     OrderValidationError,

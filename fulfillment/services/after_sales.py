@@ -24,6 +24,7 @@ from orders.events import AfterSalesOpened, AfterSalesResolved, AfterSalesStatus
 from orders.locking import order_lock, order_row_lock
 from orders.models import Order, OrderEvent, OrderEventType, OrderStatus, PaymentStatus, Storefront
 from orders.services import order_create, order_transition
+from shared.actors import Actor, actor_or_none, permission_require
 from shared.errors import (
     InvalidTransition,
     OrderError,
@@ -41,7 +42,6 @@ from ..models import (
     AfterSalesSource,
     AfterSalesStatus,
 )
-from .common import Actor, actor_or_none, permission_require
 from .photos import after_sales_photo_check
 from .request_steps import (
     request_save,

@@ -1,10 +1,10 @@
-"""What every fulfillment service needs: who acts, may they, and noting a change of the order.
+"""Noting a change of the order that is not a transition (a pick, a package, a shipment).
 
 Orders and their rows are locked through `orders.locking`.
 """
 
 from orders.models import Order, OrderEvent, OrderEventType
-from shared.actors import Actor, actor_or_none, permission_require  # noqa: F401 - re-exported
+from shared.actors import Actor, actor_or_none
 
 
 def order_changed(

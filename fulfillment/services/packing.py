@@ -28,6 +28,7 @@ from orders.models import (
     OrderStatus,
 )
 from orders.services import order_transition
+from shared.actors import Actor, actor_or_none, permission_require
 from shared.errors import (
     InvalidTransition,
     OrderConflict,
@@ -44,7 +45,7 @@ from ..models import (
     TrackingEventStatus,
 )
 from ..selectors import order_unpacked_quantities
-from .common import Actor, actor_or_none, order_changed, permission_require
+from .common import order_changed
 
 
 def package_create(

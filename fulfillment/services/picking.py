@@ -13,10 +13,11 @@ from django.db.models import Sum
 from orders.locking import order_lock
 from orders.models import HoldReason, Order, OrderEventType, OrderLine, OrderStatus
 from orders.services import order_transition
+from shared.actors import Actor, actor_or_none, permission_require
 from shared.errors import InvalidTransition, OrderValidationError
 
 from ..models import InventoryItem, PickList, PickRecord
-from .common import Actor, actor_or_none, order_changed, permission_require
+from .common import order_changed
 
 
 def pick_list_create_for_numbers(*, numbers: list[str], actor: Actor) -> PickList:

@@ -16,6 +16,7 @@ from orders.events import SupplierRequestCreated, SupplierRequestStatusChanged, 
 from orders.locking import order_lock, order_row_lock
 from orders.models import HoldReason, Order, OrderEventType, OrderStatus
 from orders.services import order_transition
+from shared.actors import Actor, actor_or_none, permission_require
 from shared.errors import InvalidTransition, OrderValidationError
 from shared.outbox import enqueue
 
@@ -27,7 +28,7 @@ from ..models import (
     SupplierRequestLine,
     SupplierRequestStatus,
 )
-from .common import Actor, actor_or_none, order_changed, permission_require
+from .common import order_changed
 from .request_steps import request_step, request_transition_require, request_version_require
 
 SUPPLIER_REQUEST_ORDER_STATUSES = (
