@@ -83,7 +83,11 @@ def test_the_warehouse_finds_an_order_packs_it_and_ships_it_by_tracking_number(l
     click_and_wait(page, "form[data-transition=ship]", "shipped")
     assert page.evaluate("window.__sameDocument") == "kept"
     assert "is now Shipped" in page.locator("#order-messages").inner_text()
-    # Keyboard users stay in the panel: focus moved to the new message.
+    # Keyboard users stay in the panel: focus moves to the new message once htmx has
+    # settled the swap (htmx:afterSettle, a moment after the new panel is in the page).
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'order-messages'"
+    )
     assert page.evaluate("document.activeElement.id") == "order-messages"
     page.screenshot(path=str(SCREENSHOTS / "dashboard-order-shipped.png"), full_page=True)
 
