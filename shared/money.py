@@ -1,6 +1,16 @@
-"""ISO 4217 currency codes in use (active codes, without funds and precious metals)."""
+"""Money rules every app shares: currency codes, the column limit, minor units.
 
-from decimal import Decimal
+The locale rules (how many decimals a currency has, how a reader writes an
+amount) come from Babel's copy of CLDR, not from hand-written tables.
+"""
+
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+
+from babel.numbers import format_currency, get_currency_precision
+from django.utils.translation import get_language, to_locale
+from django.utils.translation import gettext as _
+
+from shared.errors import OrderValidationError
 
 ISO_4217_CODES = frozenset(
     """
@@ -18,3 +28,80 @@ ISO_4217_CODES = frozenset(
 # Money columns hold 14 digits, 2 after the point (orders.models.MONEY): amounts
 # must stay below this, or the write fails as a database error.
 MONEY_LIMIT = Decimal(10) ** 12
+
+
+# The money columns keep two places whatever the currency: a currency with three
+# minor units (KWD, BHD) still cannot store a thousandth, so it is refused too.
+COLUMN_PLACES = 2
+
+
+def minor_units(currency: str) -> int:
+    """Return how many decimals `currency` allows here: its ISO 4217 minor units (CLDR).
+
+    VND and JPY have none, USD and EUR two; capped at what the money columns store.
+    """
+    return min(get_currency_precision(currency.upper()), COLUMN_PLACES)
+
+
+def amount_in_minor_units(
+    amount: Decimal | str | int | None, currency: str, *, field: str = "amount"
+) -> Decimal:
+    """Return `amount` as a Decimal with `currency`'s decimals, or refuse it; never round.
+
+    The one check of an amount someone typed or sent (API, dashboard, admin,
+    bulk, after-sales): 1.5 VND or 0.005 USD is refused with an
+    `OrderValidationError` naming `field`, because rounding it would move a
+    different amount than the person asked for.
+    """
+    try:
+        value = Decimal(str(amount).strip()) if not isinstance(amount, Decimal) else amount
+    except (InvalidOperation, ValueError):
+        value = Decimal("NaN")
+    if amount is None or isinstance(amount, bool) or not value.is_finite():
+        raise OrderValidationError(
+            _("Not an amount of money."),
+            details={field: [_("Must be a decimal amount.")]},
+        )
+    if value.copy_abs() >= MONEY_LIMIT:  # the columns hold 14 digits, 2 after the point
+        raise OrderValidationError(
+            _("Too large an amount."),
+            details={field: [_("Must be less than %(limit)s.") % {"limit": f"{MONEY_LIMIT:,}"}]},
+        )
+    places = minor_units(currency)
+    step = Decimal(1).scaleb(-places)
+    if value != value.quantize(step, rounding=ROUND_DOWN):
+        message = (
+            _("%(currency)s amounts have no decimals.")
+            if places == 0
+            else _("%(currency)s amounts have at most %(places)s decimals.")
+        ) % {"currency": currency.upper(), "places": places}
+        raise OrderValidationError(
+            _("%(value)s is more precise than %(currency)s allows: %(message)s")
+            % {"value": value, "currency": currency.upper(), "message": message},
+            details={field: [message]},
+        )
+    return value.quantize(step)
+
+
+def format_money(
+    amount: Decimal | str | int | None, currency: str, locale: str | None = None
+) -> str:
+    """Return `amount` as a reader of `locale` (default: the active language) writes it.
+
+    The one money formatter for every page, e-mail, paper and report: Babel's
+    CLDR patterns give the symbol, its place, the separators and the
+    currency's own decimals (en: "₫848,000", "$12.50"; vi: "848.000 ₫",
+    "12,50 US$"). Not a number (empty, missing) gives "".
+    """
+    try:
+        value = amount if isinstance(amount, Decimal) else Decimal(str(amount).strip())
+    except (InvalidOperation, ValueError):
+        return ""
+    if amount is None or not value.is_finite() or not currency:
+        return ""
+    return format_currency(value, currency.upper(), locale=_babel_locale(locale))
+
+
+def _babel_locale(locale: str | None) -> str:
+    # Django names languages "en-us", Babel and CLDR "en_US"; an unknown one reads as English.
+    return to_locale(locale or get_language() or "en")
