@@ -19,7 +19,11 @@ from shared.outages import is_database_outage, outage_response_for_current_excep
 
 logger = logging.getLogger(__name__)
 
+# DRF answers Django's Http404 and PermissionDenied too, turning them into its own
+# exceptions inside its handler; the original is what reaches the lookup below.
 _CODES: list[tuple[type[Exception], str]] = [
+    (Http404, "not_found"),
+    (DjangoPermissionDenied, "permission_denied"),
     (exceptions.ParseError, "validation_error"),
     (exceptions.ValidationError, "validation_error"),
     (exceptions.NotAuthenticated, "not_authenticated"),

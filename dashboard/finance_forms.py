@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from fulfillment.models import Carrier
 from orders.models import Storefront
 from reports.models import MONEY, LedgerKind
+from reports.selectors import report_day_check
+from shared.errors import OrderValidationError
 
 
 def _money(label: str, *, minimum: int | None = 0) -> forms.DecimalField:
@@ -18,6 +20,16 @@ def _money(label: str, *, minimum: int | None = 0) -> forms.DecimalField:
         min_value=minimum,
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
+
+
+def _report_day(day):
+    """The reports' rule on which years a day may be in, as a form error."""
+    if day is not None:
+        try:
+            report_day_check(day, field="day")
+        except OrderValidationError as error:
+            raise forms.ValidationError(error.message, code="out_of_range") from None
+    return day
 
 
 class LedgerFilterForm(forms.Form):
@@ -47,6 +59,12 @@ class LedgerFilterForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+    def clean_start(self):
+        return _report_day(self.cleaned_data["start"])
+
+    def clean_end(self):
+        return _report_day(self.cleaned_data["end"])
 
     def clean(self) -> dict:
         cleaned = super().clean()

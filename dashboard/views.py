@@ -40,7 +40,7 @@ from shared.errors import (
     OrderValidationError,
     TransitionPermissionDenied,
 )
-from shared.parsing import amount_or_none, whole_number
+from shared.parsing import amount_or_none, version_or_none, whole_number
 
 from . import selectors
 from .forms import OrderFilterForm, StaffAuthenticationForm
@@ -258,7 +258,7 @@ def _message_with_details(error: OrderError) -> str:
 
 
 def _posted_version(request: HttpRequest) -> int | None:
-    return whole_number(request.POST.get("version"))
+    return version_or_none(request.POST.get("version"))
 
 
 @require_POST

@@ -75,12 +75,16 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the body or a query: 413 for too large, 400 for NUL characters.
+    "shared.request_limits.RequestLimitsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "api.errors.ApiErrorMiddleware",
+    # Admin list pages: an impossible filter (a year 0 or 99999) is a 400, not a 500.
+    "backoffice.middleware.AdminListFilterMiddleware",
     # Last, so its process_exception runs first: a database outage is a 503, not a 500.
     "shared.outages.DatabaseOutageMiddleware",
 ]
@@ -219,7 +223,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "api.throttling.StorefrontKeyThrottle",
         "api.throttling.StaffUserThrottle",

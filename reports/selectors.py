@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from orders.models import Order, OrderStatus, PaymentMethod, PaymentStatus, Storefront
+from shared.errors import OrderValidationError
 
 from .models import CarrierRate, LedgerEntry, LedgerKind, StorefrontCostRates
 
@@ -61,6 +63,22 @@ SHIPPED = [
     OrderStatus.POST_DELIVERY,
     OrderStatus.COMPLETED,
 ]
+
+
+# The years a report or a ledger filter may cover. Outside them a period means a typo
+# (year 20266), and the last days of year 9999 have no "next day" to end at.
+REPORT_FIRST_YEAR = 2000
+REPORT_LAST_YEAR = 2099
+
+
+def report_day_check(day: date, *, field: str) -> None:
+    """Refuse a day outside the years reports cover (REPORT_FIRST_YEAR to REPORT_LAST_YEAR)."""
+    if not REPORT_FIRST_YEAR <= day.year <= REPORT_LAST_YEAR:
+        message = _("Must be in a year from %(first)s to %(last)s.") % {
+            "first": REPORT_FIRST_YEAR,
+            "last": REPORT_LAST_YEAR,
+        }
+        raise OrderValidationError(message, details={field: [message]})
 
 
 @dataclass(frozen=True)

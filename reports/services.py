@@ -20,7 +20,7 @@ from shared.outbox import enqueue
 
 from .exports import finance_report_build, report_csv, report_html, report_xlsx
 from .models import CarrierRate, ReportRun, ReportRunStatus, ReportTrigger, StorefrontCostRates
-from .selectors import ReportPeriod
+from .selectors import ReportPeriod, report_day_check
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,8 @@ def report_run_start(
     """Record a report to make and queue it; a worker makes the files."""
     if actor is not None and not actor.has_perm(REPORT_PERMISSION):
         raise TransitionPermissionDenied("You may not run finance reports.")
+    report_day_check(start, field="from")
+    report_day_check(end, field="to")
     if end < start:
         raise OrderValidationError(
             "The period ends before it starts.", details={"to": ["Must be on or after 'from'."]}

@@ -37,7 +37,7 @@ from orders.models import (
 from orders.selectors import order_available_transitions, order_blocked_transitions
 from orders.services import order_transition
 from shared.errors import OrderError
-from shared.parsing import amount_or_none, whole_number
+from shared.parsing import amount_or_none, version_or_none
 
 
 def status_badge(value: str, label: str) -> str:
@@ -363,7 +363,7 @@ class OrderAdmin(admin.ModelAdmin):
                 reason=request.POST.get("reason", ""),
                 note=request.POST.get("note", ""),
                 amount=amount_or_none(request.POST.get("amount", "")),
-                expected_version=whole_number(request.POST.get("version", "")),
+                expected_version=version_or_none(request.POST.get("version", "")),
             )
         except OrderError as error:
             self.message_user(request, error.message, level=messages.ERROR)

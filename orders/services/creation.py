@@ -14,6 +14,8 @@ from django.utils import timezone
 from customers.models import Address, Customer
 from shared.actors import Actor
 from shared.errors import IdempotencyConflict, OrderConflict, OrderValidationError
+from shared.money import MONEY_LIMIT
+from shared.parsing import INTEGER_MAX
 from shared.prefetch import rows_known
 
 from ..events import OrderCreated, publish
@@ -125,6 +127,7 @@ def _order_request_check(
                 "Each line needs a SKU, a positive quantity and a price that is not negative.",
                 details={f"lines[{index}]": ["Invalid quantity or unit price."]},
             )
+        _line_within_columns(index=index, quantity=quantity, unit_price=unit_price)
         order_lines.append(
             {
                 "sku": sku,
@@ -145,6 +148,8 @@ def _order_request_check(
             "The shipping price must be a decimal amount, 0 or more.",
             details={"shipping_price": ["Must be a decimal amount, 0 or more."]},
         )
+    _money_within_column("shipping_price", shipping_price, "The shipping price")
+    _money_within_column("total", subtotal + shipping_price, "The order total")
     return {
         "storefront": storefront,
         "external_id": external_id,
@@ -160,6 +165,27 @@ def _order_request_check(
         "total": subtotal + shipping_price,
         "actor": actor,
     }
+
+
+def _money_within_column(field: str, amount: Decimal, what: str) -> None:
+    """Refuse an amount the money columns cannot hold: the insert would fail as a database error."""
+    if amount.copy_abs() >= MONEY_LIMIT:
+        message = f"Must be less than {MONEY_LIMIT:,}."
+        raise OrderValidationError(f"{what} is too large. {message}", details={field: [message]})
+
+
+def _line_within_columns(*, index: int, quantity: int, unit_price: Decimal) -> None:
+    """Refuse a line whose quantity, price or total (price x quantity) its columns cannot hold."""
+    if quantity > INTEGER_MAX:
+        message = f"Must be at most {INTEGER_MAX:,}."
+        raise OrderValidationError(
+            f"The quantity of line {index + 1} is too large.",
+            details={f"lines[{index}].quantity": [message]},
+        )
+    _money_within_column(f"lines[{index}].unit_price", unit_price, f"Line {index + 1}'s price")
+    _money_within_column(
+        f"lines[{index}]", unit_price * quantity, f"Line {index + 1}'s total (price x quantity)"
+    )
 
 
 def _order_insert_failure_explain(
