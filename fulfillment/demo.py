@@ -4,17 +4,47 @@ Registered into `orders.demo` from `FulfillmentConfig.ready()`. While the
 orders demo walks an order through the service, this packs its boxes before
 "ready to ship", books the shipment before "ship", and plays the carrier's
 delivered scan after "deliver", all through the fulfillment services.
+
+Once the orders are in, its scenes add the work in progress staff see on
+their screens: carrier scans on the shipped orders (one of them a failed
+delivery attempt, which holds its order) and supplier requests in each of
+their statuses.
 """
 
 import random
 from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Max, Q
+from django.utils import timezone
 
 from orders.demo.catalogue import PRODUCTS
 from orders.demo.seeders import DemoOrder, DemoSeeder
-from orders.models import Storefront
+from orders.models import HoldReason, Order, OrderEvent, OrderStatus, Storefront
 
-from .models import InventoryItem, Package, Shipment, ShipmentStatus, Supplier
-from .services import carriers_defaults_ensure, package_create, shipment_create
+from .models import (
+    Carrier,
+    InventoryItem,
+    Package,
+    PickList,
+    Shipment,
+    ShipmentStatus,
+    Supplier,
+    SupplierDelivery,
+    SupplierRequest,
+    SupplierRequestStatus,
+    TrackingEvent,
+    TrackingEventStatus,
+)
+from .services import (
+    carriers_defaults_ensure,
+    package_create,
+    shipment_create,
+    tracking_event_record,
+)
+from .services.picking import pick_list_create
+from .services.suppliers import supplier_request_advance, supplier_request_create
 
 _SUPPLIERS = [
     ("Gốm Bát Tràng Co.", "Chị Hạnh", "sales@battrang.example", 3),
@@ -41,6 +71,17 @@ class FulfillmentDemoSeeder(DemoSeeder):
         if transition == "deliver":
             # Demo data only: the carrier's delivered scan that would have come in.
             Shipment.objects.filter(order_id=order.pk).update(status=ShipmentStatus.DELIVERED)
+
+    def scene_ensure(
+        self,
+        *,
+        storefronts: Mapping[str, Storefront],
+        actors: Mapping[str, AbstractBaseUser],
+    ) -> None:
+        demo_orders = Order.objects.filter(storefront__in=list(storefronts.values()))
+        _carrier_scans_ensure(demo_orders)
+        _supplier_requests_ensure(demo_orders, actors)
+        _wave_pick_list_ensure(demo_orders, actors)
 
 
 def _warehouse_ensure() -> None:
@@ -94,3 +135,137 @@ def _shipment_book(order: DemoOrder) -> None:
         ),
         actor=order.actors["warehouse"],
     )
+
+
+# --- Scenes: what is going on around the orders today ----------------------------------
+
+# Where each carrier's parcels are sorted, for the scans' locations.
+_HUBS = {
+    "ghn": "Trung tâm phân loại Tân Bình, TP. Hồ Chí Minh",
+    "ghtk": "Kho Hoàng Mai, Hà Nội",
+    "vnpost": "Bưu cục Đà Nẵng",
+    "dhl": "DHL Hub Singapore",
+}
+FAILED_ATTEMPT_MESSAGE = "Customer not at home; the courier will try again tomorrow."
+
+
+def _carrier_scans_ensure(demo_orders) -> None:
+    """Scan every shipped order in transit, most out for delivery; the first one fails.
+
+    The scans go through `tracking_event_record`, as a carrier's webhook would,
+    so the failed attempt holds its order (`delivery_failed`) and the customers
+    hear what their carrier said. Skipped once any demo shipment has a scan.
+    """
+    if TrackingEvent.objects.filter(shipment__order__in=demo_orders).exists():
+        return
+    shipments = list(
+        Shipment.objects.filter(order__in=demo_orders, order__status=OrderStatus.SHIPPED)
+        .select_related("carrier")
+        .order_by("order__placed_at", "id")
+    )
+    now = timezone.now()
+    for index, shipment in enumerate(shipments):
+        statuses = [TrackingEventStatus.IN_TRANSIT]
+        if index == 0:
+            statuses += [TrackingEventStatus.OUT_FOR_DELIVERY, TrackingEventStatus.FAILED_ATTEMPT]
+        elif index % 3:
+            statuses.append(TrackingEventStatus.OUT_FOR_DELIVERY)
+        # After the order's last history row, before now: the history stays in order.
+        since = OrderEvent.objects.filter(order_id=shipment.order_id).aggregate(
+            last=Max("created_at")
+        )["last"]
+        for step, status in enumerate(statuses, start=1):
+            occurred_at = since + (now - since) * step / (len(statuses) + 1)
+            _scan(shipment, status, occurred_at)
+
+
+def _scan(shipment: Shipment, status: str, occurred_at: datetime) -> None:
+    """Record one scan as the carrier's webhook would, its history rows dated when it happened."""
+    carrier: Carrier = shipment.carrier
+    last_event_id = (
+        OrderEvent.objects.filter(order_id=shipment.order_id).aggregate(last=Max("id"))["last"] or 0
+    )
+    tracking_event_record(
+        carrier=carrier,
+        event_id=f"demo-{shipment.tracking_number}-{status}",
+        tracking_number=shipment.tracking_number,
+        status=status,
+        occurred_at=occurred_at,
+        location=_HUBS.get(carrier.code, ""),
+        message=FAILED_ATTEMPT_MESSAGE if status == TrackingEventStatus.FAILED_ATTEMPT else "",
+        estimated_delivery_date=(occurred_at + timedelta(days=1)).date(),
+    )
+    # The scan (and the hold a failed attempt causes) happened then, not at seeding time.
+    OrderEvent.objects.filter(order_id=shipment.order_id, id__gt=last_event_id).update(
+        created_at=occurred_at
+    )
+
+
+# How many of the orders being picked the demo's wave pick list takes.
+WAVE_ORDERS = 4
+
+
+def _wave_pick_list_ensure(demo_orders, actors: Mapping[str, AbstractBaseUser]) -> None:
+    """A wave pick list over the oldest orders being picked, as the warehouse prints one."""
+    if PickList.objects.filter(orders__in=demo_orders).exists():
+        return
+    picking = list(
+        demo_orders.filter(status=OrderStatus.PICKING).order_by("placed_at", "id")[:WAVE_ORDERS]
+    )
+    if picking:
+        pick_list_create(orders=picking, actor=actors["warehouse"])
+
+
+# The supplier requests of the demo, one per status: (delivery, steps after "requested").
+_SUPPLIER_STORIES = [
+    (SupplierDelivery.TO_WAREHOUSE, []),
+    (SupplierDelivery.TO_WAREHOUSE, ["confirm"]),
+    (SupplierDelivery.DROP_SHIP, ["confirm", "ship"]),
+    (SupplierDelivery.TO_WAREHOUSE, ["confirm", "ship", "receive"]),
+    (SupplierDelivery.TO_WAREHOUSE, ["fail"]),
+]
+SUPPLIER_FAILURE_REASON = "Out of production until next month."
+
+
+def _supplier_requests_ensure(demo_orders, actors: Mapping[str, AbstractBaseUser]) -> None:
+    """One supplier request in each status, for orders short of stock or still in the works.
+
+    Orders already held for a stock shortage are asked for first (the request
+    is what they wait for); then orders being picked or waiting to be picked,
+    which the request puts on hold. Skipped once any demo order has a request.
+    """
+    if SupplierRequest.objects.filter(order__in=demo_orders).exists():
+        return
+    suppliers = list(Supplier.objects.filter(is_active=True).order_by("name"))
+    if not suppliers:
+        return
+    held_for_stock = Q(status=OrderStatus.ON_HOLD, hold_reason=HoldReason.STOCK_SHORTAGE)
+    candidates = [
+        *demo_orders.filter(held_for_stock).order_by("placed_at", "id"),
+        *demo_orders.filter(status=OrderStatus.PICKING).order_by("placed_at", "id"),
+        *demo_orders.filter(status=OrderStatus.PROCESSING).order_by("placed_at", "id"),
+    ]
+    # Customer care asks and chases the supplier; the warehouse takes the goods in.
+    care, warehouse = actors["care"], actors["warehouse"]
+    for index, (order, (delivery, steps)) in enumerate(
+        zip(candidates, _SUPPLIER_STORIES, strict=False)
+    ):
+        line = order.lines.order_by("id").first()
+        request = supplier_request_create(
+            order=order,
+            supplier=suppliers[index % len(suppliers)],
+            lines=[{"sku": line.sku, "quantity": line.quantity}],
+            delivery=delivery,
+            actor=care,
+        )
+        for transition in steps:
+            request = supplier_request_advance(
+                request=request,
+                transition=transition,
+                actor=warehouse if transition == "receive" else care,
+                reason=SUPPLIER_FAILURE_REASON if transition == "fail" else "",
+            )
+        if request.status in (SupplierRequestStatus.CONFIRMED, SupplierRequestStatus.SHIPPED):
+            # What the supplier told us when confirming: their usual lead time.
+            expected = timezone.now() + timedelta(days=request.supplier.lead_time_days)
+            SupplierRequest.objects.filter(pk=request.pk).update(expected_at=expected)

@@ -9,7 +9,9 @@ Each app seeds its own part; `demo_data_seed` runs them in this order:
 3. the orders (`stories`), bought by `customers.demo`'s customers, each walked
    through the order service with the seeders doing their part around each
    step (boxes, parcels, the carrier's delivered scan, the ledger's dates);
-4. what beat's service-level watch would have found by now.
+4. the work in progress around them, added if missing (`scene_ensure` of every
+   seeder: supplier requests, carrier scans; then orders' own finished bulk job);
+5. what beat's service-level watch would have found by now.
 
 Running it again is safe: storefronts, groups and users are brought back to
 the demo state (passwords reset), and no orders are added once the demo
@@ -24,22 +26,25 @@ from django.db import transaction
 from django.db.models import Count
 
 from .. import roles
-from ..models import Order, OrderStatus
+from ..models import BulkJob, Order, OrderStatus
 from ..planning import sla_alerts_email, sla_breaches_record
 from .catalogue import DEMO_STOREFRONT_CODE, GLOBAL_STOREFRONT_CODE, PRODUCTS
 from .reference import (
     DEMO_ACCOUNTS,
+    DEMO_API_KEY,
     DemoAccount,
     accounts_ensure,
+    api_key_ensure,
     organisation_ensure,
     storefronts_ensure,
 )
+from .scenes import bulk_job_ensure
 from .seeders import DemoOrder, DemoSeeder, demo_seeder_register, demo_seeders
 from .stories import orders_seed
 
 __all__ = [
     "DEMO_ACCOUNTS",
-    "DEMO_BASE_URL",
+    "DEMO_API_KEY",
     "DEMO_STOREFRONT_CODE",
     "GLOBAL_STOREFRONT_CODE",
     "PRODUCTS",
@@ -53,9 +58,6 @@ __all__ = [
     "demo_seeders",
 ]
 
-# Where `make run` serves by default; `seed_demo --base-url` (make run's HOST and PORT)
-# changes the links it prints.
-DEMO_BASE_URL = "http://127.0.0.1:8000"
 # Fixed so that seeding twice gives the same orders (order numbers aside).
 RANDOM_SEED = 2026
 
@@ -69,6 +71,11 @@ class DemoSeedResult:
     users_created: int
     orders_created: int
     status_counts: dict[str, int]
+    # The demo storefront's published API key, for the command to print.
+    api_key: str = ""
+    # An open order worth a look on the tracking page, and the finished bulk job.
+    showcase_order: Order | None = None
+    bulk_job: BulkJob | None = None
 
 
 def demo_data_seed(*, orders: int = 300, stdout: TextIO | None = None) -> DemoSeedResult:
@@ -88,6 +95,7 @@ def demo_data_seed(*, orders: int = 300, stdout: TextIO | None = None) -> DemoSe
         organisation_ensure(storefronts, actors)
         for seeder in demo_seeders:
             seeder.reference_ensure(storefronts=storefronts)
+        api_key = api_key_ensure(storefronts[DEMO_STOREFRONT_CODE])
     say(
         f"Storefronts: {storefronts_created} created, "
         f"{len(storefronts) - storefronts_created} already there. "
@@ -103,6 +111,13 @@ def demo_data_seed(*, orders: int = 300, stdout: TextIO | None = None) -> DemoSe
             count=orders, storefronts=storefronts, actors=actors, rng=rng, say=say
         )
 
+    # Each scene is its own transaction: one that fails leaves the others (and the orders).
+    for seeder in demo_seeders:
+        with transaction.atomic():
+            seeder.scene_ensure(storefronts=storefronts, actors=actors)
+    with transaction.atomic():
+        bulk_job = bulk_job_ensure(storefronts=storefronts, actors=actors)
+
     # What beat's service-level watch would have found by now: badges and leads' e-mails.
     alerts = sla_breaches_record()
     sla_alerts_email()
@@ -116,4 +131,20 @@ def demo_data_seed(*, orders: int = 300, stdout: TextIO | None = None) -> DemoSe
         users_created=users_created,
         orders_created=orders_created,
         status_counts={status: counts.get(status, 0) for status in OrderStatus.values},
+        api_key=api_key,
+        showcase_order=_showcase_order(demo_orders),
+        bulk_job=bulk_job,
     )
+
+
+def _showcase_order(demo_orders) -> Order | None:
+    """A shipped order of the demo shop (its tracking page has the most to show)."""
+    for status in (OrderStatus.SHIPPED, OrderStatus.ON_HOLD, OrderStatus.DELIVERED):
+        order = (
+            demo_orders.filter(status=status, storefront__code=DEMO_STOREFRONT_CODE)
+            .order_by("-placed_at", "-id")
+            .first()
+        )
+        if order is not None:
+            return order
+    return demo_orders.order_by("-id").first()

@@ -8,8 +8,19 @@ DEMO_STOREFRONT_CODE = "demo"
 GLOBAL_STOREFRONT_CODE = "global"
 
 STOREFRONTS = {
-    DEMO_STOREFRONT_CODE: {"name": "Demo Shop", "currency": "VND", "default_language": "vi"},
-    GLOBAL_STOREFRONT_CODE: {"name": "Global Store", "currency": "USD", "default_language": "en"},
+    DEMO_STOREFRONT_CODE: {
+        "name": "Demo Shop",
+        "currency": "VND",
+        "default_language": "vi",
+        # Shown to customers in every e-mail and on the tracking page.
+        "support_email": "hotro@demo-shop.example",
+    },
+    GLOBAL_STOREFRONT_CODE: {
+        "name": "Global Store",
+        "currency": "USD",
+        "default_language": "en",
+        "support_email": "help@global-store.example",
+    },
 }
 
 # Catalogue: sku, Vietnamese name, English name, category, VND price, USD price.

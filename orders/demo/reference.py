@@ -20,6 +20,7 @@ from ..models import (
     Region,
     ServiceLevel,
     Storefront,
+    StorefrontAPIKey,
     Team,
 )
 from .catalogue import DEMO_STOREFRONT_CODE, GLOBAL_STOREFRONT_CODE, PRODUCTS, STOREFRONTS
@@ -40,6 +41,11 @@ DEMO_ACCOUNTS = (
     DemoAccount("care", "care-demo-pass", roles.CUSTOMER_CARE),
     DemoAccount("finance", "finance-demo-pass", roles.FINANCE),
 )
+
+# The demo shop's API key, published like the passwords (seed_demo prints it). A real
+# key is random and shown once; this one is fixed so that every seeding keeps it working.
+DEMO_API_KEY = "demoshop.published-demo-key-do-not-use-in-production"
+DEMO_API_KEY_NAME = "demo (published)"
 
 # Vietnamese public holidays (Tết and the national days) the demo calendar skips.
 _HOLIDAYS = [
@@ -140,12 +146,46 @@ def organisation_ensure(
 
 
 def storefronts_ensure() -> tuple[dict[str, Storefront], int]:
-    """Return the two demo storefronts by code, made if missing, and how many were made."""
+    """Return the two demo storefronts by code, made if missing, and how many were made.
+
+    A storefront seeded before it had a support address gets one; one a manager
+    has set since is kept.
+    """
     storefronts, created_count = {}, 0
     for code, defaults in STOREFRONTS.items():
-        storefronts[code], created = Storefront.objects.get_or_create(code=code, defaults=defaults)
+        storefront, created = Storefront.objects.get_or_create(code=code, defaults=defaults)
+        if not storefront.support_email:
+            Storefront.objects.filter(pk=storefront.pk).update(
+                support_email=defaults["support_email"]
+            )
+            storefront.refresh_from_db()
+        storefronts[code] = storefront
         created_count += created
     return storefronts, created_count
+
+
+def api_key_ensure(storefront: Storefront) -> str:
+    """Give `storefront` the published demo API key and return it.
+
+    A demo key revoked, expired or moved since is replaced (revoking cannot be
+    undone), so the printed key always works.
+    """
+    prefix = DEMO_API_KEY.partition(".")[0]
+    usable = StorefrontAPIKey.objects.filter(storefront=storefront, prefix=prefix)
+    if usable.exists() and StorefrontAPIKey.objects.is_valid(DEMO_API_KEY):
+        return DEMO_API_KEY
+    StorefrontAPIKey.objects.filter(prefix=prefix).delete()
+    # The manager's create_key draws a random key; the demo's is fixed, so store it the
+    # way the library does (the primary key is "<prefix>.<hash>").
+    hashed_key = StorefrontAPIKey.objects.key_generator.hash(DEMO_API_KEY)
+    StorefrontAPIKey.objects.create(
+        id=f"{prefix}.{hashed_key}",
+        prefix=prefix,
+        hashed_key=hashed_key,
+        name=DEMO_API_KEY_NAME,
+        storefront=storefront,
+    )
+    return DEMO_API_KEY
 
 
 def accounts_ensure(groups: dict[str, Group]) -> tuple[dict[str, AbstractBaseUser], int]:

@@ -56,6 +56,18 @@ class DemoSeeder:
     def step_follow(self, order: DemoOrder, *, transition: str) -> None:
         """Do what the outside world would have done after `transition` (a carrier's scan)."""
 
+    def scene_ensure(
+        self,
+        *,
+        storefronts: Mapping[str, Storefront],
+        actors: Mapping[str, AbstractBaseUser],
+    ) -> None:
+        """Add the work in progress around the demo orders (requests, scans), if missing.
+
+        Runs on every seeding after the orders, so a database seeded before a
+        scene existed gets it too; each scene checks for its own rows first.
+        """
+
     def history_backdate(
         self,
         order: DemoOrder,

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Max
 
 from orders.demo import demo_data_seed
 from orders.demo.seeders import DemoOrder, DemoSeeder, demo_seeder_register, demo_seeders
@@ -31,6 +32,11 @@ class _RecordingSeeder(DemoSeeder):
         self, order: DemoOrder, *, placed_at: datetime, step_times: Mapping[str, datetime]
     ) -> None:
         self.calls.append(("backdate", order.pk, placed_at, dict(step_times)))
+        # Where the orders' own steps end; the scenes' history comes after.
+        self.last_step_event_id = OrderEvent.objects.aggregate(last=Max("id"))["last"]
+
+    def scene_ensure(self, *, storefronts, actors) -> None:
+        self.calls.append(("scene", tuple(sorted(storefronts)), tuple(sorted(actors))))
 
 
 @pytest.fixture
@@ -77,9 +83,15 @@ def test_a_registered_seeder_is_called_around_every_step_of_every_order(registry
 
     assert recorder.calls[0] == ("reference", ("demo", "global"))
     assert Counter(call[0] for call in recorder.calls)["reference"] == 1
+    assert recorder.calls[-1] == (
+        "scene",
+        ("demo", "global"),
+        ("care", "finance", "manager", "warehouse"),
+    )
     steps = list(
         OrderEvent.objects.filter(
-            event_type__in=[OrderEventType.STATUS_CHANGED, OrderEventType.PAYMENT_CHANGED]
+            event_type__in=[OrderEventType.STATUS_CHANGED, OrderEventType.PAYMENT_CHANGED],
+            id__lte=recorder.last_step_event_id,
         )
         .exclude(note="Automatic on cancellation.")
         .order_by("id")
@@ -103,11 +115,14 @@ def test_a_registered_seeder_is_called_around_every_step_of_every_order(registry
 
 
 @pytest.mark.django_db
-def test_seeding_again_calls_only_the_reference_hook(registry):
+def test_seeding_again_calls_only_the_reference_and_scene_hooks(registry):
     demo_data_seed(orders=6)
     recorder = _RecordingSeeder()
     demo_seeder_register(recorder)
 
     demo_data_seed(orders=6)
 
-    assert recorder.calls == [("reference", ("demo", "global"))]
+    assert recorder.calls == [
+        ("reference", ("demo", "global")),
+        ("scene", ("demo", "global"), ("care", "finance", "manager", "warehouse")),
+    ]
