@@ -58,6 +58,12 @@ def private_cache(settings, request):
 
 
 @pytest.fixture
+def private_media(settings, tmp_path):
+    """Files this test saves (report runs, photos) go to its own folder, not var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
 def tasks_in_process():
     """Run Celery tasks in this process even where a broker is set (CI has no worker here)."""
     from orders_project.celery import app

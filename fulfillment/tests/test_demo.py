@@ -15,6 +15,9 @@ from fulfillment.models import (
 from orders.demo import PRODUCTS, demo_data_seed
 from orders.models import Order, OrderStatus
 
+# The demo makes a finance report run; its files go to a folder of the test's own.
+pytestmark = pytest.mark.usefixtures("private_media")
+
 # Statuses an order reaches only after "ready to ship" / "ship" / "deliver".
 _PACKED = {
     OrderStatus.READY_TO_SHIP,

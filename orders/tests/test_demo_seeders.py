@@ -12,6 +12,9 @@ from orders.demo import demo_data_seed
 from orders.demo.seeders import DemoOrder, DemoSeeder, demo_seeder_register, demo_seeders
 from orders.models import Order, OrderEvent, OrderEventType, Storefront
 
+# The demo makes a finance report run; its files go to a folder of the test's own.
+pytestmark = pytest.mark.usefixtures("private_media")
+
 
 class _RecordingSeeder(DemoSeeder):
     name = "recording"

@@ -8,21 +8,31 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
-from django.db.models import Min
+from django.db.models import F, Min
 from django.utils import timezone
 
 from customers.models import Customer
+from fulfillment.models import PickList, SupplierRequest, TrackingEvent, TrackingEventStatus
+from notifications.models import Notification
 from orders import roles
 from orders.demo import demo_data_seed
 from orders.models import (
+    BulkJob,
     Order,
     OrderEvent,
     OrderEventType,
     OrderLine,
     OrderStatus,
     PaymentStatus,
+    SlaAlert,
     Storefront,
+    StorefrontAPIKey,
 )
+from orders.planning import sla_alerts_open
+from reports.models import ReportRun
+
+# The demo makes a finance report run; its files go to a folder of the test's own.
+pytestmark = pytest.mark.usefixtures("private_media")
 
 User = get_user_model()
 
@@ -317,3 +327,42 @@ def test_command_prints_links_to_where_the_app_is_served(settings):
     assert "Staff dashboard: http://127.0.0.1:9000/dashboard/" in output
     assert "Admin (managers): http://127.0.0.1:9000/admin/" in output
     assert "Customer tracking page: http://127.0.0.1:9000/track/" in output
+
+
+def _screens() -> dict[str, int]:
+    """How many rows each screen the scenes fill has, and the tables they write besides."""
+    return {
+        "supplier requests": SupplierRequest.objects.count(),
+        "carrier scans": TrackingEvent.objects.count(),
+        "failed attempts": TrackingEvent.objects.filter(
+            status=TrackingEventStatus.FAILED_ATTEMPT
+        ).count(),
+        "support addresses": Storefront.objects.exclude(support_email="").count(),
+        "open alerts": SlaAlert.objects.filter(order__status=F("stage")).count(),
+        "bulk jobs": BulkJob.objects.count(),
+        "pick lists": PickList.objects.count(),
+        "report runs": ReportRun.objects.count(),
+        "api keys": StorefrontAPIKey.objects.count(),
+        "orders": Order.objects.count(),
+        "history": OrderEvent.objects.count(),
+        "e-mails": Notification.objects.count(),
+    }
+
+
+@pytest.mark.django_db
+def test_every_screen_gets_something_and_seeding_again_adds_nothing():
+    demo_data_seed(orders=80)
+    first = _screens()
+
+    demo_data_seed(orders=80)
+
+    assert _screens() == first
+    assert first["orders"] == 80
+    assert first["support addresses"] == 2
+    assert first["failed attempts"] == 1
+    assert first["bulk jobs"] == first["pick lists"] == first["report runs"] == 1
+    assert first["api keys"] == 1
+    # Each screen has rows: the counts above, and the ones that vary with the draw.
+    for screen in ("carrier scans", "open alerts"):
+        assert first[screen] > 0, screen
+    assert sla_alerts_open(User.objects.get(username="manager")).exists()

@@ -9,6 +9,9 @@ from orders.demo import demo_data_seed
 from orders.models import Order, OrderEvent, PaymentMethod
 from reports.models import CarrierRate, LedgerEntry, LedgerKind, StorefrontCostRates
 
+# The demo makes a finance report run; its files go to a folder of the test's own.
+pytestmark = pytest.mark.usefixtures("private_media")
+
 
 @pytest.mark.django_db
 def test_each_storefront_has_cost_rates_and_a_rate_per_carrier_in_its_currency():
