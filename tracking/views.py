@@ -129,10 +129,11 @@ def _track_page(
 ) -> HttpResponse:
     """Render the status page in `language` and the customer's local time."""
     time_zone = _COUNTRY_TIME_ZONES.get(order.shipping_address.country, settings.TIME_ZONE)
-    shipments = order_shipments_for_customer(order)
     lines = list(order.lines.all())
     can_open_after_sales = order.status in AFTER_SALES_OPEN_STATUSES
     with translation.override(language), timezone.override(time_zone):
+        # Inside the override: each shipment's status label is worded when it is read.
+        shipments = order_shipments_for_customer(order)
         if can_open_after_sales and form is None:
             form = AfterSalesForm(order_lines=lines)
         expected_delivery = order_expected_delivery(order, shipments)

@@ -212,3 +212,22 @@ def test_money_is_shown_the_local_way_without_fake_decimals(client, language, to
     html = status_page(client, order, lang=language).content.decode()
 
     assert f"<strong>{total}</strong>" in html
+
+
+def test_a_shipments_status_is_in_the_pages_language(client):
+    order = order_in_state(OrderStatus.SHIPPED)
+    shipment = order.shipments.get()
+    tracking_event_record(
+        carrier=shipment.carrier,
+        event_id="scan-out",
+        tracking_number=shipment.tracking_number,
+        status="out_for_delivery",
+        occurred_at=timezone.now(),
+    )
+
+    vietnamese = status_page(client, order, lang="vi").content.decode()
+    english = status_page(client, order, lang="en").content.decode()
+
+    shipment_line = re.compile(r"<p><strong>[^<]+</strong> · .*? · ([^<]+)</p>")
+    assert shipment_line.search(vietnamese).group(1) == "Đang giao hàng"
+    assert shipment_line.search(english).group(1) == "Out for delivery"
