@@ -202,3 +202,47 @@ def test_the_operations_section_lists_every_variable_the_settings_and_gunicorn_r
 
     assert len(read) > 40
     assert read - documented == set()
+
+
+def _make_run_commands(**variables: str) -> str:
+    """What `make run` would run (make -n), without installing or migrating."""
+    env = {key: value for key, value in os.environ.items() if key not in {"MAKEFLAGS"}}
+    env.pop("PUBLIC_BASE_URL", None)
+    env.update(variables.pop("environment", {}))
+    result = subprocess.run(
+        [MAKE, "--no-print-directory", "-n", "-o", "install", "-o", "migrate", "run"]
+        + [f"{name}={value}" for name, value in variables.items()],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout
+
+
+@pytest.mark.skipif(MAKE is None, reason="needs GNU make")
+def test_make_run_gives_its_port_to_the_seeded_links_the_server_and_the_worker():
+    commands = _make_run_commands(PORT="8101")
+
+    assert "seed_demo --base-url http://127.0.0.1:8101" in commands
+    assert "PUBLIC_BASE_URL=http://127.0.0.1:8101 .venv/bin/python manage.py runserver " in (
+        commands
+    )
+    assert "runserver 127.0.0.1:8101" in commands
+    assert "PUBLIC_BASE_URL=http://127.0.0.1:8101 .venv/bin/celery" in commands
+    assert "8000" not in commands
+
+
+@pytest.mark.skipif(MAKE is None, reason="needs GNU make")
+def test_a_public_base_url_in_the_environment_wins_over_make_runs_port():
+    commands = _make_run_commands(
+        PORT="8101", environment={"PUBLIC_BASE_URL": "https://orders.example.com"}
+    )
+
+    assert "seed_demo --base-url https://orders.example.com" in commands
+    assert "runserver 127.0.0.1:8101" in commands
+    assert "PUBLIC_BASE_URL=https://orders.example.com .venv/bin/python manage.py runserver" in (
+        commands
+    )
