@@ -73,7 +73,15 @@ class ServiceLevelInline(admin.TabularInline):
 
 @admin.register(Storefront)
 class StorefrontAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "currency", "default_language", "is_active", "webhook_url"]
+    list_display = [
+        "name",
+        "code",
+        "currency",
+        "default_language",
+        "support_email",
+        "is_active",
+        "webhook_url",
+    ]
     list_filter = ["is_active", "currency", "default_language"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
