@@ -34,7 +34,10 @@ from orders.models import (
 )
 from shared.money import ISO_4217_CODES
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+# Money in: any decimal; how many places it may have depends on the currency
+# (VND none, USD two), which the services check once for every face
+# (shared.money.amount_in_minor_units), refusing rather than rounding.
+MONEY = {"max_digits": None, "decimal_places": None}
 
 
 class ModelOutputSerializer(serializers.ModelSerializer):

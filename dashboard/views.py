@@ -47,6 +47,7 @@ from .forms import OrderFilterForm, StaffAuthenticationForm
 from .frame import dashboard_render, dashboard_staff_required
 from .frame import forbidden as _forbidden
 from .frame import is_htmx as _is_htmx
+from .money_confirm import money_move_confirmation
 
 QUEUE_STATUSES = set(OrderStatus.values)
 
@@ -268,6 +269,10 @@ def order_transition_view(request: HttpRequest, number: str) -> HttpResponse:
     if order is None:
         raise Http404("No such order.")
     try:
+        # Cancel, void and refund first show what will happen (dashboard/money_confirm.py).
+        confirmation = money_move_confirmation(request, order)
+        if confirmation is not None:
+            return confirmation
         order = order_transition(
             order=order,
             transition=request.POST.get("transition", ""),

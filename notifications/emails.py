@@ -14,19 +14,19 @@ customers app's name: managers' overrides live under it.)
 """
 
 import re
-from decimal import Decimal, InvalidOperation
 from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import select_template
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 
 from customers.preferences import preferences_url
 from fulfillment.models import AfterSalesKind, AfterSalesResolution
 from orders.links import tracking_url
 from orders.models import HoldReason, PaymentStatus
+from shared.money import format_money
 
 from .models import ESSENTIAL_NOTIFICATION_KINDS, Notification, NotificationKind
 
@@ -80,14 +80,6 @@ def _hold_reason_label(context: dict) -> str:
     return str(HoldReason(reason).label)
 
 
-def _amount(value) -> str:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return ""
-    return formats.number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
-
-
 def _money_back(order) -> str:
     """What happens to the customer's money on a cancelled order."""
     if order.payment_status in (PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED):
@@ -130,7 +122,8 @@ def _message_context(notification: Notification) -> dict:
         # Read only by the templates that show it, so a subject alone costs no query.
         "shipments": SimpleLazyObject(partial(_shipments, order, notification)),
         "hold_reason": _hold_reason_label(notification.context),
-        "amount": _amount(notification.context.get("amount", "")),
+        # The one money formatter, in the customer's language (this runs inside it).
+        "amount": format_money(notification.context.get("amount", ""), order.currency),
         "money_back": _money_back(order),
         "request_number": notification.context.get("request", ""),
         "request_kind": _choice_label(AfterSalesKind, notification.context.get("kind")),

@@ -22,6 +22,7 @@ from django.utils import timezone
 from orders.models import Order, PaymentMethod, PaymentStatus
 from orders.planning import region_for_address
 from shared.errors import OrderValidationError, TransitionPermissionDenied
+from shared.money import amount_in_minor_units
 
 from .models import CarrierRate, LedgerEntry, LedgerKind, StorefrontCostRates
 
@@ -143,13 +144,14 @@ def ledger_entry_correct(
             "A correction is a non-zero amount.", details={"amount": ["Must not be 0."]}
         )
     original = entry if isinstance(entry, LedgerEntry) else LedgerEntry.objects.get(pk=entry)
+    amount = amount_in_minor_units(amount, original.currency, field="amount")
     return LedgerEntry.objects.create(
         storefront_id=original.storefront_id,
         order_id=original.order_id,
         shipment_id=original.shipment_id,
         package_id=original.package_id,
         kind=original.kind,
-        amount=amount.quantize(CENT),
+        amount=amount,
         currency=original.currency,
         payment_method=original.payment_method,
         region_id=original.region_id,

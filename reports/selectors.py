@@ -213,6 +213,8 @@ def finance_report_by_region(
     result = [rows[key] for key in sorted(rows)]
     for item in result:
         item["margin"] = _margin(item)
+        # The HTML summary shows one costs column (the template's `add` filter truncates Decimals).
+        item["costs"] = item["carrier_costs"] + item["packaging_costs"] + item["handling_costs"]
     return result
 
 

@@ -80,7 +80,8 @@ def amount_in_minor_units(
             % {"value": value, "currency": currency.upper(), "message": message},
             details={field: [message]},
         )
-    return value.quantize(step)
+    # Stored and written at the columns' scale (848000.00), like every amount already kept.
+    return value.quantize(Decimal(1).scaleb(-COLUMN_PLACES))
 
 
 def format_money(

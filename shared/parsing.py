@@ -61,7 +61,9 @@ def amount_or_none(raw: str | None) -> Decimal | None:
     try:
         return Decimal(raw)
     except InvalidOperation:
-        raise OrderValidationError(f"'{raw}' is not an amount.") from None
+        raise OrderValidationError(
+            f"'{raw[:40]}' is not an amount.", details={"amount": ["Enter a number."]}
+        ) from None
 
 
 class JsonRefused(ValueError):

@@ -40,7 +40,7 @@ def order_body(**override) -> dict:
         },
         "lines": [
             {"sku": "MUG-1", "name": "Mug", "quantity": 2, "unit_price": "120000.00"},
-            {"sku": "TEA-7", "name": "Tea", "quantity": 1, "unit_price": "85000.50"},
+            {"sku": "TEA-7", "name": "Tea", "quantity": 1, "unit_price": "85001"},
         ],
         "shipping_price": "30000.00",
         "payment_method": "cod",

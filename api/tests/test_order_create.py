@@ -34,9 +34,9 @@ def test_create_answers_201_with_totals_computed_by_us(shop):
     assert response.status_code == 201
     body = response.json()
     assert (body["subtotal"], body["shipping_price"], body["total"]) == (
-        "325000.50",
+        "325001.00",
         "30000.00",
-        "355000.50",
+        "355001.00",
     )
     assert (body["status"], body["status_display"], body["payment_status"]) == (
         "received",
@@ -48,9 +48,9 @@ def test_create_answers_201_with_totals_computed_by_us(shop):
     assert (order.storefront, order.external_id, str(order.total)) == (
         storefront,
         "WEB-1",
-        "355000.50",
+        "355001.00",
     )
-    assert [line["line_total"] for line in body["lines"]] == ["240000.00", "85000.50"]
+    assert [line["line_total"] for line in body["lines"]] == ["240000.00", "85001.00"]
 
 
 def test_same_key_and_body_returns_the_same_order_without_a_duplicate(shop):

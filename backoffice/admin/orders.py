@@ -39,6 +39,9 @@ from orders.services import order_transition
 from shared.errors import OrderError
 from shared.parsing import amount_or_none, version_or_none
 
+from .money import money_column
+from .money_confirm import money_move_confirmation
+
 
 def status_badge(value: str, label: str) -> str:
     return format_html('<span class="order-status order-status--{}">{}</span>', value, label)
@@ -99,8 +102,10 @@ class StorefrontAPIKeyAdmin(APIKeyModelAdmin):
 
 class OrderLineInline(admin.TabularInline):
     model = OrderLine
-    fields = ["sku", "name", "category", "quantity", "unit_price", "line_total"]
+    fields = ["sku", "name", "category", "quantity", "unit_price_display", "line_total_display"]
     readonly_fields = fields
+    unit_price_display = money_column("unit_price", _("unit price"), currency="order.currency")
+    line_total_display = money_column("line_total", _("line total"), currency="order.currency")
     extra = 0
     can_delete = False
 
@@ -231,8 +236,8 @@ class OrderAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     ("payment_method", "payment_status"),
-                    ("currency", "subtotal", "shipping_price", "total"),
-                    ("amount_paid", "amount_refunded"),
+                    ("currency", "subtotal_display", "shipping_price_display", "total_display"),
+                    ("amount_paid_display", "amount_refunded_display"),
                 ]
             },
         ),
@@ -283,9 +288,11 @@ class OrderAdmin(admin.ModelAdmin):
     def payment_status_display(self, order: Order) -> str:
         return status_badge(order.payment_status, order.get_payment_status_display())
 
-    @admin.display(description=_("total"), ordering="total")
-    def total_display(self, order: Order) -> str:
-        return f"{order.total:,} {order.currency}"
+    total_display = money_column("total", _("total"))
+    subtotal_display = money_column("subtotal", _("subtotal"))
+    shipping_price_display = money_column("shipping_price", _("shipping price"))
+    amount_paid_display = money_column("amount_paid", _("amount paid"))
+    amount_refunded_display = money_column("amount_refunded", _("amount refunded"))
 
     @admin.display(description=_("age"), ordering="placed_at")
     def age(self, order: Order) -> str:
@@ -364,6 +371,10 @@ class OrderAdmin(admin.ModelAdmin):
             raise PermissionDenied
         change_url = reverse("admin:orders_order_change", args=[order.pk])
         try:
+            # Cancel, void and refund first show what will happen (money_confirm.py).
+            confirmation = money_move_confirmation(self, request, order)
+            if confirmation is not None:
+                return confirmation
             order = order_transition(
                 order=order,
                 transition=request.POST.get("transition", ""),

@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from reports.models import CarrierRate, LedgerEntry, ReportRun, StorefrontCostRates
+
+from .money import money_column
 
 
 @admin.register(LedgerEntry)
@@ -13,8 +16,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
         "storefront",
         "order",
         "kind",
-        "amount",
-        "currency",
+        "amount_display",
         "payment_method",
         "region",
         "corrects",
@@ -24,6 +26,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     list_select_related = ["storefront", "order", "region"]
     date_hierarchy = "occurred_at"
     show_full_result_count = False
+    amount_display = money_column("amount", _("amount"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

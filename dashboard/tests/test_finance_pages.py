@@ -68,7 +68,7 @@ def test_the_ledger_lists_entries_newest_first_with_money_formatted(client, fina
     assert page.status_code == 200
     assert [entry.pk for entry in page.context["page"]][-1] == older.pk
     assert page.context["page"][0].kind == LedgerKind.REFUND
-    assert "1,234,567 VND" in body
+    assert "₫1,234,567" in body
     assert f'href="/dashboard/reports/ledger/{older.pk}/correct/"' in body
 
 
@@ -188,7 +188,7 @@ def test_a_correction_is_a_new_entry_pointing_at_the_one_it_corrects(client, rol
 
     form = client.get(f"{LEDGER}{entry.pk}/correct/")
     response = client.post(
-        f"{LEDGER}{entry.pk}/correct/", {"amount": "-0.50", "note": "  Rounding agreed  "}
+        f"{LEDGER}{entry.pk}/correct/", {"amount": "-1", "note": "  Rounding agreed  "}
     )
 
     assert form.status_code == 200
@@ -216,7 +216,7 @@ def test_a_correction_is_a_new_entry_pointing_at_the_one_it_corrects(client, rol
         None,
         None,
         "revenue",
-        Decimal("-0.50"),
+        Decimal("-1"),
         "VND",
         "card",
         entry.region_id,
@@ -238,6 +238,7 @@ def test_a_correction_is_a_new_entry_pointing_at_the_one_it_corrects(client, rol
         ({"amount": "0.00", "note": "Bank fee"}, "amount"),
         ({"amount": "ten", "note": "Bank fee"}, "amount"),
         ({"amount": "1.005", "note": "Bank fee"}, "amount"),
+        ({"amount": "1.5", "note": "VND has no decimals"}, "amount"),
         ({"amount": "1e30", "note": "Bank fee"}, "amount"),
         ({"amount": "NaN", "note": "Bank fee"}, "amount"),
         ({"amount": "5", "note": "   "}, "note"),
@@ -299,7 +300,7 @@ def test_finance_sets_a_storefronts_first_rates_then_changes_them(client, financ
     assert rates_rows()[0][0] == first[0][0]
     listed = client.get(RATES).content.decode()
     assert "Cost rates of Gốm saved." in listed
-    assert "1.00 VND" not in listed and "1 VND" in listed
+    assert "₫1.00" not in listed and "<td>₫1</td>" in listed
 
 
 @pytest.mark.parametrize(
@@ -374,8 +375,8 @@ def test_finance_adds_and_changes_a_carrier_rate(client, finance):
     assert [row[1:] for row in carrier_rows()] == [
         (storefront.pk, carrier.pk, Decimal("20000.00"), Decimal("0.00"))
     ]
-    assert "25,000 VND" not in client.get(RATES).content.decode()
-    assert "20,000 VND" in client.get(RATES).content.decode()
+    assert "₫25,000" not in client.get(RATES).content.decode()
+    assert "₫20,000" in client.get(RATES).content.decode()
 
 
 @pytest.mark.parametrize(

@@ -135,8 +135,9 @@ def test_reasons_and_amounts_get_their_fields(client):
     assert 'value="stock_shortage"' in hold
     assert '<label for="hold-reason">' in hold
     assert '<input type="text" id="cancel-reason" name="reason" required' in cancel
-    assert 'name="amount"' in refund
-    assert 'value="210.00"' in refund
+    # The refund amount starts empty: staff type what they mean to give back.
+    amount = re.search(r'<input type="text" id="refund_payment-amount" name="amount"[^>]*>', refund)
+    assert amount is not None and "value=" not in amount.group(0)
 
 
 def test_blocked_transitions_are_greyed_with_their_reason(client):
@@ -259,15 +260,8 @@ def test_a_stale_plain_post_redirects_with_the_message_and_changes_nothing(clien
 @pytest.mark.parametrize(
     "data, status, message",
     [
-        ({"transition": "cancel", "reason": ""}, 400, "A reason is required to cancel."),
         ({"transition": "hold", "reason": "bored"}, 400, "Unknown reason &#x27;bored&#x27;."),
         ({"transition": "deliver"}, 409, "Cannot mark delivered order"),
-        (
-            {"transition": "refund_payment", "amount": "abc"},
-            400,
-            "&#x27;abc&#x27; is not an amount.",
-        ),
-        ({"transition": "refund_payment", "amount": "999999"}, 400, "A refund must be more than 0"),
         ({"transition": "teleport"}, 400, "Unknown transition"),
     ],
 )
@@ -290,12 +284,14 @@ def test_hold_with_a_reason_and_a_partial_refund(client, htmx):
     order = order_make("picking", payment_method="card", payment_status="paid")
 
     post(client, order, transition="hold", reason="stock_shortage", headers=htmx)
-    response = post(client, order, transition="refund_payment", amount="10.50", headers=htmx)
+    response = post(
+        client, order, transition="refund_payment", amount="10", confirmed="1", headers=htmx
+    )
 
     stored = Order.objects.get(pk=order.pk)
     assert response.status_code == 200
     assert (stored.status, stored.hold_reason) == ("on_hold", "stock_shortage")
-    assert (stored.payment_status, str(stored.amount_refunded)) == ("partially_refunded", "10.50")
+    assert (stored.payment_status, str(stored.amount_refunded)) == ("partially_refunded", "10.00")
 
 
 def test_a_get_on_an_action_is_not_allowed(client):

@@ -31,7 +31,7 @@ from shared.errors import (
     OrderValidationError,
     TransitionPermissionDenied,
 )
-from shared.money import MONEY_LIMIT
+from shared.money import MONEY_LIMIT, amount_in_minor_units
 
 from ..models import (
     AfterSalesKind,
@@ -358,7 +358,8 @@ def _money(value: Decimal | str | None, field: str) -> Decimal | None:
     if value is None:
         return None
     try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+        # Not rounded: the currency's minor units are checked once the order is known.
+        amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise OrderValidationError(
             f"'{value}' is not an amount of money.",
@@ -419,6 +420,8 @@ def after_sales_request_resolve(
         order, locked = _request_lock(request, actor=actor, expected_updated_at=expected_updated_at)
         if not can_proceed(locked.resolve):
             raise _fsm_refusal(locked, "resolve")
+        if amount is not None:
+            amount = amount_in_minor_units(amount, order.currency, field="amount")
         label = _request_label(locked)
         data: dict[str, Any] = {"resolution": resolution}
         if resolution == AfterSalesResolution.REFUND:

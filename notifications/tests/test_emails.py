@@ -63,7 +63,7 @@ KIND_SENTENCES = {
     NotificationKind.AFTER_SALES_RESOLVED: (
         "Your request #41 about order {number} has been resolved."
     ),
-    NotificationKind.REFUND_ISSUED: "We have refunded 85,000.50 VND for your order {number}.",
+    NotificationKind.REFUND_ISSUED: "We have refunded ₫85,001 for your order {number}.",
 }
 CONTEXTS = {
     NotificationKind.ON_HOLD: {"hold_reason": "stock_shortage"},
@@ -74,7 +74,7 @@ CONTEXTS = {
         "kind": "return",
         "resolution": "refund",
     },
-    NotificationKind.REFUND_ISSUED: {"amount": "85000.50"},
+    NotificationKind.REFUND_ISSUED: {"amount": "85001"},
 }
 
 

@@ -37,7 +37,7 @@ def test_each_customer_visible_step_records_its_email_with_the_change():
     ]
     on_hold = order.notifications.get(kind="on_hold")
     assert on_hold.context == {"from_status": "picking", "hold_reason": "stock_shortage"}
-    assert order.notifications.get(kind="refund_issued").context == {"amount": "355000.50"}
+    assert order.notifications.get(kind="refund_issued").context == {"amount": "355001.00"}
 
 
 def test_a_rolled_back_change_leaves_no_email(monkeypatch):

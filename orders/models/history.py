@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from shared.money import format_money
+
 from ..history import customer_message_for
 from .orders import CUSTOMER_STATUS_NAMES, HoldReason, Order, OrderStatus
 
@@ -76,9 +78,8 @@ class OrderEvent(models.Model):
             self.event_type == OrderEventType.PAYMENT_CHANGED
             and self.transition == "refund_payment"
         ):
-            return gettext("Refund issued: %(amount)s %(currency)s") % {
-                "amount": self.data.get("amount", ""),
-                "currency": self.order.currency,
+            return gettext("Refund issued: %(amount)s") % {
+                "amount": format_money(self.data.get("amount", ""), self.order.currency),
             }
         # Kinds of the apps built on orders are worded by them (orders.history).
         message = customer_message_for(self.event_type)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from customers.models import Address, Customer
 from shared.actors import Actor
 from shared.errors import IdempotencyConflict, OrderConflict, OrderValidationError
-from shared.money import MONEY_LIMIT
+from shared.money import MONEY_LIMIT, amount_in_minor_units
 from shared.parsing import INTEGER_MAX
 from shared.prefetch import rows_known
 
@@ -115,14 +115,16 @@ def _order_request_check(
     for index, line in enumerate(lines):
         try:
             quantity = int(line["quantity"])
-            unit_price = Decimal(str(line["unit_price"])).quantize(Decimal("0.01"))
+            raw_price = line["unit_price"]
             sku, name = str(line["sku"]).strip(), str(line["name"]).strip()
         except (KeyError, TypeError, ValueError, ArithmeticError):
             raise OrderValidationError(
                 "Each line needs a sku, a name, a whole quantity and a decimal unit price.",
                 details={f"lines[{index}]": ["Missing or malformed sku, name, quantity or price."]},
             ) from None
-        if not sku or not unit_price.is_finite() or quantity <= 0 or unit_price < 0:
+        # A price with more decimals than the currency has is refused, never rounded.
+        unit_price = amount_in_minor_units(raw_price, currency, field=f"lines[{index}]")
+        if not sku or quantity <= 0 or unit_price < 0:
             raise OrderValidationError(
                 "Each line needs a SKU, a positive quantity and a price that is not negative.",
                 details={f"lines[{index}]": ["Invalid quantity or unit price."]},
@@ -139,11 +141,8 @@ def _order_request_check(
             }
         )
     subtotal = sum((line["line_total"] for line in order_lines), Decimal("0.00"))
-    try:
-        shipping_price = Decimal(str(shipping_price)).quantize(Decimal("0.01"))
-    except ArithmeticError:
-        shipping_price = Decimal("NaN")
-    if not shipping_price.is_finite() or shipping_price < 0:
+    shipping_price = amount_in_minor_units(shipping_price, currency, field="shipping_price")
+    if shipping_price < 0:
         raise OrderValidationError(
             "The shipping price must be a decimal amount, 0 or more.",
             details={"shipping_price": ["Must be a decimal amount, 0 or more."]},

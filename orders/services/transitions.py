@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import TextChoices
+from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, InvalidResultState, TransitionNotAllowed, can_proceed
 
 from shared.actors import Actor
@@ -27,6 +28,7 @@ from shared.errors import (
     OrderValidationError,
     TransitionPermissionDenied,
 )
+from shared.money import amount_in_minor_units, format_money
 
 from ..events import OrderPaymentChanged, OrderStatusChanged, publish
 from ..lifecycle import RegisteredGuards
@@ -231,7 +233,7 @@ def _transition_apply(
     if spec.needs_reason:
         kwargs["reason"] = reason
     if spec.takes_amount:
-        kwargs["amount"] = _refund_amount_validate(order, amount)
+        kwargs["amount"] = refund_amount_validate(order, amount)
     try:
         method(**kwargs)
     except (TransitionNotAllowed, InvalidResultState) as error:
@@ -256,17 +258,30 @@ def _transition_apply(
     )
 
 
-def _refund_amount_validate(order: Order, amount: Decimal | None) -> Decimal:
+def refund_amount_validate(order: Order, amount: Decimal | None) -> Decimal:
+    """Return what a refund of `amount` (None: all that is refundable) gives back, or refuse."""
     refundable = order.amount_refundable
     if amount is None:
         return refundable
-    # NaN and infinity compare by raising, not by being false: refuse them first.
-    if not amount.is_finite() or amount <= 0 or amount > refundable:
+    # 0.005 USD or 1.5 VND is refused here, for every face, rather than rounded.
+    amount = amount_in_minor_units(amount, order.currency, field="amount")
+    if amount <= 0 or amount > refundable:
+        most = format_money(refundable, order.currency)
         raise OrderValidationError(
-            f"A refund must be more than 0 and at most {refundable} {order.currency}.",
-            details={"amount": [f"Must be between 0.01 and {refundable}."]},
+            _("A refund must be more than 0 and at most %(most)s.") % {"most": most},
+            details={"amount": [_("Must be more than 0 and at most %(most)s.") % {"most": most}]},
         )
     return amount
+
+
+def cancel_payment_consequence(order: Order) -> str | None:
+    """The payment transition cancelling `order` runs too: a refund, a void, or None."""
+    # Money taken for a cancelled order goes back; a reservation is released.
+    if order.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
+        return "refund_payment" if order.amount_refundable > 0 else None
+    if order.payment_status == PaymentStatus.AUTHORIZED:
+        return "void_payment"
+    return None
 
 
 def _transition_consequences_apply(
@@ -280,15 +295,10 @@ def _transition_consequences_apply(
     """
     if spec.name != "cancel":
         return []
-    # Money taken for a cancelled order goes back; a reservation is released.
-    if order.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
-        if order.amount_refundable <= 0:
-            return []
-        consequence = TRANSITIONS["refund_payment"]
-    elif order.payment_status == PaymentStatus.AUTHORIZED:
-        consequence = TRANSITIONS["void_payment"]
-    else:
+    name = cancel_payment_consequence(order)
+    if name is None:
         return []
+    consequence = TRANSITIONS[name]
     event = _transition_apply(
         order, consequence, actor=None, note="Automatic on cancellation.", reason="", amount=None
     )

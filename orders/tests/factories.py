@@ -84,7 +84,7 @@ def order_new(
                 "unit_price": "120000",
                 "category": "Home",
             },
-            {"sku": "TEA-7", "name": "Tea", "quantity": 1, "unit_price": "85000.50"},
+            {"sku": "TEA-7", "name": "Tea", "quantity": 1, "unit_price": "85001"},
         ],
         payment_method=payment_method,
         payment_status=payment_status,

@@ -212,13 +212,13 @@ def test_hold_refuses_a_reason_outside_the_known_list():
 @pytest.mark.django_db
 def test_cancelling_a_paid_order_refunds_it_in_the_same_change():
     order = order_new(payment_method="card", payment_status="paid")
-    assert order.amount_paid == order.total == Decimal("355000.50")
+    assert order.amount_paid == order.total == Decimal("355001")
 
     order = order_transition(order=order, transition="cancel", actor=None, reason="fraud check")
 
     stored = Order.objects.get(pk=order.pk)
     assert (stored.status, stored.payment_status) == (S.CANCELLED, P.REFUNDED)
-    assert stored.amount_refunded == Decimal("355000.50")
+    assert stored.amount_refunded == Decimal("355001")
     assert stored.cancel_reason == "fraud check"
     assert list(stored.events.values_list("transition", "to_status").order_by("id"))[-2:] == [
         ("cancel", S.CANCELLED),
@@ -236,7 +236,7 @@ def test_automatic_refund_is_the_systems_doing_not_the_cancelling_users():
     cancel_event, refund_event = order.events.order_by("-id")[:2][::-1]
     assert (cancel_event.transition, cancel_event.actor) == ("cancel", care)
     assert (refund_event.transition, refund_event.actor) == ("refund_payment", None)
-    assert refund_event.data == {"amount": "355000.50", "caused_by": "cancel"}
+    assert refund_event.data == {"amount": "355001.00", "caused_by": "cancel"}
     assert order.version == 2  # one change (cancel with its refund) after creation at 1
 
 
@@ -303,7 +303,7 @@ def test_partial_then_full_refund():
     )
 
     order = order_transition(order=order, transition="refund_payment", actor=None)
-    assert (order.payment_status, order.amount_refunded) == (P.REFUNDED, Decimal("355000.50"))
+    assert (order.payment_status, order.amount_refunded) == (P.REFUNDED, Decimal("355001"))
 
 
 @pytest.mark.django_db

@@ -96,7 +96,7 @@ def order_for_person(storefront, *, payment_method="card", payment_status="paid"
         shipping_address=dict(ADDRESS),
         lines=[
             {"sku": "MUG-1", "name": "Mug", "quantity": 2, "unit_price": "120000"},
-            {"sku": "TEA-7", "name": "Tea", "quantity": 1, "unit_price": "85000.50"},
+            {"sku": "TEA-7", "name": "Tea", "quantity": 1, "unit_price": "85001"},
         ],
         payment_method=payment_method,
         payment_status=payment_status,
@@ -246,7 +246,7 @@ def test_the_export_holds_everything_about_the_person(person):
     delivered, cancelled = data["orders"]
     assert delivered["status"] == "completed"
     assert cancelled["status"] == "cancelled"
-    assert delivered["total"] == "325000.50"
+    assert delivered["total"] == "325001.00"
     assert delivered["lines"] == [
         {
             "sku": "MUG-1",
@@ -259,8 +259,8 @@ def test_the_export_holds_everything_about_the_person(person):
             "sku": "TEA-7",
             "name": "Tea",
             "quantity": 1,
-            "unit_price": "85000.50",
-            "line_total": "85000.50",
+            "unit_price": "85001.00",
+            "line_total": "85001.00",
         },
     ]
     messages = [entry["message"] for entry in delivered["history"]]

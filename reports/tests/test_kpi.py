@@ -300,7 +300,7 @@ def money_data() -> None:
         per_kg=Decimal("1000"),
     )
     paid = {"payment_method": PaymentMethod.CARD, "payment_status": PaymentStatus.PAID}
-    # 2 x 120,000 + 85,000.50 + 30,000 shipping = 355,000.50 earned when placed (paid)
+    # 2 x 120,000 + 85,001 + 30,000 shipping = 355,001 earned when placed (paid)
     v1 = placed(local(17, 10), storefront=shop, **paid)
     # packed (5,000), booked with the carrier (20,000 + 1.2 kg x 1,000), shipped (10,000)
     walk(
@@ -345,13 +345,13 @@ def test_revenue_against_costs_per_week_in_the_currency_with_most_entries():
     ]
     nothing = (Decimal(0), Decimal(0), Decimal(0))
     assert [(w.revenue, w.refunds, w.costs) for w in chart.weeks] == [nothing] * 10 + [
-        (Decimal("710001.00"), Decimal(0), Decimal(0)),
-        (Decimal("355000.50"), Decimal("50000.00"), Decimal("36200.00")),
+        (Decimal("710002.00"), Decimal(0), Decimal(0)),
+        (Decimal("355001"), Decimal("50000.00"), Decimal("36200.00")),
     ]
     this_week = chart.weeks[-1]
     assert (this_week.net_revenue, this_week.margin) == (
-        Decimal("305000.50"),
-        Decimal("268800.50"),
+        Decimal("305001"),
+        Decimal("268801"),
     )
 
 
@@ -382,7 +382,7 @@ def test_chart_data_carries_the_series_of_each_chart_as_plain_json():
     assert list(charts) == ["orders_per_day", "stage_times", "on_time", "backlog", "money"]
     assert charts["money"]["axis"] == "VND"
     assert charts["money"]["datasets"][0]["label"] == "Revenue minus refunds"
-    assert charts["money"]["datasets"][0]["data"][-2:] == ["710001.00", "305000.50"]
+    assert charts["money"]["datasets"][0]["data"][-2:] == ["710002.00", "305001.00"]
     assert charts["money"]["datasets"][1]["data"][-1] == "36200.00"
     assert charts["money"]["labels"][-1] == "Week of 16 Nov"
     assert charts["backlog"]["datasets"][1] == {
@@ -441,7 +441,7 @@ def test_finance_sees_the_page_with_a_currency_choice_when_there_are_several(cli
     assert '<table data-table="money" data-currency="VND">' in default
     assert '<option value="USD" selected>USD</option>' in usd
     assert '<table data-table="money" data-currency="USD">' in usd
-    assert "<td>25.00 USD</td>" in usd
+    assert "<td>$25.00</td>" in usd
 
 
 @pytest.mark.parametrize(

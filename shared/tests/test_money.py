@@ -33,7 +33,9 @@ def test_minor_units_come_from_the_currency() -> None:
     ],
 )
 def test_amounts_within_the_minor_units_pass_unchanged(amount, currency, expected) -> None:
-    assert amount_in_minor_units(amount, currency) == expected
+    checked = amount_in_minor_units(amount, currency)
+    assert checked == expected
+    assert checked.as_tuple().exponent == -2  # at the money columns' scale, as stored
 
 
 @pytest.mark.parametrize(

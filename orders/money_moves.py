@@ -1,0 +1,119 @@
+"""What a transition that moves money will do, in the words a person confirms.
+
+Cancel, void and refund change what the customer pays; the dashboard and the
+admin show this sentence ("Refund ₫848,000 to the card of order OR-...") on a
+confirmation step before anything runs, so staff confirm an amount, an order
+and a destination rather than a button name. The sentence is built from the
+same rules the transition service applies (`refund_amount_validate`,
+`cancel_payment_consequence`), so it cannot promise something else.
+"""
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from shared.actors import Actor
+from shared.errors import OrderValidationError, TransitionPermissionDenied
+from shared.money import format_money
+from shared.parsing import amount_or_none
+
+from .locking import order_version_require
+from .models import Order, PaymentMethod, PaymentStatus
+from .services.transitions import (
+    cancel_payment_consequence,
+    refund_amount_validate,
+    transition_reason_validate,
+    transition_spec_get,
+)
+
+# The transitions that move (or release) a customer's money; each needs a confirmation.
+MONEY_MOVES = frozenset({"cancel", "refund_payment", "void_payment"})
+
+
+def transition_moves_money(transition: str) -> bool:
+    """Return whether `transition` changes what the customer pays."""
+    return transition in MONEY_MOVES
+
+
+def money_move_preview(
+    order: Order,
+    *,
+    transition: str,
+    actor: Actor,
+    reason: str,
+    amount: str,
+    expected_version: int | None,
+) -> str:
+    """Check a money move as typed on a page and return the sentence to confirm; write nothing.
+
+    The checks the service will make again under the row lock, made early so the
+    confirmation never promises what would be refused: the permission (403), the
+    page's version (412), the reason, and the typed amount (400, naming the field).
+    """
+    spec = transition_spec_get(transition)
+    if not actor.has_perm(spec.permission):
+        raise TransitionPermissionDenied(
+            _("You may not %(action)s orders.") % {"action": spec.label.lower()}
+        )
+    order_version_require(order, expected_version)
+    transition_reason_validate(spec, reason)
+    return money_move_describe(order, transition, amount_or_none(amount))
+
+
+def money_move_describe(order: Order, transition: str, amount: Decimal | None = None) -> str:
+    """Return the sentence stating what `transition` would do to `order`'s money.
+
+    A refund needs the `amount` a person typed (the field starts empty: staff
+    say how much, nothing refunds everything by default); it is checked as the
+    service will check it (the currency's minor units, more than 0, at most
+    what is refundable), raising `OrderValidationError` naming `amount`.
+    """
+    if transition == "refund_payment":
+        if amount is None:
+            raise OrderValidationError(
+                _("Enter the amount to refund."),
+                details={"amount": [_("Enter the amount to refund.")]},
+            )
+        return _refund_sentence(order, refund_amount_validate(order, amount))
+    if transition == "void_payment":
+        return _void_sentence(order)
+    if transition == "cancel":
+        consequence = cancel_payment_consequence(order)
+        if consequence == "refund_payment":
+            money = _refund_sentence(order, order.amount_refundable)
+        elif consequence == "void_payment":
+            money = _void_sentence(order)
+        else:
+            money = _("No money was taken, so none moves.")
+        return _("Cancel order %(number)s.") % {"number": order.number} + " " + money
+    return ""
+
+
+def _refund_sentence(order: Order, amount: Decimal) -> str:
+    values = {"amount": format_money(amount, order.currency), "number": order.number}
+    if order.payment_method == PaymentMethod.CARD:
+        text = _("Refund %(amount)s to the card of order %(number)s.") % values
+    elif order.payment_method == PaymentMethod.CASH_ON_DELIVERY:
+        text = _("Refund %(amount)s to the customer of order %(number)s (paid in cash).") % values
+    else:
+        text = _("Refund %(amount)s against the invoice of order %(number)s.") % values
+    after = _("Of the %(paid)s paid, %(refunded)s will then be refunded.") % {
+        "paid": format_money(order.amount_paid, order.currency),
+        "refunded": format_money(order.amount_refunded + amount, order.currency),
+    }
+    return f"{text} {after}"
+
+
+def _void_sentence(order: Order) -> str:
+    values = {"amount": format_money(order.total, order.currency), "number": order.number}
+    if order.payment_status == PaymentStatus.AUTHORIZED:
+        return (
+            _(
+                "Void the authorization of %(amount)s on order %(number)s: "
+                "the reserved money is released and never taken."
+            )
+            % values
+        )
+    return (
+        _("Void the payment of order %(number)s: the %(amount)s due is never collected.") % values
+    )
