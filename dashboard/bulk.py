@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from orders import bulk as bulk_work
 from orders.models import BulkJob, BulkJobItemStatus, HoldReason
+from orders.money_moves import money_move_describe, transition_moves_money
 from orders.services import TRANSITIONS
 from shared.errors import OrderError
 
@@ -28,6 +29,12 @@ def bulk_preview(request: HttpRequest) -> HttpResponse:
         messages.error(request, error.message)
         return redirect(_back(request))
     spec = TRANSITIONS[transition]
+    # A bulk cancel refunds or voids order by order: the preview says which, and how much.
+    money_moves = (
+        [(order, money_move_describe(order, transition)) for order in preview.eligible]
+        if transition_moves_money(transition)
+        else []
+    )
     return dashboard_render(
         request,
         "dashboard/bulk_preview.html",
@@ -35,6 +42,7 @@ def bulk_preview(request: HttpRequest) -> HttpResponse:
             "preview": preview,
             "spec": spec,
             "hold_reasons": HoldReason.choices,
+            "money_moves": money_moves,
             "selected_count": len(preview.eligible) + len(preview.refused),
         },
     )

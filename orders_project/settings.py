@@ -129,6 +129,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Internationalisation: customers read English or Vietnamese; times are aware.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("vi", _("Vietnamese"))]
+# One date and one date-and-time format per language (orders_project/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["orders_project.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="Asia/Ho_Chi_Minh")
 USE_I18N = True

@@ -16,7 +16,7 @@ def badge(state: str, due_at: datetime | None) -> str:
 def test_an_overdue_order_shows_the_badge_and_the_due_time_in_local_time():
     assert badge("overdue", DUE) == (
         '<span class="due due--overdue">Overdue</span> <span class="due__time">due '
-        '<time datetime="2026-11-16T10:30:00+07:00">16 Nov 10:30</time></span>'
+        '<time datetime="2026-11-16T10:30:00+07:00">16 Nov 2026, 10:30</time></span>'
     )
 
 

@@ -7,7 +7,7 @@ including a template per card cost a sixth of the page (see benchmarks/).
 from datetime import datetime
 
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
@@ -32,5 +32,5 @@ def due_badge(state: str, due_at: datetime | None = None) -> SafeString:
         badge,
         gettext("due"),
         dateformat.format(local, "c"),
-        dateformat.format(local, "d M H:i"),
+        formats.date_format(local, "DATETIME_FORMAT"),
     )
