@@ -13,6 +13,7 @@ from orders.models import BulkJob, BulkJobItemStatus, HoldReason
 from orders.money_moves import money_move_describe, transition_moves_money
 from orders.services import TRANSITIONS
 from shared.errors import OrderError
+from shared.parsing import whole_number
 
 from .frame import dashboard_render, dashboard_staff_required
 
@@ -52,10 +53,17 @@ def bulk_preview(request: HttpRequest) -> HttpResponse:
 @require_POST
 def bulk_run(request: HttpRequest) -> HttpResponse:
     """Start the job for the orders confirmed on the preview."""
+    numbers = request.POST.getlist("orders")
     try:
         job = bulk_work.bulk_job_start(
             user=request.user,
-            numbers=request.POST.getlist("orders"),
+            numbers=numbers,
+            # The versions the preview showed (sent for money moves): see bulk_job_start.
+            versions={
+                number.strip().upper(): whole_number(request.POST.get(f"version_{number}"))
+                for number in numbers
+                if f"version_{number}" in request.POST
+            },
             transition=request.POST.get("transition", ""),
             reason=request.POST.get("reason", ""),
             note=request.POST.get("note", ""),

@@ -88,9 +88,21 @@ def _refusal(order: Order, user: Actor, spec, may_run: bool) -> str:
 
 
 def bulk_job_start(
-    *, user: Actor, numbers: list[str], transition: str, reason: str = "", note: str = ""
+    *,
+    user: Actor,
+    numbers: list[str],
+    transition: str,
+    reason: str = "",
+    note: str = "",
+    versions: dict[str, int | None] | None = None,
 ) -> BulkJob:
-    """Record a job for the orders and queue it; the worker moves them one by one."""
+    """Record a job for the orders and queue it; the worker moves them one by one.
+
+    `versions` (order number -> the version its preview showed) binds each order
+    to what the preview said: an order changed since is refused (412), so a bulk
+    cancel never refunds or voids money the preview did not announce.
+    """
+    versions = versions or {}
     spec = transition_spec_get(transition)
     if spec.field != "status":
         raise OrderValidationError("Only status transitions can be run in bulk.")
@@ -113,7 +125,12 @@ def bulk_job_start(
             total=len(numbers),
         )
         BulkJobItem.objects.bulk_create(
-            [BulkJobItem(job=job, order_id=order_ids[number]) for number in numbers]
+            [
+                BulkJobItem(
+                    job=job, order_id=order_ids[number], expected_version=versions.get(number)
+                )
+                for number in numbers
+            ]
         )
         transaction.on_commit(lambda: _bulk_job_enqueue(job.pk))
     return job
@@ -149,6 +166,7 @@ def bulk_job_run_now(job_id: int) -> BulkJob:
                         actor=user,
                         reason=job.reason,
                         note=job.note,
+                        expected_version=item.expected_version,
                     )
             except OrderError as error:
                 item.status = BulkJobItemStatus.FAILED

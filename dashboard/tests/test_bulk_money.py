@@ -1,9 +1,14 @@
 """A bulk cancel states, order by order, what happens to the money before anything runs."""
 
+import re
+from decimal import Decimal
+
 import pytest
 
-from orders.models import BulkJob, Order
+from orders.bulk import bulk_job_run_now
+from orders.models import BulkJob, BulkJobItem, Order
 from orders.roles import MANAGER
+from orders.services import order_transition
 from orders.tests.factories import user_with_role
 
 from .conftest import order_make
@@ -52,3 +57,41 @@ def test_a_preview_of_a_transition_that_moves_no_money_has_no_money_section(clie
     )
 
     assert "data-money-move" not in page.content.decode()
+
+
+def test_an_order_whose_money_changed_after_the_preview_is_refused_not_refunded(client):
+    client.force_login(user_with_role(MANAGER))
+    paid = order_make("processing", payment_method="card", payment_status="paid")
+    unpaid = order_make("processing", payment_method="invoice")
+    preview = client.post(
+        "/dashboard/bulk/", {"orders": [paid.number, unpaid.number], "transition": "cancel"}
+    ).content.decode()
+    fields = dict(re.findall(r'name="(version_[A-Z0-9]+)" value="(\d+)"', preview))
+    assert set(fields) == {f"version_{paid.number}", f"version_{unpaid.number}"}
+    # The preview said "No money was taken" for this one; then it was paid.
+    order_transition(order=unpaid, transition="capture_payment", actor=None)
+
+    client.post(
+        "/dashboard/bulk/run/",
+        {
+            "orders": [paid.number, unpaid.number],
+            "transition": "cancel",
+            "reason": "Closed",
+            **fields,
+        },
+    )
+    job = bulk_job_run_now(BulkJob.objects.get().pk)
+
+    items = {item.order_id: item for item in BulkJobItem.objects.filter(job=job)}
+    assert items[paid.pk].status == "succeeded"
+    assert (items[unpaid.pk].status, items[unpaid.pk].error_code) == (
+        "failed",
+        "precondition_failed",
+    )
+    changed = Order.objects.get(pk=unpaid.pk)
+    assert (changed.status, changed.payment_status, changed.amount_refunded) == (
+        "processing",
+        "paid",
+        Decimal("0.00"),
+    )
+    assert Order.objects.get(pk=paid.pk).payment_status == "refunded"

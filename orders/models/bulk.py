@@ -53,6 +53,9 @@ class BulkJobItem(models.Model):
 
     job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="items")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
+    # The order's version the preview showed, for a transition that moves money: the
+    # preview stated that order's refund or void, so a changed order is refused instead.
+    expected_version = models.PositiveIntegerField(_("expected version"), null=True, blank=True)
     status = models.CharField(
         _("status"),
         max_length=10,
