@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from fulfillment.models import (
@@ -33,6 +34,8 @@ from fulfillment.workflows import (
     request_available_actions,
 )
 from shared.errors import OrderError
+
+from .money import money_column
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -212,8 +215,8 @@ class AfterSalesRequestAdmin(RequestPanelMixin, ReadOnlyAdmin):
         "reason",
         "status",
         "resolution",
-        "refund_amount",
-        "credit_amount",
+        "refund_amount_display",
+        "credit_amount_display",
         "replacement_order",
         "source",
         "opened_by",
@@ -221,6 +224,12 @@ class AfterSalesRequestAdmin(RequestPanelMixin, ReadOnlyAdmin):
     ]
     inlines = [AfterSalesLineInline, AfterSalesPhotoInline]
     workflow = AFTER_SALES
+    refund_amount_display = money_column(
+        "refund_amount", _("refund amount"), currency="order.currency"
+    )
+    credit_amount_display = money_column(
+        "credit_amount", _("store credit"), currency="order.currency"
+    )
 
 
 @admin.register(SupplierRequest)

@@ -42,16 +42,28 @@ class LedgerEntryAdmin(admin.ModelAdmin):
 class StorefrontCostRatesAdmin(admin.ModelAdmin):
     list_display = [
         "storefront",
-        "packaging_per_package",
-        "handling_per_order",
+        "packaging_per_package_display",
+        "handling_per_order_display",
         "report_recipients",
     ]
+    list_select_related = ["storefront"]
+    packaging_per_package_display = money_column(
+        "packaging_per_package", _("packaging per package"), currency="storefront.currency"
+    )
+    handling_per_order_display = money_column(
+        "handling_per_order", _("handling per shipped order"), currency="storefront.currency"
+    )
 
 
 @admin.register(CarrierRate)
 class CarrierRateAdmin(admin.ModelAdmin):
-    list_display = ["storefront", "carrier", "per_shipment", "per_kg"]
+    list_display = ["storefront", "carrier", "per_shipment_display", "per_kg_display"]
     list_filter = ["storefront", "carrier"]
+    list_select_related = ["storefront", "carrier"]
+    per_shipment_display = money_column(
+        "per_shipment", _("per shipment"), currency="storefront.currency"
+    )
+    per_kg_display = money_column("per_kg", _("per kg"), currency="storefront.currency")
 
 
 @admin.register(ReportRun)
