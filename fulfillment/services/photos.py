@@ -2,7 +2,7 @@
 
 A photo is accepted only if Pillow can decode it as JPEG, PNG or WebP within
 the size and pixel limits. It is then saved again from its pixels, which drops
-EXIF data such as where the photo was taken.
+EXIF data such as where the photo was taken, and JPEG comment segments.
 """
 
 from dataclasses import dataclass
@@ -62,8 +62,9 @@ def after_sales_photo_check(upload: UploadedFile) -> CheckedPhoto:
             if image_format == "JPEG" and upright.mode not in ("RGB", "L"):
                 upright = upright.convert("RGB")
             buffer = BytesIO()
-            # Saving without `exif=` or `pnginfo=` leaves the metadata behind.
-            upright.save(buffer, format=image_format, quality=88)
+            # Saving without `exif=` or `pnginfo=` leaves the metadata behind; a JPEG's
+            # comment (COM segment) is the exception: Pillow copies it unless told not to.
+            upright.save(buffer, format=image_format, quality=88, comment=b"")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise _refuse(not_a_photo) from None
     content_type, extension = ACCEPTED_FORMATS[image_format]
