@@ -8,6 +8,7 @@ project folder, Celery tasks in process after commit, e-mail written to
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -207,6 +208,13 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # E-mail: files under var/mail/ unless EMAIL_URL says otherwise.
 if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
+    _email_url = urlsplit(env("EMAIL_URL"))
+    if _email_url.scheme == "filemail":
+        # django-environ drops the path's leading "/", so filemail:///abs/dir would
+        # write to abs/dir under the working directory. Read the path ourselves:
+        # absolute as written, or (filemail://dir/sub) relative to the project.
+        _mail_dir = Path(unquote(_email_url.netloc + _email_url.path))
+        EMAIL_FILE_PATH = _mail_dir if _mail_dir.is_absolute() else BASE_DIR / _mail_dir
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
