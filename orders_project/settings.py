@@ -377,6 +377,10 @@ WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.
 WEBHOOK_RETRY_MAX_DELAY_SECONDS = env.float("WEBHOOK_RETRY_MAX_DELAY_SECONDS", default=7200.0)
 WEBHOOK_RETRY_FOR_SECONDS = env.float("WEBHOOK_RETRY_FOR_SECONDS", default=26 * 3600.0)
 # Without a broker (tasks run eagerly) retries use a timer in the web process.
+# Webhook URLs must resolve to public addresses (checked when configured and again
+# before each delivery) unless this is on: a receiver on localhost or the LAN, in
+# development. Off in production unless deliberately set (README "Security").
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
 WEBHOOK_RETRY_IN_PROCESS = env.bool("WEBHOOK_RETRY_IN_PROCESS", default=CELERY_TASK_ALWAYS_EAGER)
 # Webhook sends get their own queue so a slow receiver cannot hold up other work;
 # `make worker` consumes it (-Q default,webhooks,notifications,reports).

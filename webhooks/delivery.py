@@ -43,6 +43,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shared.outages import retry_through_database_outage
+from shared.outbound import AddressRefused, connection_to_public_address, url_address_problem
 from shared.outbox import enqueue
 
 from .models import WebhookAttempt, WebhookAttemptOutcome, WebhookEvent, WebhookEventStatus
@@ -198,7 +199,37 @@ def _webhook_url_problem(url: str) -> str:
         return "The storefront has no webhook URL any more; nothing was sent."
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         return f"The webhook URL must start with http:// or https://, not {url[:200]!r}."
-    return ""
+    # Checked when the URL was configured too; DNS may have changed since.
+    return url_address_problem(url)
+
+
+class _PublicHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Connects only to the addresses it has just resolved and found public
+        # (http.client sets this attribute per instance, so a class attribute would not do).
+        self._create_connection = connection_to_public_address
+
+
+class _PublicHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = connection_to_public_address
+
+
+class _PublicHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_PublicHTTPConnection, req)
+
+
+class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(
+            _PublicHTTPSConnection,
+            req,
+            context=self._context,
+            check_hostname=self._check_hostname,
+        )
 
 
 class _RedirectRefused(urllib.request.HTTPRedirectHandler):
@@ -211,7 +242,10 @@ class _RedirectRefused(urllib.request.HTTPRedirectHandler):
 def _webhook_post(*, url: str, body: bytes, headers: dict[str, str], timeout: float) -> _Answer:
     # The caller checked that the scheme is http or https (S310 warns of file:// and such).
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
-    opener = urllib.request.build_opener(_RedirectRefused)
+    # No proxy from the environment: the address check must see the receiver itself.
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), _PublicHTTPHandler, _PublicHTTPSHandler, _RedirectRefused
+    )
     try:
         with opener.open(request, timeout=timeout) as response:
             return _Answer(status=response.status, body=_response_body_start(response))
@@ -228,6 +262,8 @@ def _webhook_post(*, url: str, body: bytes, headers: dict[str, str], timeout: fl
     except TimeoutError:
         return _Answer(error=f"No answer within {timeout:g} s (timeout).")
     except urllib.error.URLError as error:
+        if isinstance(error.reason, AddressRefused):  # DNS changed after the check above
+            return _Answer(error=f"Refused: {error.reason}", hopeless=True)
         if isinstance(error.reason, TimeoutError):
             return _Answer(error=f"No connection within {timeout:g} s (timeout).")
         return _Answer(error=f"Connection failed: {error.reason}")

@@ -5,6 +5,7 @@ Orders are read-only here except through the transition buttons, which call
 admin mixin would save the order itself and skip the service).
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -35,7 +36,7 @@ from orders.models import (
     Team,
 )
 from orders.selectors import order_available_transitions, order_blocked_transitions
-from orders.services import order_transition
+from orders.services import order_transition, storefront_webhook_url_check
 from shared.errors import OrderError
 from shared.parsing import amount_or_none, version_or_none
 
@@ -74,8 +75,19 @@ class ServiceLevelInline(admin.TabularInline):
     verbose_name_plural = _("service levels (business hours per stage)")
 
 
+class StorefrontAdminForm(forms.ModelForm):
+    def clean_webhook_url(self) -> str:
+        webhook_url = self.cleaned_data["webhook_url"]
+        try:
+            storefront_webhook_url_check(webhook_url)
+        except OrderError as error:
+            raise forms.ValidationError(error.message, code="webhook_url") from None
+        return webhook_url
+
+
 @admin.register(Storefront)
 class StorefrontAdmin(admin.ModelAdmin):
+    form = StorefrontAdminForm
     list_display = [
         "name",
         "code",

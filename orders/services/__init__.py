@@ -18,7 +18,12 @@ from .creation import (
     order_create_idempotent,
     order_number_generate,
 )
-from .storefronts import APIKeyRotation, storefront_api_key_rotate, storefront_create
+from .storefronts import (
+    APIKeyRotation,
+    storefront_api_key_rotate,
+    storefront_create,
+    storefront_webhook_url_check,
+)
 from .teams import order_team_reassign
 from .transitions import (
     TRANSITIONS,
@@ -42,6 +47,7 @@ __all__ = [
     "order_transition",
     "storefront_api_key_rotate",
     "storefront_create",
+    "storefront_webhook_url_check",
     "transition_reason_validate",
     "transition_spec_get",
     "transition_unmet_conditions",

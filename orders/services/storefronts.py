@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from shared.errors import OrderConflict, OrderValidationError
 from shared.money import ISO_4217_CODES
+from shared.outbound import url_address_problem
 
 from ..models import Storefront, StorefrontAPIKey
 
@@ -34,11 +35,7 @@ def storefront_create(
         raise OrderValidationError("A storefront needs a name.")
     if currency not in ISO_4217_CODES:
         raise OrderValidationError(f"'{currency}' is not an ISO 4217 currency code.")
-    if webhook_url:
-        try:
-            URLValidator(schemes=["http", "https"])(webhook_url)
-        except DjangoValidationError:
-            raise OrderValidationError(f"'{webhook_url}' is not an http(s) URL.") from None
+    storefront_webhook_url_check(webhook_url)
     if Storefront.objects.filter(code=code).exists():
         raise OrderConflict(f"A storefront with code '{code}' already exists.")
     with transaction.atomic():
@@ -53,6 +50,24 @@ def storefront_create(
             name=f"{code} key", storefront=storefront
         )
     return storefront, key
+
+
+def storefront_webhook_url_check(webhook_url: str) -> None:
+    """Refuse a webhook URL that is not http(s), or whose host is not a public address.
+
+    Private, loopback and link-local receivers are allowed only with
+    WEBHOOKS_ALLOW_PRIVATE_ADDRESSES (development); delivery checks again.
+    """
+    if not webhook_url:
+        return
+    try:
+        URLValidator(schemes=["http", "https"])(webhook_url)
+    except DjangoValidationError:
+        problem = f"'{webhook_url}' is not an http(s) URL."
+    else:
+        problem = url_address_problem(webhook_url)
+    if problem:
+        raise OrderValidationError(problem, details={"webhook_url": [problem]})
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,100 @@
+"""Where the app may send requests of its own: public addresses only (README "Security").
+
+A webhook URL is typed by whoever configures a storefront. Pointing it at
+127.0.0.1, a private network or a cloud metadata address (169.254.169.254)
+would make our workers call services that are not meant to be reachable from
+outside, and the attempt log would show their answers. So in production a URL
+whose host resolves to any address that is not globally routable is refused
+when it is configured, and again at each delivery: DNS can change after the
+check, so the delivery connects only to the addresses it has just checked.
+
+`WEBHOOKS_ALLOW_PRIVATE_ADDRESSES` (default: on when DEBUG is) lifts the rule,
+for a receiver on the developer's own machine.
+"""
+
+import ipaddress
+import socket
+import urllib.parse
+
+from django.conf import settings
+
+
+class AddressRefused(OSError):
+    """The host resolves to an address outbound requests may not reach."""
+
+
+def private_addresses_allowed() -> bool:
+    return bool(getattr(settings, "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False))
+
+
+def address_is_public(address: str) -> bool:
+    """True for a globally routable unicast address (not loopback, private, link-local, ...)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None) or getattr(ip, "sixtofour", None)
+    if mapped is not None:  # ::ffff:127.0.0.1 reaches 127.0.0.1
+        ip = mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def host_addresses(host: str, port: int) -> list[tuple]:
+    """Resolve `host` as a connection would: getaddrinfo's entries for a TCP stream."""
+    return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+
+
+def url_address_problem(url: str) -> str:
+    """Say why requests may not go to `url`'s host; "" when they may.
+
+    A host that does not resolve now is not refused here: it cannot be shown to
+    be private, and a delivery to it fails (and is retried) like any outage.
+    """
+    if private_addresses_allowed():
+        return ""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return "The URL's port is not a number from 0 to 65535."
+    try:
+        entries = host_addresses(host, port)
+    except (OSError, UnicodeError):
+        return ""
+    private = sorted({entry[4][0] for entry in entries if not address_is_public(entry[4][0])})
+    if private:
+        return (
+            f"{host} resolves to {', '.join(private)}, which is not a public address "
+            "(loopback, private, link-local or reserved); webhooks go to public addresses only."
+        )
+    return ""
+
+
+def connection_to_public_address(
+    address: tuple[str, int], timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None
+) -> socket.socket:
+    """socket.create_connection, refusing (AddressRefused) a host with any non-public address.
+
+    Resolves once and connects only to the addresses it checked, so a DNS answer
+    that changes between the check and the connection cannot redirect the request.
+    """
+    host, port = address
+    entries = host_addresses(host, port)
+    refused = [entry[4][0] for entry in entries if not address_is_public(entry[4][0])]
+    if refused and not private_addresses_allowed():
+        raise AddressRefused(f"{host} resolves to {', '.join(refused)}, not a public address.")
+    last_error: OSError | None = None
+    for family, kind, protocol, _name, socket_address in entries:
+        sock = socket.socket(family, kind, protocol)
+        try:
+            if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(socket_address)
+            return sock
+        except OSError as error:
+            last_error = error
+            sock.close()
+    raise last_error or OSError(f"{host} has no address to connect to.")
