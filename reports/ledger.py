@@ -22,7 +22,7 @@ from django.utils import timezone
 from orders.models import Order, PaymentMethod, PaymentStatus
 from orders.planning import region_for_address
 from shared.errors import OrderValidationError, TransitionPermissionDenied
-from shared.money import amount_in_minor_units
+from shared.money import MONEY_LIMIT, amount_in_minor_units
 
 from .models import CarrierRate, LedgerEntry, LedgerKind, StorefrontCostRates
 
@@ -124,6 +124,14 @@ def ledger_record_shipment(
     if rate is None:
         return
     cost = rate.per_shipment + rate.per_kg * Decimal(weight_grams) / 1000
+    if cost.copy_abs() >= MONEY_LIMIT:
+        # The entry could not be written (the column holds 14 digits); refuse the booking
+        # that caused it, naming what to check, instead of failing it as a database error.
+        message = (
+            f"The carrier's price for {weight_grams:,} g at its rate ({cost:,.2f}) is more "
+            f"than an amount can be ({MONEY_LIMIT:,}); check the packages' weights and the rate."
+        )
+        raise OrderValidationError(message, details={"packages": [message]})
     LedgerEntry.objects.bulk_create(
         _entries(order, [(LedgerKind.CARRIER_COST, cost, {"shipment_id": shipment_id})])
     )

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from fulfillment.models import Shipment
 from fulfillment.services import package_create, shipment_create
 from orders.models import OrderStatus, PaymentMethod, PaymentStatus
 from orders.roles import FINANCE, MANAGER, WAREHOUSE
@@ -18,8 +19,12 @@ from orders.tests.factories import (
 from reports.ledger import ledger_balance, ledger_entry_correct
 from reports.models import CarrierRate, LedgerEntry, LedgerKind, StorefrontCostRates
 from shared.errors import OrderValidationError, TransitionPermissionDenied
+from shared.money import MONEY_LIMIT
 
 pytestmark = pytest.mark.django_db
+
+
+MAX_AMOUNT = MONEY_LIMIT - Decimal("0.01")
 
 
 def booked(order) -> list[tuple[str, Decimal]]:
@@ -112,6 +117,32 @@ def test_costs_come_from_the_storefronts_rates():
         ("carrier_cost", Decimal("34000.00")),  # 20,000 + 1.75 kg x 8,000
         ("handling_cost", Decimal("12000.00")),
     ]
+
+
+def test_a_carrier_cost_beyond_the_money_column_refuses_the_booking_and_writes_nothing():
+    storefront = StorefrontFactory()
+    carrier = CarrierFactory()
+    CarrierRate.objects.create(
+        storefront=storefront, carrier=carrier, per_shipment=Decimal("0"), per_kg=MAX_AMOUNT
+    )
+    order = order_in_state(OrderStatus.PACKING, storefront=storefront)
+    package = package_create(
+        order=order, lines=[{"sku": "MUG-1", "quantity": 2}], weight_grams=2_000, actor=None
+    )
+    entries = LedgerEntry.objects.count()
+
+    with pytest.raises(OrderValidationError) as refused:
+        shipment_create(
+            order=order,
+            carrier_code=carrier.code,
+            tracking_number="GHN-BIG",
+            package_ids=[package.pk],
+            actor=None,
+        )
+
+    assert list(refused.value.details) == ["packages"]
+    assert not Shipment.objects.filter(order=order).exists()
+    assert LedgerEntry.objects.count() == entries
 
 
 def test_a_refused_change_books_nothing():
