@@ -97,3 +97,89 @@ def test_api_never_fails_or_breaks_its_schema(storefront_orders, connection_kept
     # The run reached real work, not only refusals.
     assert {200, 201, 400, 404, 409} <= statuses
     assert 429 not in statuses
+
+
+STAFF_PATHS = ("/transitions/", "/packages/", "/picks/", "/shipments/", "/supplier-requests/")
+HOSTILE_HEADERS = [
+    {},
+    {"If-Match": '"' + "9" * 5_000 + '"'},  # int() refuses past 4300 digits
+    {"If-Match": '"2147483648"'},  # past the database integer
+    {"If-Match": 'W/"-1"'},
+]
+
+
+@pytest.fixture
+def every_caller(storefront_orders):
+    """Credentials for each kind of caller: the storefront, staff (a manager), a carrier."""
+    from rest_framework.authtoken.models import Token
+
+    from orders.roles import MANAGER
+    from orders.tests.factories import CarrierFactory, user_with_role
+
+    key, numbers = storefront_orders
+    carrier = CarrierFactory()
+    staff_token = Token.objects.create(user=user_with_role(MANAGER)).key
+    return {
+        "storefront": {"Authorization": f"Api-Key {key}"},
+        "staff": {"Authorization": f"Token {staff_token}"},
+        "carrier": {"X-Carrier-Token": carrier.webhook_secret},
+        "carrier_code": carrier.code,
+        "numbers": numbers,
+    }
+
+
+def _caller(path: str) -> str:
+    if path.startswith("/api/v1/carriers/"):
+        return "carrier"
+    if path == "/api/v1/pick-lists/" or any(part in path for part in STAFF_PATHS):
+        return "staff"
+    return "storefront"
+
+
+def test_every_operation_with_its_callers_credentials_and_data_off_the_schema_never_fails(
+    every_caller, connection_kept_across_requests
+):
+    """Each operation as the caller it is meant for (staff, carrier webhook, storefront),
+    with data that fits the schema and data that does not, and hostile headers: no 500."""
+    from schemathesis.generation import GenerationMode
+
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    operations = [result.ok() for result in schema.get_all_operations()]
+    numbers = every_caller["numbers"]
+    reached: dict[str, set[int]] = {}
+
+    for operation in operations:
+        caller = _caller(operation.path)
+        statuses = reached.setdefault(f"{operation.method} {operation.path}", set())
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+            @hypothesis_settings(
+                max_examples=20,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(
+                case=operation.as_strategy(generation_mode=mode),
+                pick=st.integers(0, len(numbers)),
+                hostile=st.sampled_from(HOSTILE_HEADERS),
+            )
+            def run(case, pick, hostile):
+                parameters = case.path_parameters or {}
+                if "number" in parameters and pick < len(numbers):
+                    parameters["number"] = numbers[pick]
+                if "code" in parameters and pick:
+                    parameters["code"] = every_caller["carrier_code"]
+                headers = {**every_caller[caller], **hostile}  # noqa: B023 - used at once
+                response = case.call_and_validate(headers=headers, checks=[not_a_server_error])
+                statuses.add(response.status_code)  # noqa: B023
+
+            run()
+
+    assert len(reached) == 13
+    # Each caller got past authentication to real answers somewhere.
+    assert 201 in reached["post /api/v1/orders/"]
+    assert reached["post /api/v1/carriers/{code}/events/"] - {401, 429}
+    assert reached["post /api/v1/orders/{number}/transitions/"] - {401, 403, 429}
+    assert 500 not in set().union(*reached.values())
