@@ -13,7 +13,7 @@ from orders.models import BulkJob, BulkJobItemStatus, HoldReason
 from orders.money_moves import money_move_describe, transition_moves_money
 from orders.services import TRANSITIONS
 from shared.errors import OrderError
-from shared.parsing import whole_number
+from shared.parsing import version_or_none
 
 from .frame import dashboard_render, dashboard_staff_required
 
@@ -60,7 +60,9 @@ def bulk_run(request: HttpRequest) -> HttpResponse:
             numbers=numbers,
             # The versions the preview showed (sent for money moves): see bulk_job_start.
             versions={
-                number.strip().upper(): whole_number(request.POST.get(f"version_{number}"))
+                number.strip().upper(): version_or_none(
+                    request.POST.get(f"version_{number}"), field=f"version_{number}"
+                )
                 for number in numbers
                 if f"version_{number}" in request.POST
             },

@@ -15,7 +15,7 @@ from orders.models import HoldReason, Order
 from orders.money_moves import money_move_preview, transition_moves_money
 from orders.services import transition_spec_get
 from shared.errors import OrderError, OrderValidationError
-from shared.parsing import whole_number
+from shared.parsing import version_or_none
 
 from .frame import dashboard_render, is_htmx
 
@@ -46,7 +46,7 @@ def money_move_confirmation(request: HttpRequest, order: Order) -> HttpResponse 
             actor=request.user,
             reason=values["reason"],
             amount=values["amount"],
-            expected_version=whole_number(request.POST.get("version")),
+            expected_version=version_or_none(request.POST.get("version")),
         )
     except OrderValidationError as error:
         return _render(request, order, spec, values, errors=_errors(error), status=400)

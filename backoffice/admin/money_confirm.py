@@ -13,7 +13,7 @@ from orders.models import HoldReason, Order
 from orders.money_moves import money_move_preview, transition_moves_money
 from orders.services import transition_spec_get
 from shared.errors import OrderValidationError
-from shared.parsing import whole_number
+from shared.parsing import version_or_none
 
 
 def money_move_confirmation(
@@ -43,7 +43,7 @@ def money_move_confirmation(
             actor=request.user,
             reason=values["reason"],
             amount=values["amount"],
-            expected_version=whole_number(request.POST.get("version", "")),
+            expected_version=version_or_none(request.POST.get("version", "")),
         )
     except OrderValidationError as error:
         errors = {

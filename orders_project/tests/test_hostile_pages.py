@@ -78,6 +78,24 @@ ATTACKS = [
         says="The order version must be a whole number",
     ),
     PageAttack(
+        "a version of thousands of digits on the dashboard's money confirmation",
+        "POST",
+        "/dashboard/orders/{number}/transition/",
+        {"transition": "cancel", "reason": "customer_request", "version": THOUSANDS_OF_DIGITS},
+    ),
+    PageAttack(
+        "a version of thousands of digits in a bulk run",
+        "POST",
+        "/dashboard/bulk/run/",
+        {
+            "orders": ["{number}"],
+            "version_{number}": THOUSANDS_OF_DIGITS,
+            "transition": "cancel",
+            "reason": "customer_request",
+        },
+        status=302,
+    ),
+    PageAttack(
         "a version of thousands of digits in the admin",
         "POST",
         "/admin/orders/order/{pk}/transition/",
@@ -164,10 +182,16 @@ def test_a_hostile_page_request_is_a_clear_4xx_and_writes_nothing(private_cache,
     headers = {"HX-Request": "true"} if "/dashboard/orders/" in path else {}
     before = row_counts()
 
+    data = {
+        key.format(number=order.number): [v.format(number=order.number) for v in value]
+        if isinstance(value, list)
+        else value
+        for key, value in attack.data.items()
+    }
     if attack.method == "GET":
         response = client.get(path, headers=headers)
     else:
-        response = client.post(path, attack.data, headers=headers)
+        response = client.post(path, data, headers=headers)
 
     assert response.status_code == attack.status, response.content[:500]
     assert attack.says in response.content.decode()
