@@ -29,6 +29,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Replace, Upper
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from fulfillment.models import AfterSalesRequest, Package, Shipment
 from fulfillment.workflows import RequestWorkflow
@@ -43,7 +44,7 @@ from orders.models import (
     Storefront,
     Team,
 )
-from orders.planning import SLA_STAGES, orders_overdue_q
+from orders.planning import CLOCKED_STAGES, orders_overdue_q
 from orders.selectors import order_stage_stays
 from orders.services import TRANSITIONS, TransitionSpec
 
@@ -62,6 +63,16 @@ BOARD_STAGES: list[str] = [
     OrderStatus.ON_HOLD,
     OrderStatus.POST_DELIVERY,
 ]
+# What the board and queues call a stage: received orders are work waiting for a
+# decision, so their column and queue say what to do with them.
+STAGE_LABELS = {**dict(OrderStatus.choices), OrderStatus.RECEIVED: gettext_lazy("To confirm")}
+
+
+def stage_label(status: str) -> str:
+    """Return what the board and the queues call the stage `status`."""
+    return str(STAGE_LABELS[status])
+
+
 BOARD_CARDS_PER_COLUMN = 20
 # What a card shows (templates/dashboard/board.html); the states must be loaded, as
 # django-fsm reads them when it makes the order.
@@ -222,7 +233,7 @@ def _with_sla_state(orders: QuerySet[Order], *, now: datetime) -> QuerySet[Order
         sla_state=Case(
             When(orders_overdue_q(now), then=Value("overdue")),
             When(
-                status__in=SLA_STAGES,
+                status__in=CLOCKED_STAGES,
                 stage_at_risk_at__lte=now,
                 stage_due_at__gt=now,
                 then=Value("at_risk"),
@@ -277,11 +288,10 @@ def board_columns(
         stage: list(listed.filter(status=stage).order_by(*ORDERING_OVERDUE_FIRST)[:per_column])
         for stage in BOARD_STAGES
     }
-    labels = dict(OrderStatus.choices)
     return [
         BoardColumn(
             status=stage,
-            label=str(labels[stage]),
+            label=stage_label(stage),
             count=counts.get(stage, {}).get("total", 0),
             overdue=counts.get(stage, {}).get("overdue", 0),
             cards=cards[stage],
@@ -357,7 +367,7 @@ def order_stage_due_times(order: Order, *, now: datetime | None = None) -> list[
     now = now or timezone.now()
     labels = dict(OrderStatus.choices)
     rows = []
-    for stage in SLA_STAGES:
+    for stage in CLOCKED_STAGES:
         raw = (order.stage_deadlines or {}).get(stage)
         if not raw:
             continue
@@ -378,7 +388,7 @@ def order_stage_due_times(order: Order, *, now: datetime | None = None) -> list[
 def order_sla_state(order: Order, *, now: datetime | None = None) -> str:
     """Return "overdue", "at_risk" or "" for one order's current stage."""
     now = now or timezone.now()
-    if order.status not in SLA_STAGES or order.stage_due_at is None:
+    if order.status not in CLOCKED_STAGES or order.stage_due_at is None:
         return ""
     if order.stage_due_at <= now:
         return "overdue"

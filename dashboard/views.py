@@ -139,7 +139,7 @@ def queue(request: HttpRequest, status: str) -> HttpResponse:
         {
             "form": form,
             "status": status,
-            "status_label": OrderStatus(status).label,
+            "status_label": selectors.stage_label(status),
             "page": page,
             "sort": sort,
             "page_size": page_size,
@@ -149,7 +149,7 @@ def queue(request: HttpRequest, status: str) -> HttpResponse:
             "size_query": _filter_query(request, drop=("page", "per_page")),
             "page_query": _filter_query(request, drop=("page",)),
             "bulk_transitions": selectors.bulk_transition_choices(request.user),
-            "stages": [(stage, OrderStatus(stage).label) for stage in selectors.BOARD_STAGES],
+            "stages": [(stage, selectors.stage_label(stage)) for stage in selectors.BOARD_STAGES],
         },
     )
 

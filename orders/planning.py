@@ -10,6 +10,8 @@ routing and due times change together with the status, under the row lock.
 - Every status change starts the stage's clock: `stage_started_at`,
   `stage_due_at` and `stage_at_risk_at` (when most of the stage's time is used),
   which the board and the service-level watch read.
+- A received order's clock starts when it is created (`confirmation_clock`):
+  it is due to be confirmed within its storefront's `confirm_within_hours`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from time import monotonic as time_monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +28,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from .models import (
@@ -38,6 +44,7 @@ from .models import (
     ServiceLevel,
     SlaAlert,
     SlaAlertKind,
+    Storefront,
     Team,
 )
 
@@ -49,6 +56,8 @@ SLA_STAGES = [
     OrderStatus.READY_TO_SHIP,
     OrderStatus.SHIPPED,
 ]
+# Stages with a clock: received (until someone confirms it) and the planned stages.
+CLOCKED_STAGES = [OrderStatus.RECEIVED, *SLA_STAGES]
 STAGE_HOURS_FIELDS = {
     OrderStatus.PROCESSING: "processing_hours",
     OrderStatus.PICKING: "picking_hours",
@@ -90,6 +99,21 @@ class BusinessCalendar:
             holidays=frozenset(Holiday.objects.values_list("date", flat=True)),
         )
 
+    @classmethod
+    def load_cached(cls) -> BusinessCalendar:
+        """The calendar, with holidays read at most once a minute per process.
+
+        For order creation, which must not pay a query for a clock that a holiday
+        rarely moves; a holiday saved in this process is seen at once, one saved
+        elsewhere within a minute.
+        """
+        moment = time_monotonic()
+        cached = _CALENDAR_CACHE.get("calendar")
+        if cached is None or moment - cached[0] > _CALENDAR_CACHE_SECONDS:
+            cached = (moment, cls.load())
+            _CALENDAR_CACHE["calendar"] = cached
+        return cached[1]
+
     def is_working_day(self, day: date) -> bool:
         return day.weekday() in self.workdays and day not in self.holidays
 
@@ -108,6 +132,21 @@ class BusinessCalendar:
                 remaining -= closes - moment
             moment = datetime.combine(day + timedelta(days=1), self.day_start, self.time_zone)
         raise ValueError("The business calendar has no working hours.")
+
+
+_CALENDAR_CACHE: dict[str, tuple[float, BusinessCalendar]] = {}
+_CALENDAR_CACHE_SECONDS = 60
+
+
+def calendar_cache_clear() -> None:
+    """Read the holidays again on the next order creation."""
+    _CALENDAR_CACHE.clear()
+
+
+@receiver(post_save, sender=Holiday)
+@receiver(post_delete, sender=Holiday)
+def _calendar_forget(**kwargs: Any) -> None:
+    calendar_cache_clear()
 
 
 # -- routing --------------------------------------------------------------------------
@@ -266,6 +305,20 @@ def order_schedule(
     return deadlines
 
 
+def confirmation_clock(*, storefront: Storefront, start: datetime) -> dict[str, Any]:
+    """The clock fields of a new order: due to be confirmed within the storefront's target.
+
+    Returned as Order field values, so creation writes them with the order's row.
+    """
+    due_at = BusinessCalendar.load_cached().add_hours(start, storefront.confirm_within_hours)
+    return {
+        "stage_deadlines": {OrderStatus.RECEIVED.value: due_at.isoformat()},
+        "stage_started_at": start,
+        "stage_due_at": due_at,
+        "stage_at_risk_at": _at_risk_at(start, due_at),
+    }
+
+
 def order_plan_on_transition(
     order: Order, *, previous_status: str, transition: str, teams: TeamStages | None = None
 ) -> None:
@@ -291,8 +344,15 @@ def order_replan(order: Order, *, stage_started_at: datetime) -> None:
     """Recompute due times from `confirmed_at`, the stage's clock from `stage_started_at`.
 
     For orders whose history was written after the fact (imports, demo data).
+    The confirmation's due time counts from `placed_at`.
     """
+    clock = confirmation_clock(storefront=order.storefront, start=order.placed_at)
+    order.stage_deadlines = clock["stage_deadlines"]
     if order.confirmed_at is None:
+        if order.status == OrderStatus.RECEIVED:
+            order.stage_started_at = clock["stage_started_at"]
+            order.stage_due_at = clock["stage_due_at"]
+            order.stage_at_risk_at = clock["stage_at_risk_at"]
         return
     _deadlines_set(order, start=order.confirmed_at)
     _stage_clock_start(order, started_at=stage_started_at)
@@ -300,7 +360,12 @@ def order_replan(order: Order, *, stage_started_at: datetime) -> None:
 
 def _deadlines_set(order: Order, *, start: datetime) -> None:
     deadlines = order_schedule(order, start=start)
-    order.stage_deadlines = {stage: due.isoformat() for stage, due in deadlines.items()}
+    # The confirmation's due time stays: the KPI and the order page read it later.
+    confirm_due = (order.stage_deadlines or {}).get(OrderStatus.RECEIVED)
+    order.stage_deadlines = {
+        **({OrderStatus.RECEIVED.value: confirm_due} if confirm_due else {}),
+        **{stage: due.isoformat() for stage, due in deadlines.items()},
+    }
     order.promised_delivery_date = (
         deadlines[OrderStatus.SHIPPED].astimezone(ZoneInfo(settings.TIME_ZONE)).date()
     )
@@ -308,22 +373,24 @@ def _deadlines_set(order: Order, *, start: datetime) -> None:
 
 def _stage_clock_start(order: Order, *, started_at: datetime) -> None:
     """Start the current stage's clock: due time, and when it is at risk (most time used)."""
-    due = order.stage_deadlines.get(order.status) if order.status in SLA_STAGES else None
+    due = order.stage_deadlines.get(order.status) if order.status in CLOCKED_STAGES else None
     if due is None:
         order.stage_started_at = order.stage_due_at = order.stage_at_risk_at = None
         return
     due_at = datetime.fromisoformat(due)
     order.stage_started_at = started_at
     order.stage_due_at = due_at
+    order.stage_at_risk_at = _at_risk_at(started_at, due_at)
+
+
+def _at_risk_at(started_at: datetime, due_at: datetime) -> datetime:
     share = float(settings.SLA_AT_RISK_SHARE)
-    order.stage_at_risk_at = (
-        started_at + (due_at - started_at) * share if due_at > started_at else due_at
-    )
+    return started_at + (due_at - started_at) * share if due_at > started_at else due_at
 
 
 def orders_overdue_q(now: datetime | None = None) -> Q:
-    """Orders past their current stage's due time."""
-    return Q(status__in=SLA_STAGES, stage_due_at__lte=now or timezone.now())
+    """Orders past their current stage's due time (confirmation included)."""
+    return Q(status__in=CLOCKED_STAGES, stage_due_at__lte=now or timezone.now())
 
 
 # -- service-level watch --------------------------------------------------------------
@@ -332,8 +399,9 @@ def orders_overdue_q(now: datetime | None = None) -> Q:
 def sla_breaches_record(*, now: datetime | None = None) -> int:
     """Raise one alert per order, stage and kind (at risk, overdue) that is new; return how many.
 
-    The unique constraint on SlaAlert makes a rerun, or two watchers at once,
-    record each breach once.
+    A received order has no team yet: its alert goes to its storefront's
+    default team (whose lead is e-mailed), if it has one. The unique constraint
+    on SlaAlert makes a rerun, or two watchers at once, record each breach once.
     """
     now = now or timezone.now()
     raised = 0
@@ -353,10 +421,11 @@ def sla_breaches_record(*, now: datetime | None = None) -> int:
                 created_at=now,
             )
             for order_id, status, team_id, due_at in Order.objects.filter(
-                breached, status__in=SLA_STAGES
+                breached, status__in=CLOCKED_STAGES
             )
             .exclude(Exists(already))
-            .values_list("pk", "status", "team_id", "stage_due_at")
+            .annotate(alert_team_id=Coalesce("team_id", "storefront__default_team_id"))
+            .values_list("pk", "status", "alert_team_id", "stage_due_at")
             .iterator(chunk_size=2000)
         ]
         created = SlaAlert.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)

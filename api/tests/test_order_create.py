@@ -446,3 +446,21 @@ def test_a_number_taken_on_every_try_is_an_error_not_a_conflict_and_writes_nothi
 
     assert Order.objects.count() == 1
     assert not IdempotencyKey.objects.filter(key="two").exists()
+
+
+def test_a_paid_order_to_a_storefront_that_confirms_itself_answers_confirmed(shop):
+    storefront, client = shop
+    storefront.auto_confirm_paid = True
+    storefront.save()
+
+    response = create(client, order_body(payment_method="card", payment_status="paid"))
+    replay = create(client, order_body(payment_method="card", payment_status="paid"))
+    read = client.get(f"/api/v1/orders/{response.json()['number']}/")
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["status"], body["payment_status"]) == ("processing", "paid")
+    assert [event["message"] for event in body["events"]] == ["Order received", "Order confirmed"]
+    assert replay.json()["status"] == read.json()["status"] == "processing"
+    assert body["version"] == read.json()["version"]
+    assert Order.objects.get().status == "processing"

@@ -81,9 +81,14 @@ def test_events_show_only_what_customers_may_read(shop):
         (e["type"], e["from_status"], e["to_status"], e["message"]) for e in body["events"]
     ] == [
         ("created", "", "received", "Order received"),
-        ("status_changed", "received", "processing", "Awaiting fulfillment"),
-        ("status_changed", "processing", "picking", "Being picked"),
-        ("status_changed", "picking", "on_hold", "Delayed: An item is temporarily out of stock"),
+        ("status_changed", "received", "processing", "Order confirmed"),
+        ("status_changed", "processing", "picking", "Picking started"),
+        (
+            "status_changed",
+            "picking",
+            "on_hold",
+            "Order delayed: An item is temporarily out of stock",
+        ),
     ]
     assert "shelf B3" not in str(body)
     assert body["status_display"] == "Delayed"

@@ -245,7 +245,7 @@ def test_storefront_client_against_a_live_server(live_server, webhooks):
     held = shop.call("GET", f"/api/v1/orders/{number}/")[1]
     assert (held["status_display"], held["events"][-1]["message"]) == (
         "Delayed",
-        "Delayed: The carrier could not deliver the parcel",
+        "Order delayed: The carrier could not deliver the parcel",
     )
     version = None
     assert run("release")[1]["status"] == "shipped"

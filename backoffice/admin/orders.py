@@ -95,9 +95,10 @@ class StorefrontAdmin(admin.ModelAdmin):
         "default_language",
         "support_email",
         "is_active",
+        "auto_confirm_paid",
         "webhook_url",
     ]
-    list_filter = ["is_active", "currency", "default_language"]
+    list_filter = ["is_active", "auto_confirm_paid", "currency", "default_language"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
     readonly_fields = ["created_at", "updated_at"]
@@ -130,6 +131,7 @@ class OrderEventInline(admin.TabularInline):
     verbose_name_plural = _("history")
     fields = [
         "created_at",
+        "what_happened",
         "event_type",
         "transition",
         "from_status",
@@ -146,6 +148,10 @@ class OrderEventInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("what happened"))
+    def what_happened(self, event: OrderEvent) -> str:
+        return event.headline()
 
     def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
         return False

@@ -362,6 +362,39 @@ def test_the_board_query_count_is_pinned(client, manager, django_assert_num_quer
         client.get("/dashboard/board/")
 
 
+def test_the_to_confirm_queue_lists_received_orders_overdue_first_with_their_due_time(
+    client, manager
+):
+    due_later, overdue, other_shop = (order_make("received") for _ in range(3))
+    order_make("processing")  # confirmed: not waiting any more
+    set_clock(due_later, due_in=timedelta(hours=2))
+    set_clock(overdue, due_in=-timedelta(minutes=30))
+    other = StorefrontFactory(code="other")
+    Order.objects.filter(pk=other_shop.pk).update(storefront=other)
+
+    response = client.get("/dashboard/queue/received/")
+    filtered = client.get("/dashboard/queue/received/", {"storefront": other.pk})
+    board = client.get("/dashboard/board/")
+
+    page = response.content.decode()
+    assert "Queue: To confirm" in page
+    assert numbers_on(response)[:2] == [overdue.number, due_later.number]
+    assert set(numbers_on(response)) == {due_later.number, overdue.number, other_shop.number}
+    assert response.context["page"].paginator.count == 3
+    assert 'class="row--overdue"' in page
+    assert numbers_on(filtered) == [other_shop.number]
+    received = next(c for c in board.context["columns"] if c.status == "received")
+    assert (received.label, received.count, received.overdue) == ("To confirm", 3, 1)
+
+
+def test_the_to_confirm_queue_query_count_is_pinned(client, manager, django_assert_num_queries):
+    for _ in range(4):
+        order_make("received")
+
+    with django_assert_num_queries(12):  # as every other queue
+        client.get("/dashboard/queue/received/")
+
+
 def test_the_queue_query_count_is_pinned(client, manager, django_assert_num_queries):
     for _ in range(4):
         order_make("picking")

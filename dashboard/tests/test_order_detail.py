@@ -82,6 +82,24 @@ def test_the_page_shows_lines_customer_address_shipments_timeline_and_due_times(
         assert text in page, text
 
 
+def test_the_timeline_says_what_happened_in_peoples_words(client):
+    client.force_login(user_with_role(MANAGER))
+    order = order_make("received", payment_method="card")
+    post(client, order, transition="authorize_payment")
+    post(client, order, transition="confirm")
+
+    page = client.get(f"/dashboard/orders/{order.number}/").content.decode()
+    timeline = page[page.index('id="timeline-heading"') :]
+
+    assert "<strong>Payment authorized</strong>" in timeline
+    assert "Unpaid → Authorized" in timeline
+    assert "<strong>Order confirmed</strong>" in timeline
+    assert "Received → Processing" in timeline
+    assert "authorize_payment" not in timeline and "confirm:" not in timeline
+    # The confirmation's due time is among the stages' due times.
+    assert "Received: " in page
+
+
 def test_an_unknown_order_is_not_found(client):
     client.force_login(user_with_role(MANAGER))
 
@@ -107,7 +125,7 @@ def test_an_unknown_order_is_not_found(client):
         (WAREHOUSE, "processing", ["start_picking"]),
         (WAREHOUSE, "picking", ["start_packing"]),
         (CUSTOMER_CARE, "picking", ["cancel", "hold"]),
-        (CUSTOMER_CARE, "on_hold", ["release"]),
+        (CUSTOMER_CARE, "on_hold", ["cancel", "release"]),
         (FINANCE, "picking", ["authorize_payment", "capture_payment", "void_payment"]),
     ],
 )

@@ -145,8 +145,15 @@ _HOLD_NOTES = {
     HoldReason.DELIVERY_FAILED: "Carrier could not reach the customer; redelivery booked.",
 }
 # Where cancellations and holds happen: received, processing, picking, packing,
-# ready to ship (and shipped, for holds), following the model's lists.
-_CANCEL_FROM_WEIGHTS = dict(zip(CANCELLABLE_STATUSES, [35, 25, 15, 10, 15], strict=True))
+# ready to ship (and shipped, for holds), following the model's lists. A cancellation
+# from a hold is a held order given up on (see _story_play).
+_CANCEL_FROM_WEIGHTS = dict(
+    zip(
+        [status for status in CANCELLABLE_STATUSES if status != OrderStatus.ON_HOLD],
+        [35, 25, 15, 10, 15],
+        strict=True,
+    )
+)
 _HOLD_FROM_WEIGHTS = dict(zip(HOLDABLE_STATUSES, [25, 25, 10, 10, 30], strict=True))
 _CANCEL_REASONS_EARLY = [
     "Customer changed their mind.",
@@ -357,9 +364,8 @@ def _story_play(story: _OrderStory, target: str) -> None:
             # Authorisations expire within days; money taken early must now go back.
             story.step("capture_payment", note="Captured before the authorisation expired.")
         if cancel_from in HOLDABLE_STATUSES and rng.random() < 0.25:
-            # Held first (say, for stock), then given up on.
+            # Held first (say, for stock), then given up on: cancelled while held.
             _hold(story)
-            story.step("release")
         reason = rng.choice(_CANCEL_REASONS_LATE if late else _CANCEL_REASONS_EARLY)
         # Paid orders are refunded and authorisations voided by the service itself.
         story.step("cancel", reason=reason)

@@ -24,6 +24,7 @@ from .orders import (
     PaymentMethod,
     PaymentStatus,
     Priority,
+    goods_not_left,
     order_not_cancelled,
     payment_allows_fulfilment,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "StorefrontQuerySet",
     "Team",
     "generate_webhook_secret",
+    "goods_not_left",
     "order_not_cancelled",
     "payment_allows_fulfilment",
 ]

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from shared.money import format_money
 
-from ..history import customer_message_for
-from .orders import CUSTOMER_STATUS_NAMES, HoldReason, Order, OrderStatus
+from ..history import ORDER_RECEIVED_MESSAGE, customer_message_for, transition_message
+from .orders import HoldReason, Order, OrderStatus, PaymentStatus
 
 
 class OrderEventType(models.TextChoices):
@@ -65,12 +65,31 @@ class OrderEvent(models.Model):
             return f"{self.transition}: {self.from_status} → {self.to_status}"
         return str(self.get_event_type_display())
 
+    def headline(self) -> str:
+        """What happened, in people's words ("Payment authorized"), for staff and customers."""
+        if self.event_type == OrderEventType.CREATED:
+            return str(ORDER_RECEIVED_MESSAGE)
+        return transition_message(self.transition) or str(self.get_event_type_display())
+
+    def change_display(self) -> str:
+        """The change of state as people name the states ("Received → Processing"), or ""."""
+        if not (self.from_status and self.to_status):
+            return ""
+        choices = (
+            PaymentStatus if self.event_type == OrderEventType.PAYMENT_CHANGED else OrderStatus
+        )
+        labels = dict(choices.choices)
+        return (
+            f"{labels.get(self.from_status, self.from_status)} → "
+            f"{labels.get(self.to_status, self.to_status)}"
+        )
+
     def customer_message(self) -> str:
         """What a customer may read about this event: never notes, staff or costs; "" for none."""
         if self.event_type == OrderEventType.CREATED:
-            return str(CUSTOMER_STATUS_NAMES[OrderStatus.RECEIVED])
+            return self.headline()
         if self.event_type == OrderEventType.STATUS_CHANGED:
-            message = str(CUSTOMER_STATUS_NAMES.get(self.to_status, self.to_status))
+            message = self.headline()
             if self.to_status == OrderStatus.ON_HOLD and self.reason in HoldReason.values:
                 message = f"{message}: {HoldReason(self.reason).label}"
             return message

@@ -58,6 +58,7 @@ CANCELLABLE_STATUSES = [
     OrderStatus.PICKING,
     OrderStatus.PACKING,
     OrderStatus.READY_TO_SHIP,
+    OrderStatus.ON_HOLD,
 ]
 HOLDABLE_STATUSES = [
     OrderStatus.PROCESSING,
@@ -125,6 +126,19 @@ def order_not_cancelled(order: "Order") -> bool:
 
 
 order_not_cancelled.refusal = _("The order is cancelled; no payment can be taken for it.")
+
+
+def goods_not_left(order: "Order") -> bool:
+    """A held order may be cancelled only if it was held before it shipped."""
+    return not (
+        order.status == OrderStatus.ON_HOLD and order.held_from_status == OrderStatus.SHIPPED
+    )
+
+
+goods_not_left.refusal = _(
+    "The order was held after it shipped; the parcel is with the carrier and cannot be "
+    "cancelled. Release it, or open a return after delivery."
+)
 
 
 class Priority(models.TextChoices):
@@ -360,12 +374,15 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=CANCELLABLE_STATUSES,
         target=OrderStatus.CANCELLED,
+        conditions=[goods_not_left],
         permission="orders.cancel_order",
     )
     def cancel(self, *, reason: str) -> None:
-        """Stop the order before it ships."""
+        """Stop the order before it ships (a hold ends with it)."""
         self.cancel_reason = reason
         self.closed_at = timezone.now()
+        self.held_from_status = ""
+        self.hold_reason = ""
 
     @transition(
         field=status,

@@ -1,8 +1,10 @@
 """Storefronts: the sales channels that send us orders, and their API keys."""
 
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +79,24 @@ class Storefront(models.Model):
         verbose_name=_("default team"),
         help_text=_("Gets the orders that no category, customer, region or stage rule places."),
     )
+    # The received stage's clock (orders.planning): confirming is the one stage before
+    # routing, so its target is the storefront's, not a service level's.
+    confirm_within_hours = models.DecimalField(
+        _("confirm within (business hours)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(2),
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("A received order not confirmed by then is overdue and raises an alert."),
+    )
+    auto_confirm_paid = models.BooleanField(
+        _("confirm paid orders automatically"),
+        default=False,
+        help_text=_(
+            "Confirm an order as soon as it is paid or authorized, or at once for cash on "
+            "delivery; the system confirms it through the usual checks."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -86,6 +106,12 @@ class Storefront(models.Model):
         verbose_name = _("storefront")
         verbose_name_plural = _("storefronts")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(confirm_within_hours__gt=0),
+                name="storefront_confirm_within_hours_positive",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

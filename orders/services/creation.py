@@ -31,7 +31,8 @@ from ..models import (
     Priority,
     Storefront,
 )
-from .transitions import _side_effects_register
+from ..planning import confirmation_clock
+from .transitions import _side_effects_register, order_auto_confirm, order_auto_confirm_wanted
 
 _NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 
@@ -60,7 +61,7 @@ def order_create(**order_fields: Any) -> Order:
         number = order_number_generate()
         try:
             with transaction.atomic():
-                order, _lines, _event = _order_insert(number=number, **request)
+                order, _lines, _events = _order_insert(number=number, **request)
         except IntegrityError as error:
             _order_insert_failure_explain(
                 error, request, number=number, last_try=attempt == ORDER_CREATE_TRIES
@@ -216,14 +217,18 @@ def _order_insert(
     order_lines: list[dict[str, Any]],
     actor: Actor,
     **order_fields: Any,
-) -> tuple[Order, list[OrderLine], OrderEvent]:
+) -> tuple[Order, list[OrderLine], list[OrderEvent]]:
     """Write the order and everything that comes with it. Call it inside a transaction.
 
     It takes no savepoint: a unique index that refuses a row fails the whole
     transaction, and the caller explains it or tries again (ORDER_CREATE_TRIES).
+    A storefront that confirms paid orders itself gets a paid one confirmed
+    here, in the same transaction (`order_auto_confirm`); the returned events
+    are then every history row of the order.
     """
     customer_row = _customer_upsert(storefront=storefront, **customer)
     address = Address.objects.create(customer=customer_row, **shipping_address)
+    placed_at = timezone.now()
     order = Order.objects.create(
         number=number,
         storefront=storefront,
@@ -232,6 +237,9 @@ def _order_insert(
         amount_paid=order_fields["total"]
         if order_fields["payment_status"] == PaymentStatus.PAID
         else Decimal("0.00"),
+        placed_at=placed_at,
+        # The received stage's clock: computed here, so it costs no statement of its own.
+        **confirmation_clock(storefront=storefront, start=placed_at),
         **order_fields,
     )
     lines = OrderLine.objects.bulk_create([OrderLine(order=order, **line) for line in order_lines])
@@ -244,7 +252,14 @@ def _order_insert(
     )
     publish(OrderCreated(order=order))
     _side_effects_register([event])
-    return order, lines, event
+    if order_auto_confirm_wanted(order):
+        confirmed = order_auto_confirm(order)
+        if confirmed is not order:
+            # The rows the caller already has, on the confirmed order (no read back).
+            confirmed.customer, confirmed.shipping_address = customer_row, address
+            events = list(OrderEvent.objects.filter(order=confirmed).order_by("created_at", "id"))
+            return confirmed, lines, events
+    return order, lines, [event]
 
 
 def _customer_for_update(*, storefront: Storefront, email: str) -> Customer | None:
@@ -366,7 +381,7 @@ def order_create_idempotent(
         now, number = timezone.now(), order_number_generate()
         try:
             with transaction.atomic():
-                order, lines, event = _order_insert(number=number, **request)
+                order, lines, events = _order_insert(number=number, **request)
                 if not _idempotency_key_claim(
                     storefront=storefront,
                     key=key,
@@ -387,7 +402,7 @@ def order_create_idempotent(
                 )
             continue  # the key had expired and is free again, or the number was taken
         # The caller answers with the new order: its rows are in memory, no need to read them back.
-        return rows_known(order, lines=lines, events=[event]), True
+        return rows_known(order, lines=lines, events=events), True
     raise OrderConflict(
         "The order could not be stored because of a concurrent change. Try again.", details={}
     )

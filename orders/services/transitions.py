@@ -33,7 +33,15 @@ from shared.money import amount_in_minor_units, format_money
 from ..events import OrderPaymentChanged, OrderStatusChanged, publish
 from ..lifecycle import RegisteredGuards
 from ..locking import order_lock, order_team_require, order_version_require
-from ..models import HoldReason, Order, OrderEvent, OrderEventType, PaymentStatus
+from ..models import (
+    HoldReason,
+    Order,
+    OrderEvent,
+    OrderEventType,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+)
 from ..planning import order_plan_on_transition
 
 logger = logging.getLogger(__name__)
@@ -169,7 +177,43 @@ def order_transition(
         for event in events:
             _transition_published(locked, event)
         _side_effects_register(events)
+        if transition in _PAYMENT_SECURED_BY:
+            locked = order_auto_confirm(locked)
     return locked
+
+
+# The payment transitions after which a storefront may want the order confirmed at once.
+_PAYMENT_SECURED_BY = ("authorize_payment", "capture_payment")
+AUTO_CONFIRM_NOTE = "Confirmed automatically: the storefront confirms paid orders."
+
+
+def order_auto_confirm_wanted(order: Order) -> bool:
+    """The storefront confirms its paid (or cash-on-delivery) received orders itself."""
+    return (
+        order.storefront.auto_confirm_paid
+        and order.status == OrderStatus.RECEIVED
+        and (
+            order.payment_status in (PaymentStatus.AUTHORIZED, PaymentStatus.PAID)
+            or order.payment_method == PaymentMethod.CASH_ON_DELIVERY
+        )
+    )
+
+
+def order_auto_confirm(order: Order) -> Order:
+    """Confirm `order` as the system if its storefront wants it; return the order as it is now.
+
+    Call it inside the transaction that made the order paid (or created it). It
+    goes through `order_transition`, so the confirmation is checked, planned,
+    written to the history and told to the customer like any other; an order
+    whose conditions refuse it stays received for staff to look at.
+    """
+    if not order_auto_confirm_wanted(order) or transition_unmet_conditions(
+        order, TRANSITIONS["confirm"]
+    ):
+        return order
+    return order_transition(
+        order=order.pk, transition="confirm", actor=None, note=AUTO_CONFIRM_NOTE
+    )
 
 
 def _field_values(order: Order) -> dict[str, Any]:

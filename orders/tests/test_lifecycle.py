@@ -21,7 +21,7 @@ from .factories import order_in_state, order_new, transition_prepare, user_with_
 
 S = OrderStatus
 HOLDABLE = {S.PROCESSING, S.PICKING, S.PACKING, S.READY_TO_SHIP, S.SHIPPED}
-CANCELLABLE = {S.RECEIVED, S.PROCESSING, S.PICKING, S.PACKING, S.READY_TO_SHIP}
+CANCELLABLE = {S.RECEIVED, S.PROCESSING, S.PICKING, S.PACKING, S.READY_TO_SHIP, S.ON_HOLD}
 
 # DESIGN.md's lifecycle, written out by hand: (transition, source) -> possible targets.
 DESIGN_STATUS_GRAPH = {
@@ -338,3 +338,41 @@ def test_unknown_transition_name_is_a_validation_error():
         order_transition(order=order, transition="teleport", actor=None)
 
     assert "transition" in refusal.value.details
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("payment_method", "payment_status", "money_after"),
+    [("card", "paid", P.REFUNDED), ("card", "authorized", P.VOIDED), ("cod", "unpaid", P.UNPAID)],
+)
+def test_cancelling_a_held_order_ends_the_hold_and_settles_the_money_as_any_cancel(
+    payment_method, payment_status, money_after
+):
+    order = order_in_state(S.PICKING, payment_method=payment_method, payment_status=payment_status)
+    order = order_transition(order=order, transition="hold", actor=None, reason="stock_shortage")
+
+    order = order_transition(order=order, transition="cancel", actor=None, reason="no restock")
+
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.status, stored.payment_status) == (S.CANCELLED, money_after)
+    assert (stored.held_from_status, stored.hold_reason, stored.cancel_reason) == (
+        "",
+        "",
+        "no restock",
+    )
+    assert stored.events.filter(transition="cancel", from_status=S.ON_HOLD).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_order_held_after_it_shipped_cannot_be_cancelled():
+    order = order_in_state(S.SHIPPED)
+    order = order_transition(order=order, transition="hold", actor=None, reason="delivery_failed")
+    events_before = order.events.count()
+
+    with pytest.raises(InvalidTransition) as refusal:
+        order_transition(order=order, transition="cancel", actor=None, reason="customer asked")
+
+    assert "held after it shipped" in refusal.value.message
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.status, stored.held_from_status) == (S.ON_HOLD, S.SHIPPED)
+    assert stored.events.count() == events_before

@@ -11,6 +11,7 @@ from orders.models import (
     Department,
     Holiday,
     ManagementMode,
+    Order,
     OrderStatus,
     ProductCategory,
     Region,
@@ -90,6 +91,10 @@ def test_confirm_sets_each_stages_due_time_across_a_weekend_and_a_holiday():
     order = confirm_at(order, at(2026, 11, 20, 15, 0))  # Friday afternoon
 
     due = {stage: datetime.fromisoformat(value) for stage, value in order.stage_deadlines.items()}
+    # The confirmation's own due time (set at creation) stays beside the planned stages.
+    assert due.pop("received") == datetime.fromisoformat(
+        Order.objects.get(pk=order.pk).stage_deadlines["received"]
+    )
     assert due == {
         "processing": at(2026, 11, 20, 17, 0),
         "picking": at(2026, 11, 24, 11, 0),  # Monday is the holiday

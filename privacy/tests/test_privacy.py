@@ -265,7 +265,7 @@ def test_the_export_holds_everything_about_the_person(person):
     ]
     messages = [entry["message"] for entry in delivered["history"]]
     assert messages[0] == "Order received"
-    assert "On its way" in messages and "Completed" in messages
+    assert "Order shipped" in messages and "Order completed" in messages
     # Staff notes are about our work; the history is what the customer sees.
     assert not any(PHONE in message for message in messages)
     assert delivered["shipments"][0]["tracking_number"].startswith("GHN")

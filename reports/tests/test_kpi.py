@@ -211,6 +211,7 @@ def test_on_time_rate_per_stage_and_week_against_each_orders_due_times():
     assert {stage: datetime.fromisoformat(due) for stage, due in p.stage_deadlines.items()} | {
         "shipped": None
     } == {
+        "received": local(16, 10),  # placed 08:00, to be confirmed within 2 business hours
         "processing": local(16, 13),
         "picking": local(16, 17),
         "packing": local(17, 12),
@@ -273,15 +274,16 @@ def test_backlog_counts_orders_per_stage_now_with_the_overdue_part():
         order_in_state(OrderStatus.ON_HOLD)  # no clock, not a backlog stage
         order_in_state(OrderStatus.DELIVERED)
 
+    # Placed 09:00 and 10:00 today, to be confirmed within 2 business hours: overdue now.
     assert kpi_backlog(now=NOW) == [
-        BacklogStage("received", "Received", 2, 0),
+        BacklogStage("received", "Received", 2, 2),
         BacklogStage("processing", "Processing", 2, 1),
         BacklogStage("picking", "Picking", 1, 1),
         BacklogStage("packing", "Packing", 0, 0),
         BacklogStage("ready_to_ship", "Ready to ship", 0, 0),
         BacklogStage("shipped", "Shipped", 1, 0),
     ]
-    assert [row.within_time for row in kpi_backlog(now=NOW)] == [2, 1, 0, 0, 0, 1]
+    assert [row.within_time for row in kpi_backlog(now=NOW)] == [0, 1, 0, 0, 0, 1]
 
 
 # -- 5. revenue against costs ---------------------------------------------------------
@@ -385,10 +387,11 @@ def test_chart_data_carries_the_series_of_each_chart_as_plain_json():
     assert charts["money"]["datasets"][0]["data"][-2:] == ["710002.00", "305001.00"]
     assert charts["money"]["datasets"][1]["data"][-1] == "36200.00"
     assert charts["money"]["labels"][-1] == "Week of 16 Nov"
+    # money_data's orders were placed in earlier weeks and never confirmed: overdue.
     assert charts["backlog"]["datasets"][1] == {
         "key": "overdue",
         "label": "Overdue",
-        "data": [0, 0, 0, 0, 0, 0],
+        "data": [4, 0, 0, 0, 0, 0],
     }
     # v1 spent 10 min in each of processing, picking and packing, 30 min ready to ship.
     assert charts["stage_times"]["datasets"][0]["data"] == [0.17, 0.17, 0.17, 0.5, None]

@@ -33,7 +33,7 @@ def test_the_link_opens_the_orders_page_with_its_customer_timeline(client):
     html = page.content.decode()
     assert page.status_code == 200
     assert order.number in html
-    assert "Delayed: An item is temporarily out of stock" in html
+    assert "Order delayed: An item is temporarily out of stock" in html
     assert "Being picked" in html
     assert "Shelf B3" not in html
 
