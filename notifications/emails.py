@@ -25,10 +25,11 @@ from django.utils.functional import SimpleLazyObject
 from customers.preferences import preferences_url
 from fulfillment.models import AfterSalesKind, AfterSalesResolution
 from orders.links import tracking_url
-from orders.models import HoldReason, PaymentStatus
+from orders.models import CUSTOMER_STATUS_NAMES, HoldReason, PaymentStatus
 from shared.money import format_money
 
-from .models import ESSENTIAL_NOTIFICATION_KINDS, Notification, NotificationKind
+from .models import ESSENTIAL_NOTIFICATION_KINDS, Notification
+from .services import notification_shipments
 
 _DEFAULT_BRAND_COLOR = "#1f6feb"
 _BRAND_COLOR = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?")
@@ -45,31 +46,16 @@ def notification_template_names(*, storefront_code: str, kind: str, ext: str) ->
 
 
 def _shipments(order, notification: Notification) -> list[dict[str, str]]:
-    """The final legs the customer can follow (a handed-over line-haul leg is not theirs)."""
-    if notification.kind not in (NotificationKind.SHIPPED, NotificationKind.OUT_FOR_DELIVERY):
-        return []
-    shipments = order.shipments.select_related("carrier").filter(next_leg__isnull=True)
-    tracking_number = notification.context.get("tracking_number")
-    if notification.kind == NotificationKind.OUT_FOR_DELIVERY and tracking_number:
-        shipments = shipments.filter(tracking_number=tracking_number)
-    legs = [
-        {
-            "carrier": shipment.carrier.name,
-            "tracking_number": shipment.tracking_number,
-            "tracking_url": shipment.tracking_url,
-        }
-        for shipment in shipments
-    ]
-    if not legs and tracking_number:
-        # The carrier told us about a shipment we cannot find: still give the number.
-        legs = [
-            {
-                "carrier": notification.context.get("carrier", ""),
-                "tracking_number": tracking_number,
-                "tracking_url": "",
-            }
-        ]
-    return legs
+    """The parcels as they were when the message was written (read now for older rows)."""
+    if "shipments" in notification.context:
+        return notification.context["shipments"]
+    return notification_shipments(order, kind=notification.kind, context=notification.context)
+
+
+def _status_display(order, notification: Notification) -> str:
+    """The status the message reports, as customers name it (the order's own for older rows)."""
+    status = notification.context.get("status", order.status)
+    return str(CUSTOMER_STATUS_NAMES.get(status, order.customer_status_display))
 
 
 def _hold_reason_label(context: dict) -> str:
@@ -80,13 +66,14 @@ def _hold_reason_label(context: dict) -> str:
     return str(HoldReason(reason).label)
 
 
-def _money_back(order) -> str:
-    """What happens to the customer's money on a cancelled order."""
-    if order.payment_status in (PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED):
+def _money_back(order, notification: Notification) -> str:
+    """What happens to the customer's money on a cancelled order (as it was then)."""
+    payment_status = notification.context.get("payment_status", order.payment_status)
+    if payment_status in (PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED):
         return "refunded"
-    if order.payment_status == PaymentStatus.VOIDED:
+    if payment_status == PaymentStatus.VOIDED:
         return "released"
-    if order.payment_status == PaymentStatus.UNPAID:
+    if payment_status == PaymentStatus.UNPAID:
         return "not_charged"
     return "contact"
 
@@ -107,7 +94,7 @@ def _message_context(notification: Notification) -> dict:
         "kind_label": notification.get_kind_display(),
         "essential": essential,
         "order": order,
-        "order_status": order.customer_status_display,
+        "order_status": _status_display(order, notification),
         "storefront": storefront,
         "brand_color": (
             storefront.brand_color
@@ -124,7 +111,7 @@ def _message_context(notification: Notification) -> dict:
         "hold_reason": _hold_reason_label(notification.context),
         # The one money formatter, in the customer's language (this runs inside it).
         "amount": format_money(notification.context.get("amount", ""), order.currency),
-        "money_back": _money_back(order),
+        "money_back": _money_back(order, notification),
         "request_number": notification.context.get("request", ""),
         "request_kind": _choice_label(AfterSalesKind, notification.context.get("kind")),
         "resolution": _choice_label(AfterSalesResolution, notification.context.get("resolution")),

@@ -12,6 +12,7 @@ class NotificationKind(models.TextChoices):
     OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
     DELIVERED = "delivered", _("Order delivered")
     ON_HOLD = "on_hold", _("Order delayed")
+    ORDER_RELEASED = "order_released", _("Order moving again")
     CANCELLED = "cancelled", _("Order cancelled")
     AFTER_SALES_OPENED = "after_sales_opened", _("Request opened")
     AFTER_SALES_RESOLVED = "after_sales_resolved", _("Request resolved")
@@ -42,7 +43,10 @@ class Notification(models.Model):
         "customers.Customer", on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
-    # What the message is about beyond the order itself (reason, tracking numbers, amount).
+    # What the message is about beyond the order itself (reason, tracking numbers, amount),
+    # and what it reports as it was when the change happened ("status",
+    # "payment_status", "shipments"): the e-mail is built from these, not from the
+    # order as it is when a worker sends it.
     context = models.JSONField(_("context"), default=dict, blank=True)
     status = models.CharField(
         _("status"),

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 
+from fulfillment.models import Shipment
 from shared.outbox import enqueue_soon
 
 from .models import (
@@ -22,26 +23,78 @@ from .models import (
 )
 
 
+# The kinds whose e-mail lists the parcels to follow.
+KINDS_WITH_SHIPMENTS = frozenset({NotificationKind.SHIPPED, NotificationKind.OUT_FOR_DELIVERY})
+
+
+def notification_shipments(order, *, kind: str, context: dict[str, Any]) -> list[dict[str, str]]:
+    """The parcels a message about `order` tells the customer to follow, as they are now.
+
+    The final legs (a line-haul leg handed on is followed through its next leg);
+    for "out for delivery", the one the carrier reported.
+    """
+    if kind not in KINDS_WITH_SHIPMENTS:
+        return []
+    shipments = Shipment.objects.select_related("carrier").filter(
+        order=order, next_leg__isnull=True
+    )
+    tracking_number = context.get("tracking_number")
+    if kind == NotificationKind.OUT_FOR_DELIVERY and tracking_number:
+        shipments = shipments.filter(tracking_number=tracking_number)
+    legs = [
+        {
+            "carrier": shipment.carrier.name,
+            "tracking_number": shipment.tracking_number,
+            "tracking_url": shipment.tracking_url,
+        }
+        for shipment in shipments
+    ]
+    if not legs and tracking_number:
+        # The carrier told us about a shipment we cannot find: still give the number.
+        legs = [
+            {
+                "carrier": context.get("carrier", ""),
+                "tracking_number": tracking_number,
+                "tracking_url": "",
+            }
+        ]
+    return legs
+
+
 def notification_record(
-    *, order, kind: NotificationKind, context: dict[str, Any] | None = None
+    *,
+    order,
+    kind: NotificationKind,
+    context: dict[str, Any] | None = None,
+    status: str | None = None,
 ) -> Notification:
     """Write one customer e-mail for `order` in the current transaction; send it after commit.
+
+    What the e-mail reports is kept with it now: `status` (the status the
+    change reached; the order's current one by default), the payment status
+    and the parcels to follow, so a message sent after a later change still
+    tells this one ("Order shipped" never says "Delivered").
 
     A non-essential message to a customer who opted out is kept as `skipped`;
     nothing at all goes to a customer whose personal data was erased (`cancelled`).
     """
+    context = dict(context or {})
+    context["status"] = status or order.status
+    context["payment_status"] = order.payment_status
+    if kind in KINDS_WITH_SHIPMENTS:
+        context["shipments"] = notification_shipments(order, kind=kind, context=context)
     customer = order.customer
     opted_out = customer.marketing_opt_out_at is not None
     if customer.erased_at is not None:
-        status = NotificationStatus.CANCELLED
+        sending = NotificationStatus.CANCELLED
     elif opted_out and kind not in ESSENTIAL_NOTIFICATION_KINDS:
-        status = NotificationStatus.SKIPPED
+        sending = NotificationStatus.SKIPPED
     else:
-        status = NotificationStatus.PENDING
+        sending = NotificationStatus.PENDING
     notification = Notification.objects.create(
-        order=order, customer=customer, kind=kind, context=context or {}, status=status
+        order=order, customer=customer, kind=kind, context=context, status=sending
     )
-    if status == NotificationStatus.PENDING:
+    if sending == NotificationStatus.PENDING:
         transaction.on_commit(partial(_notification_send_soon, notification.pk))
     return notification
 

@@ -31,19 +31,26 @@ _KIND_OF_STATUS = {
 
 
 def notify_order_received(event: OrderCreated) -> None:
-    notification_record(order=event.order, kind=NotificationKind.ORDER_RECEIVED)
+    notification_record(
+        order=event.order, kind=NotificationKind.ORDER_RECEIVED, status=OrderStatus.RECEIVED
+    )
 
 
 def notify_status_change(event: OrderStatusChanged) -> None:
-    """Confirmed, shipped, delivered, delayed, cancelled, request opened; not a release."""
-    if event.to_status not in _KIND_OF_STATUS or event.transition == "release":
-        return  # a release is back on track: the next real step says so
+    """Confirmed, shipped, delivered, delayed, moving again, cancelled, request opened."""
+    if event.transition == "release":
+        # The hold e-mail promised to say when the order moves again.
+        kind = NotificationKind.ORDER_RELEASED
+    elif event.to_status in _KIND_OF_STATUS:
+        kind = _KIND_OF_STATUS[event.to_status]
+    else:
+        return
     context = {"from_status": event.from_status}
     if event.to_status == OrderStatus.ON_HOLD:
         context["hold_reason"] = event.reason
     if event.to_status == OrderStatus.CANCELLED:
         context["cancel_reason"] = event.reason
-    notification_record(order=event.order, kind=_KIND_OF_STATUS[event.to_status], context=context)
+    notification_record(order=event.order, kind=kind, context=context, status=event.to_status)
 
 
 def notify_refund(event: OrderPaymentChanged) -> None:

@@ -71,14 +71,16 @@ def order_progress(order: Order) -> list[dict]:
 
 
 def order_shipments_for_customer(order: Order) -> list[Shipment]:
-    """The shipments still carrying the order (not legs handed on), with their carrier scans.
+    """Every leg carrying the order, in the order they carried it, with their carrier scans.
 
-    Each gets `status_label`. Staff may record a delivery the carrier never
-    reported; the page then says delivered rather than "label created".
+    A line-haul leg handed over to a last-mile carrier stays on the list (the
+    customer sees the whole journey); it gets `handed_over_to`, the leg that
+    continues it. Each gets `status_label`: staff may record a delivery the
+    carrier never reported, so the final legs then say delivered rather than
+    "label created". Three queries whatever the number of legs and scans.
     """
     shipments = list(
-        order.shipments.filter(next_leg__isnull=True)
-        .select_related("carrier")
+        order.shipments.select_related("carrier", "next_leg__carrier")
         .prefetch_related(
             Prefetch(
                 "tracking_events",
@@ -86,12 +88,15 @@ def order_shipments_for_customer(order: Order) -> list[Shipment]:
                 to_attr="scans",
             )
         )
+        .order_by("created_at", "id")
     )
     delivered = order.delivered_at is not None
     for shipment in shipments:
+        shipment.handed_over_to = getattr(shipment, "next_leg", None)
+        final = shipment.handed_over_to is None
         shipment.status_label = (
             ShipmentStatus.DELIVERED.label
-            if delivered and shipment.status != ShipmentStatus.RETURNED_TO_SENDER
+            if final and delivered and shipment.status != ShipmentStatus.RETURNED_TO_SENDER
             else shipment.get_status_display()
         )
     return shipments
@@ -112,7 +117,9 @@ def order_expected_delivery(order: Order, shipments: list[Shipment]) -> date | N
     estimates = [
         shipment.estimated_delivery_date
         for shipment in shipments
-        if shipment.estimated_delivery_date and shipment.delivered_at is None
+        if shipment.estimated_delivery_date
+        and shipment.delivered_at is None
+        and getattr(shipment, "handed_over_to", None) is None  # a leg handed on is done
     ]
     return max(estimates) if estimates else order.promised_delivery_date
 

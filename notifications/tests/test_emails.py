@@ -10,16 +10,24 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from customers.preferences import preferences_token_read
 from notifications.emails import notification_message_build
 from notifications.models import Notification, NotificationKind
 from notifications.services import notification_record
 from orders.links import tracking_token_read
-from orders.models import OrderStatus, PaymentStatus
+from orders.models import CUSTOMER_STATUS_NAMES, OrderStatus, PaymentStatus
 from orders.roles import CUSTOMER_CARE
 from orders.services import order_transition
-from orders.tests.factories import StorefrontFactory, order_in_state, order_new, user_with_role
+from orders.tests.factories import (
+    StorefrontFactory,
+    order_in_state,
+    order_new,
+    transition_prepare,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +66,7 @@ KIND_SENTENCES = {
     NotificationKind.OUT_FOR_DELIVERY: "Your order {number} is out for delivery",
     NotificationKind.DELIVERED: "Your order {number} has been delivered.",
     NotificationKind.ON_HOLD: "Your order {number} is delayed.",
+    NotificationKind.ORDER_RELEASED: "Good news: your order {number} is moving again.",
     NotificationKind.CANCELLED: "Your order {number} has been cancelled.",
     NotificationKind.AFTER_SALES_OPENED: "We have received your request #41 about order {number}.",
     NotificationKind.AFTER_SALES_RESOLVED: (
@@ -191,8 +200,10 @@ def test_a_vietnamese_customer_reads_the_mail_in_vietnamese():
 
     name = order.storefront.name
     assert received.subject == f"{name}: Đã nhận đơn hàng (Đơn hàng {order.number})"
-    # The order's status, as the customer reads it.
-    assert f"\nĐơn hàng {order.number}: Đang trên đường giao\n" in received.body
+    # The status each message reports, as the customer reads it: the order was
+    # received when the first was written, on its way when the second was.
+    assert f"\nĐơn hàng {order.number}: Đã nhận đơn hàng\n" in received.body
+    assert f"\nĐơn hàng {order.number}: Đang trên đường giao\n" in delayed.body
     assert "Một sản phẩm tạm thời hết hàng" in delayed.body
     assert "Một sản phẩm tạm thời hết hàng" in html
     assert '<html lang="vi">' in html
@@ -298,3 +309,63 @@ def test_staff_without_the_change_permission_cannot_retry(client):
     assert page.status_code == 200
     assert "Retry selected notifications" not in page.content.decode()
     assert Notification.objects.get(pk=notification.pk).status == "failed"
+
+
+# -- what each e-mail reports: the event, not the order as it is when sent -------------
+
+
+def test_a_shipped_email_sent_after_delivery_still_reports_the_shipment():
+    order = order_in_state(OrderStatus.SHIPPED)
+    shipped = order.notifications.get(kind=NotificationKind.SHIPPED)
+    number = f"GHN{order.pk:08d}"
+    order = order_transition(order=order, transition="deliver", actor=None)
+    # The parcel's rows change after the e-mail was written, too.
+    order.shipments.update(tracking_number="CHANGED-LATER")
+
+    message = built(shipped)
+    [(html, _)] = message.alternatives
+
+    assert message.subject.endswith(f"Order shipped (Order {order.number})")
+    assert f"\nOrder {order.number}: On its way\n" in message.body
+    assert f"Order {order.number}: On its way</p>" in html
+    assert "Delivered" not in message.body and "Delivered" not in html
+    assert f"tracking number {number}: https://track.example/{number}" in message.body
+    assert "CHANGED-LATER" not in message.body
+
+
+def test_a_cancellation_email_tells_what_happened_to_the_money_then():
+    order = order_new(payment_method="card", payment_status="authorized")
+    order = order_transition(order=order, transition="cancel", actor=None, reason="no stock")
+    cancelled = order.notifications.get(kind=NotificationKind.CANCELLED)
+
+    message = built(cancelled)
+
+    assert "The payment reserved on your card has been released" in message.body
+    assert f"Order {order.number}: Cancelled" in message.body
+
+
+def test_releasing_a_hold_sends_the_moving_again_email_the_hold_email_promised():
+    order = order_in_state(OrderStatus.PACKING)
+    order.customer.language = "vi"
+    order.customer.save()
+    order = order_transition(order=order, transition="hold", actor=None, reason="address_check")
+    order = order_transition(order=order, transition="release", actor=None)
+    order = transition_prepare(order, "mark_ready_to_ship")
+    order = order_transition(order=order, transition="mark_ready_to_ship", actor=None)
+
+    held = built(order.notifications.get(kind=NotificationKind.ON_HOLD))
+    released = built(order.notifications.get(kind=NotificationKind.ORDER_RELEASED))
+
+    with translation.override("vi"):
+        promise = gettext("We are working on it and will e-mail you as soon as it moves again.")
+        moving = gettext("Good news: your order %(number)s is moving again.") % {
+            "number": order.number
+        }
+        packing = str(CUSTOMER_STATUS_NAMES[OrderStatus.PACKING])
+    assert promise in held.body
+    assert moving in released.body and moving != (
+        f"Good news: your order {order.number} is moving again."
+    )
+    # Back where it was held from, as it was when released (it moved on since).
+    assert f"{order.number}: {packing}\n" in released.body
+    assert released.subject.startswith(f"{order.storefront.name}: ")

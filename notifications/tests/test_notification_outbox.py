@@ -27,17 +27,34 @@ def test_each_customer_visible_step_records_its_email_with_the_change():
     order = order_transition(order=order, transition="release", actor=None)
     order = order_transition(order=order, transition="cancel", actor=None, reason="No stock")
 
-    # Picking and the release are internal steps; the refund comes with the cancellation.
+    # Picking is an internal step; the hold e-mail promised the release's; the refund
+    # comes with the cancellation.
     assert kinds(order) == [
         "order_received",
         "order_confirmed",
         "on_hold",
+        "order_released",
         "cancelled",
         "refund_issued",
     ]
+    # Each keeps what it reports as it was then: the status reached, the payment.
     on_hold = order.notifications.get(kind="on_hold")
-    assert on_hold.context == {"from_status": "picking", "hold_reason": "stock_shortage"}
-    assert order.notifications.get(kind="refund_issued").context == {"amount": "355001.00"}
+    assert on_hold.context == {
+        "from_status": "picking",
+        "hold_reason": "stock_shortage",
+        "status": "on_hold",
+        "payment_status": "paid",
+    }
+    assert order.notifications.get(kind="order_released").context == {
+        "from_status": "on_hold",
+        "status": "picking",
+        "payment_status": "paid",
+    }
+    assert order.notifications.get(kind="refund_issued").context == {
+        "amount": "355001.00",
+        "status": "cancelled",
+        "payment_status": "refunded",
+    }
 
 
 def test_a_rolled_back_change_leaves_no_email(monkeypatch):

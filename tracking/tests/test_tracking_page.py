@@ -7,11 +7,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from fulfillment.services import tracking_event_record
+from fulfillment.services import shipment_hand_over, tracking_event_record
 from orders.links import tracking_url
 from orders.models import Order, OrderStatus
 from orders.services import order_transition
-from orders.tests.factories import order_in_state, order_new
+from orders.tests.factories import CarrierFactory, order_in_state, order_new
 from orders.tests.links import order_number_of_link
 
 pytestmark = pytest.mark.django_db
@@ -231,3 +231,44 @@ def test_a_shipments_status_is_in_the_pages_language(client):
     shipment_line = re.compile(r"<p><strong>[^<]+</strong> · .*? · ([^<]+)</p>")
     assert shipment_line.search(vietnamese).group(1) == "Đang giao hàng"
     assert shipment_line.search(english).group(1) == "Out for delivery"
+
+
+def test_the_customer_sees_every_leg_including_the_line_haul_before_the_hand_over(
+    client, django_assert_max_num_queries
+):
+    order = order_in_state(OrderStatus.SHIPPED)  # booked with GHN
+    line_haul = order.shipments.get()
+    CarrierFactory(
+        code="vnpost",
+        name="VNPost",
+        tracking_url_template="https://vnpost.example/{tracking_number}",
+    )
+    last_mile = shipment_hand_over(
+        order=order,
+        previous_leg_id=line_haul.pk,
+        carrier_code="vnpost",
+        tracking_number="VN-LM-7",
+        actor=None,
+    )
+    tracking_event_record(
+        carrier=last_mile.carrier,
+        event_id="lm-1",
+        tracking_number="VN-LM-7",
+        status="out_for_delivery",
+        occurred_at=timezone.now(),
+        location="Hà Nội",
+    )
+
+    with django_assert_max_num_queries(6):  # as with one leg
+        html = status_page(client, order).content.decode()
+
+    shipments = html[html.index("<h2>Shipments</h2>") : html.index("<h2>Items</h2>")]
+    # Both legs, in the order they carried the parcel, each with its own link.
+    assert shipments.index(line_haul.tracking_number) < shipments.index("VN-LM-7")
+    assert f'href="https://track.example/{line_haul.tracking_number}"' in shipments
+    assert 'href="https://vnpost.example/VN-LM-7"' in shipments
+    assert "Line haul" in shipments and "Last mile" in shipments
+    assert "Handed over to VNPost for delivery, tracking number VN-LM-7." in shipments
+    assert "Out for delivery, Hà Nội" in shipments
+    # Nothing staff-only: the hand-over's internal note is not on the page.
+    assert "handed over to vnpost VN-LM-7" not in html
