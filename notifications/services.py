@@ -22,7 +22,6 @@ from .models import (
     NotificationStatus,
 )
 
-
 # The kinds whose e-mail lists the parcels to follow.
 KINDS_WITH_SHIPMENTS = frozenset({NotificationKind.SHIPPED, NotificationKind.OUT_FOR_DELIVERY})
 

@@ -8,3 +8,9 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from . import locking  # noqa: F401 - connects its storefront-cache receivers
+        from .demo.confirmation import ConfirmationDemoSeeder
+        from .demo.seeders import demo_seeder_register
+
+        # Confirming's demo (a shop that confirms paid orders itself): a seeder like the
+        # other apps', so it adds its scene to a database seeded before it existed.
+        demo_seeder_register(ConfirmationDemoSeeder())

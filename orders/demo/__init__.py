@@ -10,7 +10,8 @@ Each app seeds its own part; `demo_data_seed` runs them in this order:
    through the order service with the seeders doing their part around each
    step (boxes, parcels, the carrier's delivered scan, the ledger's dates);
 4. the work in progress around them, added if missing (`scene_ensure` of every
-   seeder: supplier requests, carrier scans; then orders' own finished bulk job);
+   seeder: the Global Store's automatic confirmation, supplier requests, carrier
+   scans; then orders' own finished bulk job and an order overdue to confirm);
 5. what beat's service-level watch would have found by now.
 
 Running it again is safe: storefronts, groups and users are brought back to
@@ -29,6 +30,7 @@ from .. import roles
 from ..models import BulkJob, Order, OrderStatus
 from ..planning import sla_alerts_email, sla_breaches_record
 from .catalogue import DEMO_STOREFRONT_CODE, GLOBAL_STOREFRONT_CODE, PRODUCTS
+from .confirmation import overdue_to_confirm_ensure
 from .reference import (
     DEMO_ACCOUNTS,
     DEMO_API_KEY,
@@ -117,6 +119,9 @@ def demo_data_seed(*, orders: int = 300, stdout: TextIO | None = None) -> DemoSe
             seeder.scene_ensure(storefronts=storefronts, actors=actors)
     with transaction.atomic():
         bulk_job = bulk_job_ensure(storefronts=storefronts, actors=actors)
+    # After the bulk job, which confirms the oldest received orders.
+    with transaction.atomic():
+        overdue_to_confirm_ensure(storefronts=storefronts)
 
     # What beat's service-level watch would have found by now: badges and leads' e-mails.
     alerts = sla_breaches_record()
