@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0011_order_event_kinds'),
+        ('orders', '0012_bulk_item_expected_version'),
     ]
 
     operations = [
