@@ -46,7 +46,7 @@ from orders.models import (
 )
 from orders.planning import CLOCKED_STAGES, orders_overdue_q
 from orders.selectors import order_stage_stays
-from orders.services import TRANSITIONS, TransitionSpec
+from orders.services import OFFERED_TRANSITIONS, TRANSITIONS, TransitionSpec
 
 from .request_pages import ORDER_RELATED, RequestPages
 
@@ -313,7 +313,7 @@ def bulk_transition_choices(user: User) -> list[TransitionSpec]:
     """Status transitions `user` holds the permission for: what the queue's bulk form offers."""
     return [
         spec
-        for spec in TRANSITIONS.values()
+        for spec in OFFERED_TRANSITIONS.values()
         if spec.field == "status" and user.has_perm(spec.permission)
     ]
 

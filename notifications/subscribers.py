@@ -26,7 +26,8 @@ _KIND_OF_STATUS = {
     OrderStatus.DELIVERED: NotificationKind.DELIVERED,
     OrderStatus.ON_HOLD: NotificationKind.ON_HOLD,
     OrderStatus.CANCELLED: NotificationKind.CANCELLED,
-    OrderStatus.POST_DELIVERY: NotificationKind.AFTER_SALES_OPENED,
+    # post_delivery is reached only by opening a request: AfterSalesOpened tells
+    # the customer, with the request's number, which a status change lacks.
 }
 
 
@@ -37,7 +38,7 @@ def notify_order_received(event: OrderCreated) -> None:
 
 
 def notify_status_change(event: OrderStatusChanged) -> None:
-    """Confirmed, shipped, delivered, delayed, moving again, cancelled, request opened."""
+    """Confirmed, shipped, delivered, delayed, moving again, cancelled."""
     if event.transition == "release":
         # The hold e-mail promised to say when the order moves again.
         kind = NotificationKind.ORDER_RELEASED
@@ -75,13 +76,12 @@ def notify_out_for_delivery(event: CarrierScanRecorded) -> None:
 
 
 def notify_after_sales_opened(event: AfterSalesOpened) -> None:
-    """A further request on an order in post-delivery (the first one moved the order: told)."""
-    if not event.order_status_changed:
-        notification_record(
-            order=event.order,
-            kind=NotificationKind.AFTER_SALES_OPENED,
-            context={"request": event.request_id, "kind": event.kind},
-        )
+    """Every request opened, from any face, with its number and kind."""
+    notification_record(
+        order=event.order,
+        kind=NotificationKind.AFTER_SALES_OPENED,
+        context={"request": event.request_id, "kind": event.kind},
+    )
 
 
 def notify_after_sales_resolved(event: AfterSalesResolved) -> None:
@@ -89,7 +89,12 @@ def notify_after_sales_resolved(event: AfterSalesResolved) -> None:
         # Read again with its customer: the request's handling may have changed the order.
         order=Order.objects.select_related("customer").get(pk=event.order.pk),
         kind=NotificationKind.AFTER_SALES_RESOLVED,
-        context={"request": event.request_id, "kind": event.kind, "resolution": event.resolution},
+        context={
+            "request": event.request_id,
+            "kind": event.kind,
+            "resolution": event.resolution,
+            "amount": "" if event.amount is None else str(event.amount),
+        },
     )
 
 

@@ -23,6 +23,7 @@ from .locking import user_may_work_order
 from .models import BulkJob, BulkJobItem, BulkJobItemStatus, BulkJobStatus, Order
 from .services import (
     order_transition,
+    transition_owner_require,
     transition_reason_validate,
     transition_spec_get,
     transition_unmet_conditions,
@@ -55,6 +56,7 @@ def bulk_numbers_clean(numbers: list[str]) -> list[str]:
 def bulk_preview(*, user: Actor, numbers: list[str], transition: str) -> BulkPreview:
     """Which of the orders `user` could move with `transition` now, and why not for the rest."""
     spec = transition_spec_get(transition)
+    transition_owner_require(spec)
     if spec.field != "status":
         raise OrderValidationError(
             "Only status transitions can be run in bulk.",
@@ -104,6 +106,7 @@ def bulk_job_start(
     """
     versions = versions or {}
     spec = transition_spec_get(transition)
+    transition_owner_require(spec)
     if spec.field != "status":
         raise OrderValidationError("Only status transitions can be run in bulk.")
     if not user.has_perm(spec.permission):

@@ -16,18 +16,21 @@ from django_fsm import can_proceed, has_transition_perm
 
 from .locking import user_may_work_order
 from .models import Order, OrderEvent, OrderEventType
-from .services import TRANSITIONS, TransitionSpec, transition_unmet_conditions
+from .services import OFFERED_TRANSITIONS, TransitionSpec, transition_unmet_conditions
 
 
 def order_available_transitions(
     *, order: Order, user: AbstractBaseUser | AnonymousUser
 ) -> list[TransitionSpec]:
-    """The transitions `user` may run on `order` now (state, conditions, permission, team)."""
+    """The transitions `user` may run on `order` now (state, conditions, permission, team).
+
+    Only those faces may offer: a transition a service owns is never a button.
+    """
     if not user_may_work_order(order, user):
         return []
     return [
         spec
-        for spec in TRANSITIONS.values()
+        for spec in OFFERED_TRANSITIONS.values()
         if has_transition_perm(getattr(order, spec.name), user)
     ]
 
@@ -39,7 +42,7 @@ def order_blocked_transitions(
     if not user_may_work_order(order, user):
         return []
     blocked = []
-    for spec in TRANSITIONS.values():
+    for spec in OFFERED_TRANSITIONS.values():
         method = getattr(order, spec.name)
         if not can_proceed(method, check_conditions=False) or not user.has_perm(spec.permission):
             continue

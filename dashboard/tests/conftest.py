@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from orders.models import Department, Order, Team
-from orders.services import order_create, order_team_reassign, order_transition
-from orders.tests.factories import PATH_TO, StorefrontFactory, transition_prepare
+from orders.services import order_create, order_team_reassign
+from orders.tests.factories import PATH_TO, StorefrontFactory, order_step
 
 _numbers = count(1)
 
@@ -69,8 +69,7 @@ def order_make(
         shipping_price=Decimal("10"),
     )
     for transition, reason in PATH_TO[status]:
-        order = transition_prepare(order, transition)
-        order = order_transition(order=order, transition=transition, actor=None, reason=reason)
+        order = order_step(order, transition, reason)
     if team is not None:
         order = order_team_reassign(order=order, team=team, actor=None)
     return Order.objects.get(pk=order.pk)

@@ -23,7 +23,7 @@ from django_fsm import can_proceed
 from orders.events import AfterSalesOpened, AfterSalesResolved, AfterSalesStatusChanged, publish
 from orders.locking import order_lock, order_row_lock
 from orders.models import Order, OrderEvent, OrderEventType, OrderStatus, PaymentStatus, Storefront
-from orders.services import order_create, order_transition
+from orders.services import AFTER_SALES_OPEN_SERVICE, order_create, order_transition
 from shared.actors import Actor, actor_or_none, permission_require
 from shared.errors import (
     InvalidTransition,
@@ -174,8 +174,11 @@ def _after_sales_request_insert(
         locked = order_transition(
             order=locked,
             transition="open_after_sales",
-            actor=None,
+            # Staff who opened it are on the history; a customer or a storefront is not a user.
+            actor=actor_or_none(actor),
             note=f"{request.get_kind_display()} request #{request.pk} opened ({source}).",
+            # The one caller the order's `open_after_sales` answers to.
+            owner=AFTER_SALES_OPEN_SERVICE,
         )
     else:
         OrderEvent.objects.create(

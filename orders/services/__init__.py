@@ -26,15 +26,20 @@ from .storefronts import (
 )
 from .teams import order_team_reassign
 from .transitions import (
+    AFTER_SALES_OPEN_SERVICE,
+    OFFERED_TRANSITIONS,
     TRANSITIONS,
     TransitionSpec,
     order_transition,
+    transition_owner_require,
     transition_reason_validate,
     transition_spec_get,
     transition_unmet_conditions,
 )
 
 __all__ = [
+    "AFTER_SALES_OPEN_SERVICE",
+    "OFFERED_TRANSITIONS",
     "ORDER_CREATE_TRIES",
     "TRANSITIONS",
     "APIKeyRotation",
@@ -48,6 +53,7 @@ __all__ = [
     "storefront_api_key_rotate",
     "storefront_create",
     "storefront_webhook_url_check",
+    "transition_owner_require",
     "transition_reason_validate",
     "transition_spec_get",
     "transition_unmet_conditions",

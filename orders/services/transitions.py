@@ -58,14 +58,27 @@ class TransitionSpec:
     reason_choices: type[TextChoices] | None = None
     customer_visible: bool = True
     takes_amount: bool = False
+    # The one service allowed to run it, as part of its own change (opening an
+    # after-sales request moves the order to post_delivery). No face offers it
+    # and `order_transition` refuses it to every other caller.
+    owner: str = ""
+    # What to do instead, said to a caller who asked for an owned transition.
+    instead: str = ""
 
     @property
     def permission(self) -> str:
         return f"orders.{self.name}_order"
 
+    @property
+    def offered(self) -> bool:
+        """Whether faces (dashboard, admin, API, bulk) may offer and run it by name."""
+        return not self.owner
+
 
 _STATUS = "status"
 _PAYMENT = "payment_status"
+# fulfillment's `after_sales_request_open`, named here without importing it.
+AFTER_SALES_OPEN_SERVICE = "after_sales_request_open"
 
 TRANSITIONS: dict[str, TransitionSpec] = {
     spec.name: spec
@@ -76,7 +89,14 @@ TRANSITIONS: dict[str, TransitionSpec] = {
         TransitionSpec("mark_ready_to_ship", _STATUS, "Mark ready to ship"),
         TransitionSpec("ship", _STATUS, "Ship"),
         TransitionSpec("deliver", _STATUS, "Mark delivered"),
-        TransitionSpec("open_after_sales", _STATUS, "Open after-sales request"),
+        TransitionSpec(
+            "open_after_sales",
+            _STATUS,
+            "Open after-sales request",
+            owner=AFTER_SALES_OPEN_SERVICE,
+            instead="Open an after-sales request (kind, items, reason) instead: "
+            "the order moves to post_delivery when the request is opened.",
+        ),
         TransitionSpec("complete", _STATUS, "Complete"),
         TransitionSpec("cancel", _STATUS, "Cancel", needs_reason=True),
         TransitionSpec(
@@ -91,6 +111,21 @@ TRANSITIONS: dict[str, TransitionSpec] = {
         TransitionSpec("void_payment", _PAYMENT, "Void payment", customer_visible=False),
     ]
 }
+
+
+# What faces may offer and run by name: every transition no service owns.
+OFFERED_TRANSITIONS: dict[str, TransitionSpec] = {
+    name: spec for name, spec in TRANSITIONS.items() if spec.offered
+}
+
+
+def transition_owner_require(spec: TransitionSpec, owner: str = "") -> None:
+    """Refuse (409) a transition owned by a service to any caller but that service."""
+    if spec.owner and owner != spec.owner:
+        raise InvalidTransition(
+            f"'{spec.name}' is not run on its own. {spec.instead}",
+            details={"transition": spec.name, "use": spec.owner},
+        )
 
 
 def transition_spec_get(name: str) -> TransitionSpec:
@@ -130,15 +165,18 @@ def order_transition(
     reason: str = "",
     amount: Decimal | None = None,
     expected_version: int | None = None,
+    owner: str = "",
 ) -> Order:
     """Run `transition` on `order` as `actor` (None for the system) and return the order.
 
     Raises `OrderError` subclasses and then writes nothing: permission denied
     (403), stale `expected_version` (412), transition not allowed from the
     current state or its conditions unmet (409), a concurrent change (409),
-    a missing or unknown reason (400).
+    a missing or unknown reason (400). A transition a service owns
+    (`TransitionSpec.owner`) runs only when that service names itself as `owner`.
     """
     spec = transition_spec_get(transition)
+    transition_owner_require(spec, owner)
     reason = transition_reason_validate(spec, reason)
     order_pk = order.pk if isinstance(order, Order) else order
 

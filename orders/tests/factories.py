@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from fulfillment.models import Carrier
-from fulfillment.services import package_create, shipment_create
+from fulfillment.services import after_sales_request_open, package_create, shipment_create
 from orders.models import Order, OrderStatus, PaymentMethod, PaymentStatus, Storefront
 from orders.roles import roles_sync
 from orders.services import order_create, order_transition
@@ -141,11 +141,29 @@ def transition_prepare(order: Order, transition: str) -> Order:
     return order
 
 
+def order_step(order: Order, transition: str, reason: str = "") -> Order:
+    """Take one step of PATH_TO through the service that owns it, as the system.
+
+    `open_after_sales` is never run on its own: a complaint is opened through
+    the after-sales service, which moves the order.
+    """
+    order = transition_prepare(order, transition)
+    if transition == "open_after_sales":
+        after_sales_request_open(
+            order=order,
+            kind="complaint",
+            reason="The box arrived dented.",
+            lines=[],
+            source="staff",
+        )
+        return Order.objects.get(pk=order.pk)
+    return order_transition(order=order, transition=transition, actor=None, reason=reason)
+
+
 def order_in_state(status: str, **kwargs) -> Order:
     """Create an order and move it to `status` through the services, as the system."""
     order = order_new(**kwargs)
     for transition, reason in PATH_TO[status]:
-        order = transition_prepare(order, transition)
-        order = order_transition(order=order, transition=transition, actor=None, reason=reason)
+        order = order_step(order, transition, reason)
     assert order.status == status
     return order
