@@ -176,6 +176,63 @@ class AfterSalesLine(OrderLineQuantity):
         verbose_name_plural = _("after-sales lines")
 
 
+class RefundProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved and refunded")
+    REJECTED = "rejected", _("Rejected")
+
+
+class RefundProposal(models.Model):
+    """A refund customer care proposes when resolving a request; finance or a manager decides.
+
+    Approving it refunds the money through the order's `refund_payment` and
+    resolves the request; rejecting it (with a reason) leaves the request for
+    care to resolve another way or propose again. At most one waits per request.
+    """
+
+    request = models.ForeignKey(
+        AfterSalesRequest, on_delete=models.PROTECT, related_name="refund_proposals"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=RefundProposalStatus.choices,
+        default=RefundProposalStatus.PENDING,
+    )
+    note = models.TextField(_("note"), blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rejection_reason = models.TextField(_("rejection reason"), blank=True)
+    created_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("refund proposal")
+        verbose_name_plural = _("refund proposals")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=Q(status="pending"),
+                name="refund_proposal_one_pending_per_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="refund_proposal_amount_positive"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="refund_proposal_queue")]
+
+    def __str__(self) -> str:
+        return f"Refund proposal #{self.pk}: {self.amount} {self.currency}"
+
+
 def after_sales_photo_path(photo: "AfterSalesPhoto", filename: str) -> str:
     # A random name: the customer's file name may say more than we need to keep.
     extension = filename.rsplit(".", 1)[-1].lower()

@@ -42,6 +42,7 @@ from .services.after_sales import (
     after_sales_request_advance,
     after_sales_request_resolve,
 )
+from .services.refund_proposals import refund_proposal_create, refund_proposal_waiting
 from .services.suppliers import SUPPLIER_REQUEST_CLOSED_STATUSES, supplier_request_advance
 
 # -- what a button is -----------------------------------------------------------------
@@ -74,6 +75,17 @@ class RequestAction:
     permission: str
     fields: tuple[RequestActionField, ...] = ()
     service: Callable[..., Any] | None = None
+    # The FSM method whose source statuses offer the button (default: `name`),
+    # for an action that is a step towards a transition rather than one.
+    fsm_method: str = ""
+    # A further condition on the request's own rows (no refund proposal waiting...).
+    available: Callable[[Any], bool] | None = None
+
+    def offered_for(self, request: Model) -> bool:
+        """Whether the request's status and rows allow this action now."""
+        return can_proceed(getattr(request, self.fsm_method or self.name)) and (
+            self.available is None or self.available(request)
+        )
 
 
 @dataclass(frozen=True)
@@ -168,6 +180,20 @@ AFTER_SALES = RequestWorkflow(
             "receive_item", _("Goods received (or checked)"), HANDLE_PERMISSION, (_NOTE,)
         ),
         RequestAction(
+            "propose_refund",
+            _("Propose a refund (finance approves it)"),
+            HANDLE_PERMISSION,
+            (
+                RequestActionField(
+                    name="amount", label=_("Refund amount"), required=True, kind="amount"
+                ),
+                _NOTE,
+            ),
+            service=refund_proposal_create,
+            fsm_method="resolve",
+            available=lambda request: not refund_proposal_waiting(request),
+        ),
+        RequestAction(
             "resolve",
             _("Resolve"),
             HANDLE_PERMISSION,
@@ -184,6 +210,7 @@ AFTER_SALES = RequestWorkflow(
                 ),
             ),
             service=after_sales_request_resolve,
+            available=lambda request: not refund_proposal_waiting(request),
         ),
     ),
     closed_statuses=SETTLED_STATUSES,
@@ -255,7 +282,7 @@ def request_available_actions(request: Model, user: Actor) -> list[RequestAction
     return [
         action
         for action in request_workflow(request).actions
-        if user.has_perm(action.permission) and can_proceed(getattr(request, action.name))
+        if user.has_perm(action.permission) and action.offered_for(request)
     ]
 
 

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.urls import NoReverseMatch, reverse
 
+from fulfillment.services.after_sales import after_sales_request_advance
 from orders.models import Order, OrderEventType, OrderStatus
 from orders.roles import MANAGER, WAREHOUSE
 from orders.services import order_transition
@@ -13,6 +14,7 @@ from orders.tests.factories import (
     StorefrontFactory,
     order_in_state,
     order_new,
+    order_step,
     user_with_role,
 )
 
@@ -49,7 +51,7 @@ def test_manager_moves_a_card_order_from_received_to_completed_with_the_buttons(
         ("capture_payment", "ready_to_ship", "paid"),
         ("ship", "shipped", "paid"),
         ("deliver", "delivered", "paid"),
-        ("open_after_sales", "post_delivery", "paid"),
+        # No bare "open after-sales" button: a request is opened on the dashboard.
         ("complete", "completed", "paid"),
     ]
 
@@ -76,6 +78,7 @@ def test_manager_moves_a_card_order_from_received_to_completed_with_the_buttons(
             )
             page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
         assert transition in buttons_on(page)
+        assert "open_after_sales" not in buttons_on(page)
         order = press(client, order, transition)
         assert (order.status, order.payment_status) == (status, payment_status)
 
@@ -230,8 +233,11 @@ def test_order_page_query_count_does_not_grow_with_history(client, django_assert
     order = order_in_state(OrderStatus.SHIPPED)
     for transition, reason in [("hold", "address_check"), ("release", ""), ("deliver", "")]:
         order = order_transition(order=order, transition=transition, actor=None, reason=reason)
-    for transition in ["open_after_sales", "complete"]:
-        order = order_transition(order=order, transition=transition, actor=None)
+    order = order_step(order, "open_after_sales")
+    after_sales_request_advance(
+        request=order.after_sales_requests.get(), transition="reject", actor=None
+    )
+    order = order_transition(order=order, transition="complete", actor=None)
     url = reverse("admin:orders_order_change", args=[order.pk])
 
     with django_assert_max_num_queries(len(short_history.captured_queries)):

@@ -165,7 +165,7 @@ def test_the_dashboard_shows_the_buttons_the_admin_panel_shows(client):
     assert seen == [
         (["approve", "reject"], ["approve", "reject"]),
         (["receive_item"], ["receive_item"]),
-        (["resolve"], ["resolve"]),
+        (["propose_refund", "resolve"], ["propose_refund", "resolve"]),
     ]
 
 

@@ -41,6 +41,7 @@ from ..models import (
     AfterSalesResolution,
     AfterSalesSource,
     AfterSalesStatus,
+    RefundProposalStatus,
 )
 from .photos import after_sales_photo_check
 from .request_steps import (
@@ -240,7 +241,7 @@ def _handle_permission_require(actor: Actor) -> None:
     permission_require(actor, HANDLE_PERMISSION, "handle after-sales requests")
 
 
-def _request_lock(
+def after_sales_request_lock(
     request: AfterSalesRequest | int,
     *,
     actor: Actor,
@@ -262,17 +263,18 @@ def _request_lock(
     request_version_require(
         locked,
         expected_updated_at,
-        label=_request_label(locked),
+        label=after_sales_request_label(locked),
         status=locked.get_status_display().lower(),
     )
     return order, locked
 
 
-def _request_label(request: AfterSalesRequest) -> str:
+def after_sales_request_label(request: AfterSalesRequest) -> str:
+    """Name the request as staff and the history read it: "Return request #12"."""
     return f"{request.get_kind_display()} request #{request.pk}"
 
 
-def _after_sales_note(
+def after_sales_note(
     *,
     order_pk: int,
     request: AfterSalesRequest,
@@ -304,7 +306,8 @@ def _after_sales_note(
 
 def _fsm_refusal(request: AfterSalesRequest, action: str) -> InvalidTransition:
     return InvalidTransition(
-        f"Cannot {action} {_request_label(request)}: it is {request.get_status_display().lower()}.",
+        f"Cannot {action} {after_sales_request_label(request)}: "
+        f"it is {request.get_status_display().lower()}.",
         details={"transition": action, "status": request.status},
     )
 
@@ -330,18 +333,20 @@ def after_sales_request_advance(
     done, customer_visible = _ADVANCE_TRANSITIONS[transition]
     note = (note or "").strip()
     with transaction.atomic():
-        order, locked = _request_lock(request, actor=actor, expected_updated_at=expected_updated_at)
+        order, locked = after_sales_request_lock(
+            request, actor=actor, expected_updated_at=expected_updated_at
+        )
         request_step(
             locked,
             transition,
             refusal=_fsm_refusal(locked, transition.replace("_", " ")),
-            label=_request_label(locked),
+            label=after_sales_request_label(locked),
         )
-        _after_sales_note(
+        after_sales_note(
             order_pk=order.pk,
             request=locked,
             actor=actor,
-            note=f"{_request_label(locked)} {done}." + (f" {note}" if note else ""),
+            note=f"{after_sales_request_label(locked)} {done}." + (f" {note}" if note else ""),
             customer_visible=customer_visible,
             data={"transition": transition},
         )
@@ -420,58 +425,88 @@ def after_sales_request_resolve(
     note = (note or "").strip()
 
     with transaction.atomic():
-        order, locked = _request_lock(request, actor=actor, expected_updated_at=expected_updated_at)
+        order, locked = after_sales_request_lock(
+            request, actor=actor, expected_updated_at=expected_updated_at
+        )
         if not can_proceed(locked.resolve):
             raise _fsm_refusal(locked, "resolve")
-        if amount is not None:
-            amount = amount_in_minor_units(amount, order.currency, field="amount")
-        label = _request_label(locked)
-        data: dict[str, Any] = {"resolution": resolution}
-        if resolution == AfterSalesResolution.REFUND:
-            amount = _refund_check(order, locked, amount)
-            order_transition(
-                order=order.pk,
-                transition="refund_payment",
-                actor=actor,
-                amount=amount,
-                note=f"Refund for {label}.",
+        if locked.refund_proposals.filter(status=RefundProposalStatus.PENDING).exists():
+            raise InvalidTransition(
+                f"{after_sales_request_label(locked)} has a refund proposal waiting for approval: "
+                "finance or a manager approves or rejects it first.",
+                details={"status": locked.status, "refund_proposal": "pending"},
             )
-            locked.refund_amount = amount
-            data["amount"] = str(amount)
-            summary = f"refunded {amount} {order.currency}"
-        elif resolution == AfterSalesResolution.REPLACEMENT:
-            replacement = _replacement_order_create(order, locked, actor=actor)
-            locked.replacement_order = replacement
-            data["replacement_order"] = replacement.number
-            summary = f"replacement order {replacement.number} sent"
-        else:
-            locked.credit_amount = amount
-            data["amount"] = str(amount)
-            summary = f"store credit of {amount} {order.currency}"
-        locked.resolve(resolution=resolution)
-        request_save(locked, label=label)
-        _after_sales_note(
-            order_pk=order.pk,
-            request=locked,
-            actor=actor,
-            note=f"{label} resolved: {summary}." + (f" {note}" if note else ""),
-            customer_visible=True,
-            data=data,
-        )
-        publish(
-            AfterSalesResolved(
-                order=order,
-                request_id=locked.pk,
-                kind=locked.kind,
-                resolution=resolution,
-                amount=None if resolution == AfterSalesResolution.REPLACEMENT else amount,
-                replacement_order=data.get("replacement_order", ""),
-            )
+        after_sales_request_settle(
+            order, locked, resolution=resolution, amount=amount, actor=actor, note=note
         )
     return locked
 
 
-def _refund_check(order: Order, request: AfterSalesRequest, amount: Decimal | None) -> Decimal:
+def after_sales_request_settle(
+    order: Order,
+    locked: AfterSalesRequest,
+    *,
+    resolution: str,
+    amount: Decimal | None,
+    actor: Actor,
+    note: str,
+) -> None:
+    """Resolve the locked request (its order locked first): pay, ship or credit, then record it.
+
+    Callers check who may; a refund runs `refund_payment` as `actor`, which
+    checks the refund permission.
+    """
+    if amount is not None:
+        # 1.5 VND or 0.005 USD is refused, never rounded, whatever the resolution.
+        amount = amount_in_minor_units(amount, order.currency, field="amount")
+    label = after_sales_request_label(locked)
+    data: dict[str, Any] = {"resolution": resolution}
+    if resolution == AfterSalesResolution.REFUND:
+        amount = after_sales_refund_check(order, locked, amount)
+        order_transition(
+            order=order.pk,
+            transition="refund_payment",
+            actor=actor,
+            amount=amount,
+            note=f"Refund for {label}.",
+        )
+        locked.refund_amount = amount
+        data["amount"] = str(amount)
+        summary = f"refunded {amount} {order.currency}"
+    elif resolution == AfterSalesResolution.REPLACEMENT:
+        replacement = _replacement_order_create(order, locked, actor=actor)
+        locked.replacement_order = replacement
+        data["replacement_order"] = replacement.number
+        summary = f"replacement order {replacement.number} sent"
+    else:
+        locked.credit_amount = amount
+        data["amount"] = str(amount)
+        summary = f"store credit of {amount} {order.currency}"
+    locked.resolve(resolution=resolution)
+    request_save(locked, label=label)
+    after_sales_note(
+        order_pk=order.pk,
+        request=locked,
+        actor=actor,
+        note=f"{label} resolved: {summary}." + (f" {note}" if note else ""),
+        customer_visible=True,
+        data=data,
+    )
+    publish(
+        AfterSalesResolved(
+            order=order,
+            request_id=locked.pk,
+            kind=locked.kind,
+            resolution=resolution,
+            amount=None if resolution == AfterSalesResolution.REPLACEMENT else amount,
+            replacement_order=data.get("replacement_order", ""),
+        )
+    )
+
+
+def after_sales_refund_check(
+    order: Order, request: AfterSalesRequest, amount: Decimal | None
+) -> Decimal:
     if amount is None:
         amount = after_sales_request_value(request)
     refundable = order.amount_refundable
@@ -504,7 +539,7 @@ def _replacement_order_create(order: Order, request: AfterSalesRequest, *, actor
     ]
     if not lines:
         raise OrderValidationError(
-            f"{_request_label(request)} names no items to replace.",
+            f"{after_sales_request_label(request)} names no items to replace.",
             details={"resolution": ["A replacement needs the request to name its items."]},
         )
     customer, address = order.customer, order.shipping_address
@@ -527,7 +562,8 @@ def _replacement_order_create(order: Order, request: AfterSalesRequest, *, actor
         order=replacement.pk,
         transition="confirm",
         actor=None,
-        note=f"Replacement for order {order.number} ({_request_label(request)}); no charge.",
+        note=f"Replacement for order {order.number} "
+        f"({after_sales_request_label(request)}); no charge.",
     )
 
 

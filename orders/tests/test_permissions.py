@@ -3,11 +3,12 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser, Permission
 
+from fulfillment.services import after_sales_request_open
 from orders.models import Order, OrderStatus
 from orders.roles import CUSTOMER_CARE, FINANCE, MANAGER, ROLE_TRANSITION_PERMISSIONS, WAREHOUSE
 from orders.selectors import order_available_transitions
 from orders.services import TRANSITIONS, order_transition
-from shared.errors import TransitionPermissionDenied
+from shared.errors import InvalidTransition, TransitionPermissionDenied
 
 from .factories import (
     UserFactory,
@@ -55,6 +56,16 @@ def test_role_table_matches_the_issue():
     }
 
 
+def run(order: Order, transition: str, actor, **kwargs) -> Order:
+    """Run `transition` as the faces do: an owned one only through the service that owns it."""
+    if transition == "open_after_sales":
+        after_sales_request_open(
+            order=order, kind="complaint", reason="Scratched", lines=[], source="staff", actor=actor
+        )
+        return Order.objects.get(pk=order.pk)
+    return order_transition(order=order, transition=transition, actor=actor, **kwargs)
+
+
 def order_ready_for(transition: str) -> Order:
     state, _ = SETUP[transition]
     order = transition_prepare(order_in_state(state), transition)
@@ -74,12 +85,12 @@ def test_role_may_run_exactly_its_transitions(role, transition):
     _, kwargs = SETUP[transition]
 
     if transition in EXPECTED[role]:
-        order = order_transition(order=order, transition=transition, actor=user, **kwargs)
+        order = run(order, transition, user, **kwargs)
         assert order.events.count() > events_before
         assert order.events.order_by("-id").first().actor == user
     else:
         with pytest.raises(TransitionPermissionDenied):
-            order_transition(order=order, transition=transition, actor=user, **kwargs)
+            run(order, transition, user, **kwargs)
         after = Order.objects.get(pk=order.pk)
         assert (after.status, after.payment_status, after.version) == (
             before.status,
@@ -97,7 +108,29 @@ def test_anonymous_and_staff_without_role_are_refused_everything(transition):
 
     for actor in (AnonymousUser(), UserFactory()):
         with pytest.raises(TransitionPermissionDenied):
-            order_transition(order=order, transition=transition, actor=actor, **kwargs)
+            run(order, transition, actor, **kwargs)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", [None, "manager"])
+def test_the_bare_open_after_sales_transition_is_refused_even_to_the_system_and_managers(actor):
+    order = order_in_state(OrderStatus.DELIVERED)
+    user = user_with_role(MANAGER) if actor else None
+    events_before = order.events.count()
+
+    with pytest.raises(InvalidTransition) as refused:
+        order_transition(order=order, transition="open_after_sales", actor=user)
+
+    assert refused.value.details == {
+        "transition": "open_after_sales",
+        "use": "after_sales_request_open",
+    }
+    after = Order.objects.get(pk=order.pk)
+    assert (after.status, after.version) == (OrderStatus.DELIVERED, order.version)
+    assert order.events.count() == events_before
+    assert "open_after_sales" not in [
+        spec.name for spec in order_available_transitions(order=after, user=user_with_role(MANAGER))
+    ]
 
 
 @pytest.mark.django_db
