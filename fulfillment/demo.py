@@ -14,6 +14,7 @@ their statuses.
 import random
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Max, Q
@@ -22,12 +23,20 @@ from django.utils import timezone
 from orders.demo.catalogue import PRODUCTS
 from orders.demo.seeders import DemoOrder, DemoSeeder
 from orders.models import HoldReason, Order, OrderEvent, OrderStatus, Storefront
+from shared.errors import OrderError
 
 from .models import (
+    AfterSalesKind,
+    AfterSalesRequest,
+    AfterSalesResolution,
+    AfterSalesSource,
+    AfterSalesStatus,
     Carrier,
     InventoryItem,
     Package,
     PickList,
+    RefundProposal,
+    RefundProposalStatus,
     Shipment,
     ShipmentStatus,
     Supplier,
@@ -43,7 +52,18 @@ from .services import (
     shipment_create,
     tracking_event_record,
 )
+from .services.after_sales import (
+    after_sales_request_advance,
+    after_sales_request_open,
+    after_sales_request_resolve,
+    after_sales_request_value,
+)
 from .services.picking import pick_list_create
+from .services.refund_proposals import (
+    refund_amount_check,
+    refund_proposal_create,
+    refund_proposal_reject,
+)
 from .services.suppliers import supplier_request_advance, supplier_request_create
 
 _SUPPLIERS = [
@@ -62,10 +82,27 @@ class FulfillmentDemoSeeder(DemoSeeder):
         _warehouse_ensure()
 
     def step_prepare(self, order: DemoOrder, *, transition: str) -> None:
-        if transition == "mark_ready_to_ship":
+        if transition == "complete":
+            _after_sales_settle(order)
+        elif transition == "mark_ready_to_ship":
             _pack(order)
         elif transition == "ship":
             _shipment_book(order)
+
+    def step_take(self, order: DemoOrder, *, transition: str) -> bool:
+        if transition != "open_after_sales":
+            return False
+        _after_sales_open(order)
+        return True
+
+    def history_backdate(
+        self, order: DemoOrder, *, placed_at: datetime, step_times: Mapping[str, datetime]
+    ) -> None:
+        opened_at = step_times.get("open_after_sales")
+        if opened_at is not None:
+            requests = AfterSalesRequest.objects.filter(order_id=order.pk)
+            requests.update(created_at=opened_at)
+            RefundProposal.objects.filter(request__in=requests).update(created_at=opened_at)
 
     def step_follow(self, order: DemoOrder, *, transition: str) -> None:
         if transition == "deliver":
@@ -269,3 +306,94 @@ def _supplier_requests_ensure(demo_orders, actors: Mapping[str, AbstractBaseUser
             # What the supplier told us when confirming: their usual lead time.
             expected = timezone.now() + timedelta(days=request.supplier.lead_time_days)
             SupplierRequest.objects.filter(pk=request.pk).update(expected_at=expected)
+
+
+# -- after delivery: requests in every state --------------------------------------------
+
+# What the customers wrote, per kind (the demo shop is Vietnamese, its reasons too).
+_REASONS = {
+    AfterSalesKind.RETURN: "Không vừa ý, muốn trả lại. (Not what I expected; returning it.)",
+    AfterSalesKind.EXCHANGE: "Sai màu, xin đổi. (Wrong colour; please exchange.)",
+    AfterSalesKind.WARRANTY: "Vỡ sau hai tuần dùng. (Cracked after two weeks of use.)",
+    AfterSalesKind.COMPLAINT: "Hộp bị móp khi nhận. (The box arrived dented.)",
+}
+
+
+def _after_sales_open(order: DemoOrder) -> None:
+    """Open a request as customer care would for a caller, and move it some way along.
+
+    The state it is left in is drawn per order, so the after-sales list shows
+    every status, and a refund proposal waits in finance's queue.
+    """
+    rng = random.Random(order.pk * 7 + 1)  # noqa: S311 - demo data, not a secret
+    care = order.actors["care"]
+    kind = rng.choice(
+        [AfterSalesKind.RETURN] * 3
+        + [AfterSalesKind.EXCHANGE, AfterSalesKind.WARRANTY, AfterSalesKind.COMPLAINT]
+    )
+    sku, _price, _quantity = order.lines[0]
+    request = after_sales_request_open(
+        order=order.pk,
+        kind=kind,
+        reason=_REASONS[kind],
+        lines=[] if kind == AfterSalesKind.COMPLAINT else [{"sku": sku, "quantity": 1}],
+        source=AfterSalesSource.STAFF,
+        actor=care,
+    )
+    if kind == AfterSalesKind.COMPLAINT:
+        return  # stays open: a complaint waits for care to read it
+    stage = rng.choice(["open", "approved", "item_received", "proposed", "proposed"])
+    if stage == "open":
+        return
+    after_sales_request_advance(request=request, transition="approve", actor=care)
+    if stage == "approved":
+        return
+    after_sales_request_advance(
+        request=request, transition="receive_item", actor=care, note="Checked at the desk."
+    )
+    if stage == "proposed":
+        try:
+            amount = refund_amount_check(
+                Order.objects.get(pk=order.pk), after_sales_request_value(request)
+            )
+        except OrderError:
+            return  # nothing paid to give back (cash on delivery not yet collected...)
+        refund_proposal_create(
+            request=request, amount=amount, actor=care, note="Goods back in good condition."
+        )
+
+
+def _after_sales_settle(order: DemoOrder) -> None:
+    """Before a completion: settle what is still open, without moving money.
+
+    A waiting refund proposal is rejected by finance, then care gives store
+    credit instead; an open request is rejected or credited. Money only moves
+    in the demo through the orders' own refund steps.
+    """
+    care, finance = order.actors["care"], order.actors["finance"]
+    unsettled = AfterSalesRequest.objects.filter(order_id=order.pk).exclude(
+        status__in=[AfterSalesStatus.REJECTED, AfterSalesStatus.RESOLVED]
+    )
+    for request in unsettled.order_by("id"):
+        for proposal in request.refund_proposals.filter(status=RefundProposalStatus.PENDING):
+            refund_proposal_reject(
+                proposal=proposal, actor=finance, reason="Refunded already with the order."
+            )
+        value = after_sales_request_value(request)
+        if request.status == AfterSalesStatus.OPEN and (value <= 0 or order.pk % 2):
+            after_sales_request_advance(
+                request=request, transition="reject", actor=care, note="Outside the conditions."
+            )
+            continue
+        if request.status == AfterSalesStatus.OPEN:
+            request = after_sales_request_advance(request=request, transition="approve", actor=care)
+        if request.status == AfterSalesStatus.APPROVED:
+            request = after_sales_request_advance(
+                request=request, transition="receive_item", actor=care
+            )
+        after_sales_request_resolve(
+            request=request,
+            resolution=AfterSalesResolution.CREDIT,
+            amount=max(value, Decimal("1")),
+            actor=care,
+        )

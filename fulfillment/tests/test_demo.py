@@ -4,10 +4,14 @@ import pytest
 
 from fulfillment.demo import FulfillmentDemoSeeder
 from fulfillment.models import (
+    AfterSalesRequest,
+    AfterSalesStatus,
     Carrier,
     InventoryItem,
     Package,
     PackageLine,
+    RefundProposal,
+    RefundProposalStatus,
     Shipment,
     ShipmentStatus,
     Supplier,
@@ -72,3 +76,19 @@ def test_each_order_is_packed_and_shipped_as_far_as_its_status_goes():
             assert shipments == []
     assert Shipment.objects.count() > 0
     assert Package.objects.filter(shipment=None, order__status=OrderStatus.SHIPPED).count() == 0
+
+
+@pytest.mark.django_db
+def test_demo_has_after_sales_requests_in_every_state_and_a_refund_to_approve():
+    demo_data_seed(orders=120)
+
+    statuses = set(AfterSalesRequest.objects.values_list("status", flat=True))
+    assert statuses == set(AfterSalesStatus.values)
+    waiting = RefundProposal.objects.filter(status=RefundProposalStatus.PENDING)
+    assert waiting.exists()
+    for proposal in waiting.select_related("request__order"):
+        assert proposal.request.status == AfterSalesStatus.ITEM_RECEIVED
+        assert 0 < proposal.amount <= proposal.request.order.amount_refundable
+    # Every order after delivery got there by a request, never by the bare transition.
+    for order in Order.objects.filter(status=OrderStatus.POST_DELIVERY):
+        assert order.after_sales_requests.exists()

@@ -53,6 +53,14 @@ class DemoSeeder:
     def step_prepare(self, order: DemoOrder, *, transition: str) -> None:
         """Do the app's work that has to come before `transition` (pack before shipping)."""
 
+    def step_take(self, order: DemoOrder, *, transition: str) -> bool:
+        """Take `transition` through this app's own service if the app owns it; say if it did.
+
+        A transition a service owns (`TransitionSpec.owner`: opening an
+        after-sales request moves the order to post_delivery) is not run bare.
+        """
+        return False
+
     def step_follow(self, order: DemoOrder, *, transition: str) -> None:
         """Do what the outside world would have done after `transition` (a carrier's scan)."""
 

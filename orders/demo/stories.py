@@ -39,7 +39,7 @@ from ..models import (
     Storefront,
 )
 from ..planning import order_replan
-from ..services import order_create, order_transition
+from ..services import TRANSITIONS, order_create, order_transition
 from .catalogue import DEMO_STOREFRONT_CODE, GLOBAL_STOREFRONT_CODE, PRODUCTS
 from .seeders import DemoOrder, demo_seeders
 
@@ -210,14 +210,21 @@ class _OrderStory:
         low, high = gap_minutes or _GAP_MINUTES[transition]
         for seeder in demo_seeders:
             seeder.step_prepare(self.order, transition=transition)
-        order = order_transition(
-            order=self.order.pk,
-            transition=transition,
-            actor=self.order.actors[_TRANSITION_ROLE[transition]],
-            reason=reason,
-            note=note,
-            amount=amount,
-        )
+        if TRANSITIONS[transition].owner:
+            if not any(
+                seeder.step_take(self.order, transition=transition) for seeder in demo_seeders
+            ):
+                raise RuntimeError(f"No demo seeder takes '{transition}' through its service.")
+            order = Order.objects.get(pk=self.order.pk)
+        else:
+            order = order_transition(
+                order=self.order.pk,
+                transition=transition,
+                actor=self.order.actors[_TRANSITION_ROLE[transition]],
+                reason=reason,
+                note=note,
+                amount=amount,
+            )
         self.status = order.status
         self.payment_status = order.payment_status
         self.steps.append((transition, timedelta(minutes=self.rng.uniform(low, high))))
