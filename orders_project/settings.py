@@ -289,6 +289,8 @@ TRACKING_LINK_DAYS_AFTER_CLOSE = env.int("TRACKING_LINK_DAYS_AFTER_CLOSE", defau
 AFTER_SALES_FORM_LIMIT = env.int("AFTER_SALES_FORM_LIMIT", default=5)
 AFTER_SALES_FORM_WINDOW_SECONDS = env.int("AFTER_SALES_FORM_WINDOW_SECONDS", default=3600)
 AFTER_SALES_PHOTO_MAX_BYTES = env.int("AFTER_SALES_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+# Warranty claims may be opened this many days after delivery, even once the order is completed.
+AFTER_SALES_WARRANTY_DAYS = env.int("AFTER_SALES_WARRANTY_DAYS", default=365)
 # Idempotency keys of order creation are kept this long, then a retry creates anew.
 IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 3600)
 # The public address of this site, for links in e-mails and API responses.

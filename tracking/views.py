@@ -17,7 +17,7 @@ from customers.preferences import (
     preferences_token_read,
 )
 from fulfillment.models import AfterSalesSource
-from fulfillment.services.after_sales import AFTER_SALES_OPEN_STATUSES, after_sales_request_open
+from fulfillment.services.after_sales import after_sales_kinds_open, after_sales_request_open
 from orders.links import tracking_token_expired, tracking_token_make, tracking_token_read
 from orders.models import HoldReason, Order, OrderStatus
 from shared.errors import OrderError, OrderValidationError
@@ -130,12 +130,13 @@ def _track_page(
     """Render the status page in `language` and the customer's local time."""
     time_zone = _COUNTRY_TIME_ZONES.get(order.shipping_address.country, settings.TIME_ZONE)
     lines = list(order.lines.all())
-    can_open_after_sales = order.status in AFTER_SALES_OPEN_STATUSES
+    open_kinds = after_sales_kinds_open(order)
+    can_open_after_sales = bool(open_kinds)
     with translation.override(language), timezone.override(time_zone):
         # Inside the override: each shipment's status label is worded when it is read.
         shipments = order_shipments_for_customer(order)
         if can_open_after_sales and form is None:
-            form = AfterSalesForm(order_lines=lines)
+            form = AfterSalesForm(order_lines=lines, open_kinds=open_kinds)
         expected_delivery = order_expected_delivery(order, shipments)
         context = {
             "order": order,
@@ -188,7 +189,9 @@ def track_after_sales(request: HttpRequest, token: str) -> HttpResponse:
         return _track_page(request, order, token=token, language=language, form=form, status=status)
 
     with translation.override(language):
-        form = AfterSalesForm(request.POST, request.FILES, order_lines=lines)
+        form = AfterSalesForm(
+            request.POST, request.FILES, order_lines=lines, open_kinds=after_sales_kinds_open(order)
+        )
         if rate_limit_exceeded(
             scope="after_sales",
             request=request,
@@ -198,6 +201,16 @@ def track_after_sales(request: HttpRequest, token: str) -> HttpResponse:
             form.is_valid()
             form.add_error(None, gettext("Too many requests. Please try again later."))
             return show_form_again(429)
+        if not form.fields["kind"].choices:
+            # Nothing may be opened on this order now (before delivery, or too late).
+            return _track_page(
+                request,
+                order,
+                token=token,
+                language=language,
+                refusal=gettext("Returns and complaints can no longer be opened for this order."),
+                status=409,
+            )
         if not form.is_valid():
             return show_form_again(400)
         photo = form.cleaned_data.get("photo")

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -56,6 +57,28 @@ logger = logging.getLogger(__name__)
 
 AFTER_SALES_OPEN_STATUSES = (OrderStatus.DELIVERED, OrderStatus.POST_DELIVERY)
 MAX_PHOTOS = 3
+
+
+def after_sales_kinds_open(order: Order, *, now: datetime | None = None) -> list[str]:
+    """Return the kinds of request `order` may get now; the one rule every face follows.
+
+    Returns, exchanges, complaints and warranty claims while the order is
+    delivered or in post-delivery (the storefront's return window: the daily
+    task completes the order when it ends). A warranty claim also on a completed
+    order, up to AFTER_SALES_WARRANTY_DAYS (365) days after delivery; it is
+    handled on its own and the order stays completed.
+    """
+    if order.status in AFTER_SALES_OPEN_STATUSES:
+        return list(AfterSalesKind.values)
+    now = now or timezone.now()
+    warranty_ends = (
+        order.delivered_at + timedelta(days=settings.AFTER_SALES_WARRANTY_DAYS)
+        if order.delivered_at
+        else None
+    )
+    if order.status == OrderStatus.COMPLETED and warranty_ends and now <= warranty_ends:
+        return [AfterSalesKind.WARRANTY]
+    return []
 
 
 def after_sales_request_open(
@@ -152,11 +175,12 @@ def _after_sales_request_insert(
         seen = AfterSalesRequest.objects.filter(order=locked, submission_key=submission_key).first()
         if seen is not None:
             return seen, False
-    if locked.status not in AFTER_SALES_OPEN_STATUSES:
+    if kind not in after_sales_kinds_open(locked):
         raise InvalidTransition(
             f"Order {locked.number} is {locked.status}; returns and complaints can be "
-            "opened only after delivery.",
-            details={"status": locked.status},
+            "opened only after delivery, while the return window is open, and warranty "
+            f"claims up to {settings.AFTER_SALES_WARRANTY_DAYS} days after delivery.",
+            details={"status": locked.status, "kind": kind},
         )
     request_lines = _after_sales_lines_resolve(locked, lines)
     request = AfterSalesRequest.objects.create(

@@ -61,9 +61,12 @@ def test_the_form_appears_only_after_delivery(client):
     shipped = order_in_state(OrderStatus.SHIPPED)
     delivered = order_in_state(OrderStatus.DELIVERED)
 
-    assert "Return items or report a problem" not in client.get(page_url(shipped)).content.decode()
+    assert (
+        "Return items, report a problem or claim under warranty"
+        not in client.get(page_url(shipped)).content.decode()
+    )
     html = client.get(page_url(delivered)).content.decode()
-    assert "Return items or report a problem" in html
+    assert "Return items, report a problem or claim under warranty" in html
     assert 'enctype="multipart/form-data"' in html
 
 
@@ -137,7 +140,7 @@ def test_a_complaint_needs_no_items_but_a_return_does(client):
         ({"reason": ""}, "This field is required."),
         ({"MUG-1": 3}, "Ensure this value is less than or equal to 2."),
         ({"MUG-1": -1}, "Ensure this value is greater than or equal to 0."),
-        ({"kind": "warranty"}, "Select a valid choice."),
+        ({"kind": "repair"}, "Select a valid choice."),
     ],
 )
 def test_bad_input_is_a_form_error_and_writes_nothing(client, fields, message):
