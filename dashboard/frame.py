@@ -44,6 +44,8 @@ def dashboard_render(
         # Returns and complaints (customer care); goods from suppliers (the warehouse).
         "may_see_after_sales": user.has_perm(AFTER_SALES.view_permission),
         "may_see_supplier_requests": user.has_perm(SUPPLIER_REQUESTS.view_permission),
+        # Refunds customer care proposed: finance and managers approve them.
+        "may_approve_refunds": user.has_perm("orders.refund_payment_order"),
         **context,
     }
     return render(request, template, context, status=status)

@@ -88,7 +88,7 @@ AFTER_SALES_PAGES = RequestPages(
     counts=(("line_count", "lines"), ("photo_count", "photos")),
     related=("opened_by", "replacement_order"),
     forbidden=_("After-sales requests are for customer care and managers."),
-    page_prefetch=("photos",),
+    page_prefetch=("photos", "refund_proposals"),
 )
 
 SUPPLIER_REQUEST_PAGES = RequestPages(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bulk, requests, views
+from . import after_sales, bulk, requests, views
 from .request_pages import AFTER_SALES_PAGES, SUPPLIER_REQUEST_PAGES
 
 app_name = "dashboard"
@@ -17,6 +17,14 @@ urlpatterns = [
     path("orders/<str:number>/pack/", views.order_pack, name="order-pack"),
     path("orders/<str:number>/shipment/", views.order_book_shipment, name="order-book-shipment"),
     path("orders/<str:number>/team/", views.order_team, name="order-team"),
+    path(
+        "orders/<str:number>/after-sales/new/",
+        after_sales.order_after_sales_open,
+        name="order-after-sales-open",
+    ),
+    path("refunds/", after_sales.refund_queue, name="refund-queue"),
+    path("refunds/<int:pk>/approve/", after_sales.refund_approve, name="refund-approve"),
+    path("refunds/<int:pk>/reject/", after_sales.refund_reject, name="refund-reject"),
     path("overview/", views.overview, name="overview"),
     *requests.request_urls(AFTER_SALES_PAGES),
     *requests.request_urls(SUPPLIER_REQUEST_PAGES),

@@ -43,6 +43,7 @@ from shared.errors import (
 from shared.parsing import amount_or_none, version_or_none, whole_number
 
 from . import selectors
+from .after_sales import user_may_open_after_sales
 from .forms import OrderFilterForm, StaffAuthenticationForm
 from .frame import dashboard_render, dashboard_staff_required
 from .frame import forbidden as _forbidden
@@ -214,6 +215,7 @@ def _panel_context(request: HttpRequest, order: Order) -> dict[str, Any]:
         "unshipped_packages": unshipped,
         "carriers": Carrier.objects.filter(is_active=True).order_by("name") if unshipped else [],
         "may_reassign": may_reassign,
+        "may_open_after_sales": user_may_open_after_sales(order, user),
         "teams": selectors.reassign_team_choices() if may_reassign else [],
         "stage_due_times": selectors.order_stage_due_times(order, now=now),
         "sla_state": selectors.order_sla_state(order, now=now),

@@ -5,7 +5,7 @@ Which request actions a user may take now is `fulfillment.workflows`' to say.
 
 from __future__ import annotations
 
-from django.db.models import Min, Sum
+from django.db.models import Min, QuerySet, Sum
 
 from orders.models import Order, OrderLine
 
@@ -15,6 +15,8 @@ from .models import (
     PackageLine,
     PickList,
     PickRecord,
+    RefundProposal,
+    RefundProposalStatus,
     SupplierDelivery,
     SupplierRequestLine,
     SupplierRequestStatus,
@@ -128,3 +130,23 @@ def package_slip(package: Package) -> dict:
         "position": package_ids.index(package.pk) + 1,
         "count": len(package_ids),
     }
+
+
+def refund_proposals_waiting() -> QuerySet[RefundProposal]:
+    """Return refund proposals waiting for finance or a manager, oldest first, with their order."""
+    return (
+        RefundProposal.objects.filter(status=RefundProposalStatus.PENDING)
+        .select_related("request__order__storefront", "request__order__customer", "proposed_by")
+        .order_by("created_at", "id")
+    )
+
+
+def refund_proposal_for_decision(pk: int) -> RefundProposal | None:
+    """Return one proposal with what its confirmation states (order, request, customer), or None."""
+    return (
+        RefundProposal.objects.select_related(
+            "request__order__storefront", "request__order__customer", "proposed_by", "decided_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
