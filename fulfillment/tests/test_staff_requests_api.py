@@ -116,3 +116,20 @@ def test_a_bad_supplier_request_names_the_field(body, field):
     assert field in response.json()["error"]["details"]
     assert SupplierRequest.objects.count() == 0
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PICKING
+
+
+def test_the_api_neither_lists_nor_runs_the_bare_open_after_sales_transition():
+    client = staff_api(CUSTOMER_CARE)
+    order = order_in_state(OrderStatus.DELIVERED)
+    url = f"/api/v1/orders/{order.number}/transitions/"
+
+    listed = client.get(url).json()["transitions"]
+    response = client.post(url, {"transition": "open_after_sales"}, format="json")
+
+    assert "open_after_sales" not in [option["name"] for option in listed]
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "invalid_transition"
+    assert response.json()["error"]["details"]["use"] == "after_sales_request_open"
+    after = Order.objects.get(pk=order.pk)
+    assert (after.status, after.version) == (OrderStatus.DELIVERED, order.version)
+    assert not AfterSalesRequest.objects.exists()
