@@ -251,8 +251,8 @@ def test_permission_matrix(client, role):
     [
         (CUSTOMER_CARE, ["after-sales", "supplier-requests"]),
         (WAREHOUSE, ["supplier-requests"]),
-        (FINANCE, []),
-        (MANAGER, ["after-sales", "supplier-requests"]),
+        (FINANCE, ["refunds"]),
+        (MANAGER, ["after-sales", "refunds", "supplier-requests"]),
     ],
 )
 def test_the_navigation_links_follow_the_view_permissions(client, role, links):
