@@ -119,6 +119,7 @@ class FulfillmentDemoSeeder(DemoSeeder):
         _carrier_scans_ensure(demo_orders)
         _supplier_requests_ensure(demo_orders, actors)
         _wave_pick_list_ensure(demo_orders, actors)
+        _refund_to_approve_ensure(demo_orders, actors)
 
 
 def _warehouse_ensure() -> None:
@@ -397,3 +398,40 @@ def _after_sales_settle(order: DemoOrder) -> None:
             amount=max(value, Decimal("1")),
             actor=care,
         )
+
+
+def _refund_to_approve_ensure(demo_orders, actors: Mapping[str, AbstractBaseUser]) -> None:
+    """Leave at least one refund in finance's queue, however few orders were seeded."""
+    if RefundProposal.objects.filter(
+        request__order__in=demo_orders, status=RefundProposalStatus.PENDING
+    ).exists():
+        return
+    care = actors["care"]
+    candidates = (
+        AfterSalesRequest.objects.filter(
+            order__in=demo_orders,
+            order__status=OrderStatus.POST_DELIVERY,
+            status__in=[
+                AfterSalesStatus.OPEN,
+                AfterSalesStatus.APPROVED,
+                AfterSalesStatus.ITEM_RECEIVED,
+            ],
+        )
+        .exclude(kind=AfterSalesKind.COMPLAINT)
+        .order_by("id")
+    )
+    for request in candidates:
+        try:
+            amount = refund_amount_check(request.order, after_sales_request_value(request))
+        except OrderError:
+            continue  # nothing paid to give back on this one
+        if request.status == AfterSalesStatus.OPEN:
+            request = after_sales_request_advance(request=request, transition="approve", actor=care)
+        if request.status == AfterSalesStatus.APPROVED:
+            request = after_sales_request_advance(
+                request=request, transition="receive_item", actor=care
+            )
+        refund_proposal_create(
+            request=request, amount=amount, actor=care, note="Goods back in good condition."
+        )
+        return

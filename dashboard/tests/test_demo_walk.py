@@ -26,6 +26,7 @@ from fulfillment.models import (
     AfterSalesRequest,
     Package,
     PickList,
+    RefundProposal,
     SupplierRequest,
 )
 from orders.demo import DEMO_ACCOUNTS, demo_data_seed
@@ -49,6 +50,7 @@ POST_ONLY = {
     "dashboard:bulk-run",
     "dashboard:after-sales-act",
     "dashboard:supplier-request-act",
+    "dashboard:refund-reject",
     "tracking:track_after_sales",
 }
 # Pages that send the user on (the landing page picks a queue).
@@ -60,6 +62,7 @@ ROW_MARKERS = {
     "dashboard:overview": 'data-stage="',
     "dashboard:supplier-request-list": 'data-request="',
     "dashboard:after-sales-list": 'data-request="',
+    "dashboard:refund-queue": 'data-refund-proposal="',
     "dashboard:bulk-job": 'class="bulk-result ',
     "finance:runs": 'href="/dashboard/reports/[0-9]+/"',
     "finance:ledger": 'data-entry="',
@@ -80,6 +83,7 @@ class Demo:
     supplier_request: int
     after_sales_request: int | None
     after_sales_photo: int | None
+    refund_proposal: int
     bulk_job: int
     report_run: int
     ledger_entry: int
@@ -107,6 +111,10 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Demo]
                 supplier_request=SupplierRequest.objects.order_by("id").first().pk,
                 after_sales_request=AfterSalesRequest.objects.values_list("pk", flat=True).first(),
                 after_sales_photo=photo.pk if photo else None,
+                refund_proposal=RefundProposal.objects.filter(status="pending")
+                .order_by("id")
+                .first()
+                .pk,
                 bulk_job=BulkJob.objects.get().pk,
                 report_run=ReportRun.objects.get().pk,
                 ledger_entry=LedgerEntry.objects.order_by("id").first().pk,
@@ -144,6 +152,11 @@ ARGUMENTS: dict[str, Callable[[Demo], list[dict]]] = {
         for name in ("order-transition", "order-pick", "order-pack", "order-book-shipment")
     },
     "dashboard:order-team": _one_order,
+    "dashboard:order-after-sales-open": lambda demo: [
+        {"number": demo.orders[OrderStatus.DELIVERED].number}
+    ],
+    "dashboard:refund-approve": lambda demo: [{"pk": demo.refund_proposal}],
+    "dashboard:refund-reject": lambda demo: [{"pk": demo.refund_proposal}],
     "dashboard:supplier-request-act": lambda demo: [{"pk": demo.supplier_request}],
     "dashboard:after-sales-act": lambda demo: (
         [{"pk": demo.after_sales_request}] if demo.after_sales_request else []
