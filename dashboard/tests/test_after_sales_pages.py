@@ -326,14 +326,14 @@ def test_approval_issues_the_refund_and_the_ledger_agrees_to_the_unit(client, ro
     assert order.amount_refunded == Decimal("100.00")
     assert ledger_balance(order, LedgerKind.REFUND) == order.amount_refunded
     refund = OrderEvent.objects.get(order=order, transition="refund_payment")
-    assert (refund.actor, refund.data["amount"]) == (approver, "100")
+    assert (refund.actor, Decimal(refund.data["amount"])) == (approver, Decimal("100"))
     told = [
-        (notification.kind, notification.context.get("amount"))
+        (notification.kind, Decimal(notification.context.get("amount") or "NaN"))
         for notification in Notification.objects.filter(order=order).order_by("id")
     ]
     assert told[-2:] == [
-        (NotificationKind.REFUND_ISSUED, "100"),
-        (NotificationKind.AFTER_SALES_RESOLVED, "100"),
+        (NotificationKind.REFUND_ISSUED, Decimal("100")),
+        (NotificationKind.AFTER_SALES_RESOLVED, Decimal("100")),
     ]
     # Approving again is refused: it is decided.
     again = client.post(reverse("dashboard:refund-approve", args=[proposal.pk]), {})

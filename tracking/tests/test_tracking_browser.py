@@ -245,7 +245,9 @@ def test_a_customer_opens_a_return_with_a_photo_after_delivery(
     page = new_page()
     page.goto(page_url(live_server, order))
 
-    expect(page.get_by_role("heading", name="Return items, report a problem or claim under warranty")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Return items, report a problem or claim under warranty")
+    ).to_be_visible()
     page.get_by_label("Exchange items").check()
     page.get_by_label(re.compile(r"^Mug")).fill("1")
     page.get_by_label("What is wrong?").fill("One mug arrived with a cracked handle.")
