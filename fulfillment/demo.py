@@ -120,6 +120,7 @@ class FulfillmentDemoSeeder(DemoSeeder):
         _supplier_requests_ensure(demo_orders, actors)
         _wave_pick_list_ensure(demo_orders, actors)
         _refund_to_approve_ensure(demo_orders, actors)
+        _after_sales_settled_ensure(demo_orders, actors)
 
 
 def _warehouse_ensure() -> None:
@@ -435,3 +436,35 @@ def _refund_to_approve_ensure(demo_orders, actors: Mapping[str, AbstractBaseUser
             request=request, amount=amount, actor=care, note="Goods back in good condition."
         )
         return
+
+
+def _after_sales_settled_ensure(demo_orders, actors: Mapping[str, AbstractBaseUser]) -> None:
+    """Show a rejected and a resolved request too, however the draws fell.
+
+    Only when another request still shows the status it is taken from, so
+    every status stays on the after-sales list.
+    """
+    care = actors["care"]
+    requests = AfterSalesRequest.objects.filter(order__in=demo_orders).order_by("-id")
+    if not requests.filter(status=AfterSalesStatus.REJECTED).exists():
+        still_open = list(requests.filter(status=AfterSalesStatus.OPEN)[:2])
+        if len(still_open) == 2:
+            after_sales_request_advance(
+                request=still_open[0],
+                transition="reject",
+                actor=care,
+                note="Outside the conditions.",
+            )
+    if not requests.filter(status=AfterSalesStatus.RESOLVED).exists():
+        received = list(
+            requests.filter(status=AfterSalesStatus.ITEM_RECEIVED).exclude(
+                refund_proposals__status=RefundProposalStatus.PENDING
+            )[:2]
+        )
+        if received and requests.filter(status=AfterSalesStatus.ITEM_RECEIVED).count() >= 2:
+            after_sales_request_resolve(
+                request=received[0],
+                resolution=AfterSalesResolution.CREDIT,
+                amount=max(after_sales_request_value(received[0]), Decimal("1")),
+                actor=care,
+            )
