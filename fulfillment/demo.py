@@ -1,7 +1,8 @@
 """Demo data of the warehouse: carriers, stock, suppliers, and each demo order's parcels.
 
 Registered into `orders.demo` from `FulfillmentConfig.ready()`. While the
-orders demo walks an order through the service, this packs its boxes before
+orders demo walks an order through the service, this records its picks before
+"packing", packs its boxes before
 "ready to ship", books the shipment before "ship", and plays the carrier's
 delivered scan after "deliver", all through the fulfillment services.
 
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from orders.demo.catalogue import PRODUCTS
@@ -35,6 +36,7 @@ from .models import (
     InventoryItem,
     Package,
     PickList,
+    PickRecord,
     RefundProposal,
     RefundProposalStatus,
     Shipment,
@@ -46,6 +48,7 @@ from .models import (
     TrackingEvent,
     TrackingEventStatus,
 )
+from .selectors import order_unpicked_quantities
 from .services import (
     carriers_defaults_ensure,
     package_create,
@@ -58,7 +61,7 @@ from .services.after_sales import (
     after_sales_request_resolve,
     after_sales_request_value,
 )
-from .services.picking import pick_list_create
+from .services.picking import pick_list_create, picking_record
 from .services.refund_proposals import (
     refund_amount_check,
     refund_proposal_create,
@@ -84,6 +87,8 @@ class FulfillmentDemoSeeder(DemoSeeder):
     def step_prepare(self, order: DemoOrder, *, transition: str) -> None:
         if transition == "complete":
             _after_sales_settle(order)
+        elif transition == "start_packing":
+            _pick(order)
         elif transition == "mark_ready_to_ship":
             _pack(order)
         elif transition == "ship":
@@ -103,6 +108,12 @@ class FulfillmentDemoSeeder(DemoSeeder):
             requests = AfterSalesRequest.objects.filter(order_id=order.pk)
             requests.update(created_at=opened_at)
             RefundProposal.objects.filter(request__in=requests).update(created_at=opened_at)
+        picked_at = step_times.get("start_picking")
+        if picked_at is not None:
+            PickRecord.objects.filter(order_line__order_id=order.pk).update(picked_at=picked_at)
+        picked_at = step_times.get("start_picking")
+        if picked_at is not None:
+            PickRecord.objects.filter(order_line__order_id=order.pk).update(picked_at=picked_at)
 
     def step_follow(self, order: DemoOrder, *, transition: str) -> None:
         if transition == "deliver":
@@ -144,6 +155,24 @@ def _warehouse_ensure() -> None:
 def _rng(order: DemoOrder) -> random.Random:
     # Its own stream per order, so boxes and carriers never shift the rest of the demo data.
     return random.Random(order.pk)  # noqa: S311 - demo data, not a secret
+
+
+def _pick(order: DemoOrder) -> None:
+    """Take every line off the shelf, as the floor must before packing starts."""
+    unpicked = order_unpicked_quantities(Order.objects.get(pk=order.pk))
+    if not unpicked:
+        return
+    # Demo data only: restock a shelf the demo has emptied, so no demo order runs short
+    # (the demo's holds are chosen by the stories, not by the dice of the stock levels).
+    for sku, quantity in unpicked.items():
+        InventoryItem.objects.filter(sku=sku, quantity_on_hand__lt=quantity).update(
+            quantity_on_hand=F("quantity_on_hand") + 50
+        )
+    picking_record(
+        order=order.pk,
+        picks=[{"sku": sku, "quantity": quantity} for sku, quantity in unpicked.items()],
+        actor=order.actors["warehouse"],
+    )
 
 
 def _pack(order: DemoOrder) -> None:

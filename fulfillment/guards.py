@@ -1,15 +1,36 @@
 """Fulfillment's guards on the order lifecycle, registered from `FulfillmentConfig.ready()`.
 
-An order is ready to ship once everything is packed, ships once every package
-is on a shipment, and completes once no after-sales request is open. These
-read fulfillment's rows, so they live here and `orders.lifecycle` holds them.
+Packing starts once every unit is picked or recorded short; an order is ready
+to ship once everything is packed, ships once every package is on a shipment,
+and completes once no after-sales request is open. These read fulfillment's
+rows, so they live here and `orders.lifecycle` holds them.
 """
 
 from orders.lifecycle import Guard, guard_register
 from orders.models import Order
 
 from .models import AfterSalesRequest, AfterSalesStatus
-from .selectors import order_packages_without_shipment, order_unpacked_quantities
+from .selectors import (
+    order_packages_without_shipment,
+    order_unaccounted_pick_quantities,
+    order_unpacked_quantities,
+)
+
+
+def _everything_picked(order: Order) -> bool:
+    return not order_unaccounted_pick_quantities(order)
+
+
+def _everything_picked_explain(order: Order) -> str:
+    # The words of the order page's pick form, so the floor recognises what is meant.
+    return (
+        "Left to pick: "
+        + ", ".join(
+            f"{quantity} x {sku}"
+            for sku, quantity in order_unaccounted_pick_quantities(order).items()
+        )
+        + " (record each line as picked or short first)."
+    )
 
 
 def _everything_packed(order: Order) -> bool:
@@ -63,6 +84,7 @@ def _after_sales_settled_explain(order: Order) -> str:
     )
 
 
+everything_picked = Guard("everything_picked", _everything_picked, _everything_picked_explain)
 everything_packed = Guard("everything_packed", _everything_packed, _everything_packed_explain)
 every_package_shipped = Guard(
     "every_package_shipped", _every_package_shipped, _every_package_shipped_explain
@@ -73,6 +95,7 @@ after_sales_settled = Guard(
 
 # transition -> fulfillment's guards on it; `guards_register` puts exactly these in place.
 GUARDS: dict[str, tuple[Guard, ...]] = {
+    "start_packing": (everything_picked,),
     "mark_ready_to_ship": (everything_packed,),
     "ship": (every_package_shipped,),
     "complete": (after_sales_settled,),

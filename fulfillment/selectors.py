@@ -32,16 +32,7 @@ def order_unpacked_quantities(order: Order) -> dict[str, int]:
         .values_list("order_line_id", "total")
     )
     # Goods a supplier delivered straight to the customer are never packed by us.
-    drop_shipped = dict(
-        SupplierRequestLine.objects.filter(
-            request__order=order,
-            request__delivery=SupplierDelivery.DROP_SHIP,
-            request__status=SupplierRequestStatus.RECEIVED,
-        )
-        .values_list("order_line_id")
-        .annotate(total=Sum("quantity"))
-        .values_list("order_line_id", "total")
-    )
+    drop_shipped = _drop_shipped_quantities(order)
     missing: dict[str, int] = {}
     for line in order.lines.all():
         remaining = line.quantity - packed.get(line.pk, 0) - drop_shipped.get(line.pk, 0)
@@ -51,19 +42,95 @@ def order_unpacked_quantities(order: Order) -> dict[str, int]:
 
 
 def order_unpicked_quantities(order: Order) -> dict[str, int]:
-    """Return {sku: quantity not yet taken off the shelf} for `order` (shorts stay to pick)."""
+    """Return {sku: quantity not yet taken off the shelf} for `order` (shorts stay to pick).
+
+    Goods a supplier delivered straight to the customer never pass the shelf.
+    """
     picked = dict(
         PickRecord.objects.filter(order_line__order=order)
         .values_list("order_line_id")
         .annotate(total=Sum("quantity_picked"))
         .values_list("order_line_id", "total")
     )
+    drop_shipped = _drop_shipped_quantities(order)
     missing: dict[str, int] = {}
     for line in order.lines.all():
-        remaining = line.quantity - picked.get(line.pk, 0)
+        remaining = line.quantity - picked.get(line.pk, 0) - drop_shipped.get(line.pk, 0)
         if remaining > 0:
             missing[line.sku] = missing.get(line.sku, 0) + remaining
     return missing
+
+
+def order_unaccounted_pick_quantities(order: Order) -> dict[str, int]:
+    """Return {sku: quantity neither picked nor recorded short} for `order`.
+
+    What `start_packing` waits for: every unit is either off the shelf or
+    recorded as missing (a short pick, which held the order). Goods a supplier
+    delivered straight to the customer never pass the shelf.
+    """
+    accounted = dict(
+        PickRecord.objects.filter(order_line__order=order)
+        .values_list("order_line_id")
+        .annotate(total=Sum("quantity_picked") + Sum("quantity_short"))
+        .values_list("order_line_id", "total")
+    )
+    drop_shipped = _drop_shipped_quantities(order)
+    missing: dict[str, int] = {}
+    for line in order.lines.all():
+        remaining = line.quantity - accounted.get(line.pk, 0) - drop_shipped.get(line.pk, 0)
+        if remaining > 0:
+            missing[line.sku] = missing.get(line.sku, 0) + remaining
+    return missing
+
+
+def _drop_shipped_quantities(order: Order) -> dict[int, int]:
+    """Return {order line id: quantity a supplier delivered straight to the customer}."""
+    return dict(
+        SupplierRequestLine.objects.filter(
+            request__order=order,
+            request__delivery=SupplierDelivery.DROP_SHIP,
+            request__status=SupplierRequestStatus.RECEIVED,
+        )
+        .values_list("order_line_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("order_line_id", "total")
+    )
+
+
+def order_pick_lines(order: Order) -> list[dict]:
+    """Return each of `order`'s lines with what is picked, short and left to pick, and where.
+
+    Left to pick is the ordered quantity less what came off the shelf (and
+    what a supplier delivered straight to the customer): a unit recorded short
+    stays to pick once stock arrives. Four queries.
+    """
+    lines = list(order.lines.order_by("id"))
+    drop_shipped = _drop_shipped_quantities(order)
+    totals = {
+        line_id: (picked, short)
+        for line_id, picked, short in PickRecord.objects.filter(order_line__in=lines)
+        .values_list("order_line_id")
+        .annotate(picked=Sum("quantity_picked"), short=Sum("quantity_short"))
+        .values_list("order_line_id", "picked", "short")
+    }
+    locations = dict(
+        InventoryItem.objects.filter(sku__in={line.sku for line in lines}).values_list(
+            "sku", "location"
+        )
+    )
+    rows = []
+    for line in lines:
+        picked, short = totals.get(line.pk, (0, 0))
+        rows.append(
+            {
+                "line": line,
+                "location": locations.get(line.sku, NO_LOCATION),
+                "picked": picked,
+                "short": short,
+                "left": max(line.quantity - picked - drop_shipped.get(line.pk, 0), 0),
+            }
+        )
+    return rows
 
 
 def order_packages_without_shipment(order: Order) -> list[Package]:

@@ -165,7 +165,7 @@ def test_storefront_client_against_a_live_server(live_server, webhooks):
     # carrier webhook alone: two packages, two shipments, a failed attempt held and released.
     from rest_framework.authtoken.models import Token
 
-    from fulfillment.models import Carrier
+    from fulfillment.models import Carrier, InventoryItem
 
     ghn = Carrier.objects.create(name="GHN", code="ghn", webhook_secret="ghn-secret")
     manager = user_with_role("Manager")
@@ -187,8 +187,23 @@ def test_storefront_client_against_a_live_server(live_server, webhooks):
             version = answer[1]["version"]
         return answer
 
-    for transition in ["confirm", "start_picking", "start_packing"]:
+    for transition in ["confirm", "start_picking"]:
         assert run(transition)[0] == 200
+    # Packing waits until every line is picked (or recorded short).
+    status, refused, _ = run("start_packing")
+    assert (status, refused["error"]["code"]) == (409, "invalid_transition")
+    assert "Left to pick" in refused["error"]["message"]
+    lines = staff.call("GET", f"/api/v1/orders/{number}/")[1]["lines"]
+    for line in lines:
+        InventoryItem.objects.create(sku=line["sku"], location="A-01", quantity_on_hand=10)
+    status, _picks, _ = staff.call(
+        "POST",
+        f"/api/v1/orders/{number}/picks/",
+        {"picks": [{"sku": line["sku"], "quantity": line["quantity"]} for line in lines]},
+    )
+    assert status == 201
+    version = None  # picking changed the version; act on the current one again
+    assert run("start_packing")[0] == 200
     status, package_one, _ = staff.call(
         "POST",
         f"/api/v1/orders/{number}/packages/",

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.urls import NoReverseMatch, reverse
 
+from fulfillment.models import InventoryItem
 from fulfillment.services.after_sales import after_sales_request_advance
 from orders.models import Order, OrderEventType, OrderStatus
 from orders.roles import MANAGER, WAREHOUSE
@@ -59,6 +60,17 @@ def test_manager_moves_a_card_order_from_received_to_completed_with_the_buttons(
     dashboard_link = f'href="{reverse("dashboard:order-detail", args=[order.number])}"'
     for transition, status, payment_status in steps:
         page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
+        if transition == "start_packing":
+            # Packing waits for the picks, recorded on the dashboard's per-line form.
+            assert "Left to pick: 2 x MUG-1, 1 x TEA-7" in page.content.decode()
+            assert transition not in buttons_on(page)
+            for line in order.lines.all():
+                InventoryItem.objects.create(sku=line.sku, location="A-01", quantity_on_hand=5)
+            client.post(
+                reverse("dashboard:order-pick", args=[order.number]),
+                {f"picked-{line.pk}": line.quantity for line in order.lines.all()},
+            )
+            page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
         if transition == "mark_ready_to_ship":
             # The admin says what is left and sends the packer to the dashboard's forms.
             assert "Left to pack:" in page.content.decode()
@@ -102,7 +114,9 @@ def test_order_page_shows_exactly_the_users_transitions(client):
     page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
 
     assert page.status_code == 200
-    assert buttons_on(page) == ["start_packing"]
+    # Packing waits for the picks; the floor may hold the order for a stock or address problem.
+    assert buttons_on(page) == ["hold"]
+    assert "Left to pick: 2 x MUG-1, 1 x TEA-7" in page.content.decode()
     # Read-only: no save button, and the status is not a form field.
     assert 'name="_save"' not in page.content.decode()
     assert 'name="status"' not in page.content.decode()

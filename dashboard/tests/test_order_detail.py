@@ -122,8 +122,9 @@ def test_an_unknown_order_is_not_found(client):
                 "void_payment",
             ],
         ),
-        (WAREHOUSE, "processing", ["start_picking"]),
-        (WAREHOUSE, "picking", ["start_packing"]),
+        (WAREHOUSE, "processing", ["start_picking", "hold"]),
+        # start_packing waits for the picks (see test_picking_guard).
+        (WAREHOUSE, "picking", ["hold"]),
         (CUSTOMER_CARE, "picking", ["cancel", "hold"]),
         (CUSTOMER_CARE, "on_hold", ["cancel", "release"]),
         (FINANCE, "picking", ["authorize_payment", "capture_payment", "void_payment"]),
@@ -240,7 +241,8 @@ def test_an_htmx_post_returns_the_re_rendered_panel(client, htmx):
     assert f'data-version="{order.version + 1}"' in html
     assert 'data-status="picking"' in html
     assert f"Order {order.number} is now Picking" in html
-    assert buttons(response) == ["start_packing"]
+    assert buttons(response) == ["hold"]
+    assert 'data-blocked-transition="start_packing"' in html
 
 
 def test_a_stale_page_is_refused_with_412_for_htmx_and_nothing_changes(client, htmx):

@@ -314,6 +314,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=OrderStatus.PICKING,
         target=OrderStatus.PACKING,
+        conditions=[registered_guards("start_packing")],
         permission="orders.start_packing_order",
     )
     def start_packing(self) -> None:

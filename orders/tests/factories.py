@@ -5,9 +5,12 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db.models import F
 
-from fulfillment.models import Carrier
+from fulfillment.models import Carrier, InventoryItem
+from fulfillment.selectors import order_unpicked_quantities
 from fulfillment.services import after_sales_request_open, package_create, shipment_create
+from fulfillment.services.picking import picking_record
 from orders.models import Order, OrderStatus, PaymentMethod, PaymentStatus, Storefront
 from orders.roles import roles_sync
 from orders.services import order_create, order_transition
@@ -108,6 +111,23 @@ PATH_TO[OrderStatus.CANCELLED] = [("cancel", "customer changed their mind")]
 PATH_TO[OrderStatus.ON_HOLD] = [*PATH_TO[OrderStatus.PROCESSING], ("hold", "stock_shortage")]
 
 
+def order_pick_everything(order: Order, *, actor=None) -> Order:
+    """Stock the shelf with what an order that is picking still needs, and pick all of it."""
+    unpicked = order_unpicked_quantities(order)
+    for sku, quantity in unpicked.items():
+        InventoryItem.objects.get_or_create(sku=sku, defaults={"location": "Z-99-9"})
+        InventoryItem.objects.filter(sku=sku).update(
+            quantity_on_hand=F("quantity_on_hand") + quantity
+        )
+    if unpicked:
+        picking_record(
+            order=order,
+            picks=[{"sku": sku, "quantity": quantity} for sku, quantity in unpicked.items()],
+            actor=actor,
+        )
+    return Order.objects.get(pk=order.pk)
+
+
 def order_pack_everything(order: Order, *, actor=None) -> Order:
     """Pack every line of an order that is packing into one package."""
     package_create(
@@ -133,7 +153,9 @@ def order_book_shipment(order: Order, *, actor=None, tracking_number: str = "") 
 
 
 def transition_prepare(order: Order, transition: str) -> Order:
-    """Do the fulfillment work a transition's conditions ask for (packing, booking a shipment)."""
+    """Do the fulfillment work a transition's conditions ask for (picks, packing, a shipment)."""
+    if transition == "start_packing":
+        return order_pick_everything(order)
     if transition == "mark_ready_to_ship":
         return order_pack_everything(order)
     if transition == "ship":

@@ -23,7 +23,13 @@ from orders.roles import MANAGER, WAREHOUSE
 from orders.services import order_transition
 from shared.errors import TransitionPermissionDenied
 
-from .factories import StorefrontFactory, order_in_state, order_new, user_with_role
+from .factories import (
+    StorefrontFactory,
+    order_in_state,
+    order_new,
+    order_pick_everything,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -252,6 +258,7 @@ def test_staff_in_teams_work_only_their_teams_orders_and_managers_any():
     order.refresh_from_db()
     assert order.status == OrderStatus.PROCESSING
     order_transition(order=order, transition="start_picking", actor=outsider)
+    order = order_pick_everything(order)
     order_transition(order=order, transition="start_packing", actor=boss)
 
 

@@ -38,9 +38,10 @@ User = get_user_model()
 
 # The service runs the refund or void of a cancellation in the same call, without a version bump.
 AUTOMATIC_NOTE = "Automatic on cancellation."
-# History rows of packages, shipments and supplier requests (they bump the order's version;
+# History rows of picks, packages, shipments and supplier requests (they bump the order's version;
 # a carrier's scan changes the shipment, not the order, and does not).
 FULFILLMENT_KINDS = (
+    OrderEventType.PICK_RECORDED,
     OrderEventType.PACKAGE_PACKED,
     OrderEventType.SHIPMENT_BOOKED,
     OrderEventType.SHIPMENT_HANDED_OVER,
@@ -89,7 +90,9 @@ def test_seeding_twice_adds_nothing_and_resets_the_demo_users():
     assert second.status_counts == first.status_counts
     # The role table is applied again, undoing hand edits of the groups.
     assert set(Group.objects.get(name=roles.WAREHOUSE).permissions.all()) == warehouse_permissions
-    assert len(warehouse_permissions) == 18  # transitions, views, packing, picking, suppliers
+    assert (
+        len(warehouse_permissions) == 19
+    )  # transitions, floor holds, views, packing, picking, suppliers
     for username, password, role in EXPECTED_ACCOUNTS:
         user = User.objects.get(username=username)
         assert user.is_staff is True
@@ -175,7 +178,7 @@ def test_history_agrees_with_each_order():
             e
             for e in events
             if e.event_type in FULFILLMENT_KINDS
-            and {"package", "shipment", "supplier_request"} & set(e.data)
+            and {"picked", "package", "shipment", "supplier_request"} & set(e.data)
         ]
         # Each step of an after-sales request (approve, receive, resolve, a refund proposal).
         after_sales = [e for e in events if e.event_type == OrderEventType.AFTER_SALES_CHANGED]

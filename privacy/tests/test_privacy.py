@@ -37,6 +37,7 @@ from orders.tests.factories import (
     UserFactory,
     order_book_shipment,
     order_pack_everything,
+    order_pick_everything,
     user_with_role,
 )
 from privacy.services import customer_data_export, customer_erase
@@ -113,6 +114,7 @@ def delivered_order_with_request(storefront) -> Order:
         note=f"Called {PHONE}: {NAME} asks to ring at {ADDRESS['line2']}.",
     )
     order = order_transition(order=order, transition="start_picking", actor=None)
+    order = order_pick_everything(order)
     order = order_transition(order=order, transition="start_packing", actor=None)
     order = order_pack_everything(order)
     order = order_transition(order=order, transition="mark_ready_to_ship", actor=None)

@@ -15,7 +15,12 @@ from django.core.management import call_command
 from fulfillment.services import package_create, shipment_create
 from orders.models import Order, PaymentMethod, PaymentStatus
 from orders.services import order_transition
-from orders.tests.factories import CarrierFactory, StorefrontFactory, order_new
+from orders.tests.factories import (
+    CarrierFactory,
+    StorefrontFactory,
+    order_new,
+    order_pick_everything,
+)
 from reports.exports import finance_report_build, report_csv
 from reports.models import CarrierRate, LedgerEntry, LedgerKind, StorefrontCostRates
 from reports.selectors import MONEY_COLUMNS, ReportPeriod, finance_report_rows
@@ -109,6 +114,7 @@ def _order_story(storefront, rng: random.Random, clock: Clock) -> None:
     if captured_early and order.payment_status != PaymentStatus.PAID:
         step("capture_payment")
     step("start_picking")
+    order = order_pick_everything(order)
     step("start_packing")
     with clock(rng.uniform(5, 60)):
         first = package_create(
