@@ -273,9 +273,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                     "name": spec.name,
                     "label": spec.label,
                     "needs_reason": spec.needs_reason,
-                    "reason_choices": list(spec.reason_choices.values)
-                    if spec.reason_choices
-                    else [],
+                    "reason_choices": [
+                        value for value, _label in spec.reason_choices_for(request.user)
+                    ],
                     "takes_amount": spec.takes_amount,
                 }
                 for spec in order_available_transitions(order=order, user=request.user)

@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from orders import bulk as bulk_work
-from orders.models import BulkJob, BulkJobItemStatus, HoldReason
+from orders.models import BulkJob, BulkJobItemStatus
 from orders.money_moves import money_move_describe, transition_moves_money
 from orders.services import TRANSITIONS
 from shared.errors import OrderError
@@ -42,7 +42,7 @@ def bulk_preview(request: HttpRequest) -> HttpResponse:
         {
             "preview": preview,
             "spec": spec,
-            "hold_reasons": HoldReason.choices,
+            "hold_reasons": TRANSITIONS["hold"].reason_choices_for(request.user),
             "money_moves": money_moves,
             "selected_count": len(preview.eligible) + len(preview.refused),
         },

@@ -314,7 +314,7 @@ def bulk_transition_choices(user: User) -> list[TransitionSpec]:
     return [
         spec
         for spec in OFFERED_TRANSITIONS.values()
-        if spec.field == "status" and user.has_perm(spec.permission)
+        if spec.field == "status" and spec.permitted(user)
     ]
 
 

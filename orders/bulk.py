@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from shared.actors import Actor
-from shared.errors import OrderError, OrderValidationError, TransitionPermissionDenied
+from shared.errors import OrderError, OrderValidationError
 from shared.outbox import enqueue
 
 from .locking import user_may_work_order
@@ -24,6 +24,7 @@ from .models import BulkJob, BulkJobItem, BulkJobItemStatus, BulkJobStatus, Orde
 from .services import (
     order_transition,
     transition_owner_require,
+    transition_permission_refusal,
     transition_reason_validate,
     transition_spec_get,
     transition_unmet_conditions,
@@ -67,7 +68,7 @@ def bulk_preview(*, user: Actor, numbers: list[str], transition: str) -> BulkPre
         numbers, field_name="number"
     )
     preview = BulkPreview(transition=transition)
-    may_run = user.has_perm(spec.permission)
+    may_run = spec.permitted(user)
     for number in numbers:
         order = orders.get(number)
         reason = _refusal(order, user, spec, may_run) if order else "No such order."
@@ -109,9 +110,11 @@ def bulk_job_start(
     transition_owner_require(spec)
     if spec.field != "status":
         raise OrderValidationError("Only status transitions can be run in bulk.")
-    if not user.has_perm(spec.permission):
-        raise TransitionPermissionDenied(f"You may not {spec.label.lower()} orders.")
+    if not spec.permitted(user):
+        raise transition_permission_refusal(spec, user)
     reason = transition_reason_validate(spec, reason)
+    if not spec.permitted(user, reason=reason or None):
+        raise transition_permission_refusal(spec, user)
     numbers = bulk_numbers_clean(numbers)
     order_ids = dict(Order.objects.filter(number__in=numbers).values_list("number", "pk"))
     missing = [number for number in numbers if number not in order_ids]

@@ -39,6 +39,8 @@ ROLE_TRANSITION_PERMISSIONS: dict[str, list[str]] = {
         "start_packing_order",
         "mark_ready_to_ship_order",
         "ship_order",
+        # An empty shelf or an address a parcel cannot go to; other holds are customer care's.
+        "hold_for_stock_or_address_order",
     ],
     # Talking to customers: holds, cancellations and what comes after delivery.
     CUSTOMER_CARE: [

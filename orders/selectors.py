@@ -12,7 +12,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import can_proceed
 
 from .locking import user_may_work_order
 from .models import Order, OrderEvent, OrderEventType
@@ -31,7 +31,7 @@ def order_available_transitions(
     return [
         spec
         for spec in OFFERED_TRANSITIONS.values()
-        if has_transition_perm(getattr(order, spec.name), user)
+        if spec.permitted(user) and can_proceed(getattr(order, spec.name))
     ]
 
 
@@ -44,7 +44,7 @@ def order_blocked_transitions(
     blocked = []
     for spec in OFFERED_TRANSITIONS.values():
         method = getattr(order, spec.name)
-        if not can_proceed(method, check_conditions=False) or not user.has_perm(spec.permission):
+        if not can_proceed(method, check_conditions=False) or not spec.permitted(user):
             continue
         refusals = transition_unmet_conditions(order, spec)
         if refusals:

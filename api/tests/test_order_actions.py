@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from fulfillment.models import AfterSalesRequest
 from orders.models import Order, OrderStatus
 from orders.roles import MANAGER, WAREHOUSE
-from orders.tests.factories import order_in_state, user_with_role
+from orders.tests.factories import order_in_state, order_pick_everything, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +147,7 @@ def staff_client(role: str) -> APIClient:
 
 
 def test_staff_lists_the_transitions_their_role_allows_now():
-    order = order_in_state(OrderStatus.PICKING)
+    order = order_pick_everything(order_in_state(OrderStatus.PICKING))
 
     manager = staff_client(MANAGER).get(f"/api/v1/orders/{order.number}/transitions/")
     warehouse = staff_client(WAREHOUSE).get(f"/api/v1/orders/{order.number}/transitions/")
@@ -164,12 +164,14 @@ def test_staff_lists_the_transitions_their_role_allows_now():
     hold = next(t for t in manager.json()["transitions"] if t["name"] == "hold")
     assert hold["needs_reason"] is True
     assert "stock_shortage" in hold["reason_choices"]
-    assert [t["name"] for t in warehouse.json()["transitions"]] == ["start_packing"]
+    assert [t["name"] for t in warehouse.json()["transitions"]] == ["start_packing", "hold"]
+    floor_hold = warehouse.json()["transitions"][1]
+    assert floor_hold["reason_choices"] == ["stock_shortage", "address_check"]
     assert warehouse["ETag"] == f'"{order.version}"'
 
 
 def test_staff_runs_a_transition_with_if_match():
-    order = order_in_state(OrderStatus.PICKING)
+    order = order_pick_everything(order_in_state(OrderStatus.PICKING))
     client = staff_client(WAREHOUSE)
     url = f"/api/v1/orders/{order.number}/transitions/"
 

@@ -21,7 +21,6 @@ from fulfillment.models import Package, Shipment
 from fulfillment.selectors import order_packages_without_shipment, order_unpacked_quantities
 from orders.models import (
     Department,
-    HoldReason,
     Holiday,
     Order,
     OrderEvent,
@@ -36,7 +35,7 @@ from orders.models import (
     Team,
 )
 from orders.selectors import order_available_transitions, order_blocked_transitions
-from orders.services import order_transition, storefront_webhook_url_check
+from orders.services import TRANSITIONS, order_transition, storefront_webhook_url_check
 from shared.errors import OrderError
 from shared.parsing import amount_or_none, version_or_none
 
@@ -350,7 +349,7 @@ class OrderAdmin(admin.ModelAdmin):
             extra_context["blocked_transitions"] = order_blocked_transitions(
                 order=order, user=request.user
             )
-            extra_context["hold_reasons"] = HoldReason.choices
+            extra_context["hold_reasons"] = TRANSITIONS["hold"].reason_choices_for(request.user)
             extra_context.update(self._fulfillment_context(request, order))
             extra_context["transition_url"] = reverse(
                 "admin:orders_order_transition", args=[order.pk]

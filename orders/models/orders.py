@@ -270,6 +270,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
             ("complete_order", "Can complete orders"),
             ("cancel_order", "Can cancel orders"),
             ("hold_order", "Can put orders on hold"),
+            (
+                "hold_for_stock_or_address_order",
+                "Can put orders on hold for a stock or address problem",
+            ),
             ("release_order", "Can release orders from hold"),
             ("authorize_payment_order", "Can record payment authorizations"),
             ("capture_payment_order", "Can record payment captures"),

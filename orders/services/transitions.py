@@ -64,6 +64,9 @@ class TransitionSpec:
     owner: str = ""
     # What to do instead, said to a caller who asked for an owned transition.
     instead: str = ""
+    # Narrower permissions, each allowing the transition for some reasons only:
+    # ((permission, (reason, ...)), ...). The transition's own permission allows every reason.
+    reason_permissions: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def permission(self) -> str:
@@ -73,6 +76,34 @@ class TransitionSpec:
     def offered(self) -> bool:
         """Whether faces (dashboard, admin, API, bulk) may offer and run it by name."""
         return not self.owner
+
+    def reasons_permitted(self, user: Actor) -> tuple[str, ...] | None:
+        """Return the only reasons `user` may give, or None when they may give any."""
+        if user is None or user.has_perm(self.permission):
+            return None
+        reasons: list[str] = []
+        for permission, allowed in self.reason_permissions:
+            if user.has_perm(permission):
+                reasons += [reason for reason in allowed if reason not in reasons]
+        return tuple(reasons)
+
+    def permitted(self, user: Actor, *, reason: str | None = None) -> bool:
+        """Return whether `user` may run this transition (for `reason`, when one is named)."""
+        reasons = self.reasons_permitted(user)
+        if reasons is None:
+            return True
+        return reason in reasons if reason is not None else bool(reasons)
+
+    def reason_choices_for(self, user: Actor) -> list[tuple[str, str]]:
+        """Return the (value, label) reasons `user` may choose from (none for free text)."""
+        if self.reason_choices is None:
+            return []
+        reasons = self.reasons_permitted(user)
+        return [
+            (value, label)
+            for value, label in self.reason_choices.choices
+            if reasons is None or value in reasons
+        ]
 
 
 _STATUS = "status"
@@ -100,7 +131,19 @@ TRANSITIONS: dict[str, TransitionSpec] = {
         TransitionSpec("complete", _STATUS, "Complete"),
         TransitionSpec("cancel", _STATUS, "Cancel", needs_reason=True),
         TransitionSpec(
-            "hold", _STATUS, "Put on hold", needs_reason=True, reason_choices=HoldReason
+            "hold",
+            _STATUS,
+            "Put on hold",
+            needs_reason=True,
+            reason_choices=HoldReason,
+            # The floor holds an order for what it finds itself: an empty shelf or an
+            # address a parcel cannot go to. Other holds stay with customer care.
+            reason_permissions=(
+                (
+                    "orders.hold_for_stock_or_address_order",
+                    (HoldReason.STOCK_SHORTAGE.value, HoldReason.ADDRESS_CHECK.value),
+                ),
+            ),
         ),
         TransitionSpec("release", _STATUS, "Release from hold"),
         TransitionSpec(
@@ -137,6 +180,19 @@ def transition_spec_get(name: str) -> TransitionSpec:
             f"Unknown transition '{name}'.",
             details={"transition": [f"Must be one of: {', '.join(TRANSITIONS)}."]},
         ) from None
+
+
+def transition_permission_refusal(spec: TransitionSpec, actor: Actor) -> TransitionPermissionDenied:
+    """Return the 403 for `actor`, naming the reasons they may give if they may give some."""
+    reasons = spec.reasons_permitted(actor)
+    if reasons:
+        return TransitionPermissionDenied(
+            f"{spec.label}: you may give only these reasons: {', '.join(reasons)}.",
+            details={"transition": spec.name, "reason": [f"Must be one of: {', '.join(reasons)}."]},
+        )
+    return TransitionPermissionDenied(
+        f"You may not {spec.label.lower()} orders.", details={"transition": spec.name}
+    )
 
 
 def transition_unmet_conditions(order: Order, spec: TransitionSpec) -> list[str]:
@@ -185,11 +241,8 @@ def order_transition(
             locked, teams = order_lock(order_pk, with_teams=True)
         except Order.DoesNotExist:
             raise OrderValidationError(f"Order {order_pk} does not exist.") from None
-        if actor is not None and not actor.has_perm(spec.permission):
-            raise TransitionPermissionDenied(
-                f"You may not {spec.label.lower()} orders.",
-                details={"transition": transition},
-            )
+        if actor is not None and not spec.permitted(actor, reason=reason or None):
+            raise transition_permission_refusal(spec, actor)
         order_team_require(locked, actor)
         order_version_require(locked, expected_version)
         previous_status = locked.status

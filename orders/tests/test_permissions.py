@@ -1,10 +1,13 @@
 """Who may run which transition: the role matrix, enforced by the service."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import AnonymousUser, Permission
 
 from fulfillment.services import after_sales_request_open
-from orders.models import Order, OrderStatus
+from orders.bulk import bulk_job_start
+from orders.models import BulkJob, HoldReason, Order, OrderStatus
 from orders.roles import CUSTOMER_CARE, FINANCE, MANAGER, ROLE_TRANSITION_PERMISSIONS, WAREHOUSE
 from orders.selectors import order_available_transitions
 from orders.services import TRANSITIONS, order_transition
@@ -37,13 +40,22 @@ SETUP = {
     "void_payment": (OrderStatus.RECEIVED, {}),
 }
 
-# What the issue asks of each role, written out independently of orders.roles.
+# What the issues ask of each role, written out independently of orders.roles
+# (with SETUP's arguments: the warehouse holds for a stock shortage, see below).
 EXPECTED = {
     MANAGER: set(TRANSITIONS),
-    WAREHOUSE: {"start_picking", "start_packing", "mark_ready_to_ship", "ship"},
+    WAREHOUSE: {"start_picking", "start_packing", "mark_ready_to_ship", "ship", "hold"},
     CUSTOMER_CARE: {"hold", "release", "cancel", "open_after_sales", "complete"},
     FINANCE: {"authorize_payment", "capture_payment", "refund_payment", "void_payment"},
 }
+# The warehouse's hold is the narrower permission: stock or address problems only.
+EXPECTED_PERMISSIONS = {
+    role: {f"{name}_order" for name in names} for role, names in EXPECTED.items()
+}
+EXPECTED_PERMISSIONS[WAREHOUSE] = EXPECTED_PERMISSIONS[WAREHOUSE] - {"hold_order"} | {
+    "hold_for_stock_or_address_order"
+}
+FLOOR_HOLD_REASONS = {"stock_shortage", "address_check"}
 
 
 def test_setup_covers_every_transition():
@@ -51,9 +63,53 @@ def test_setup_covers_every_transition():
 
 
 def test_role_table_matches_the_issue():
-    assert {role: set(names) for role, names in ROLE_TRANSITION_PERMISSIONS.items()} == {
-        role: {f"{name}_order" for name in names} for role, names in EXPECTED.items()
-    }
+    assert {
+        role: set(names) for role, names in ROLE_TRANSITION_PERMISSIONS.items()
+    } == EXPECTED_PERMISSIONS
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("reason", sorted(HoldReason.values))
+def test_the_warehouse_holds_only_for_a_stock_or_address_problem(reason):
+    floor, care = user_with_role(WAREHOUSE), user_with_role(CUSTOMER_CARE)
+    order = order_in_state(OrderStatus.PICKING)
+    events_before = order.events.count()
+
+    if reason in FLOOR_HOLD_REASONS:
+        held = order_transition(order=order, transition="hold", actor=floor, reason=reason)
+        assert (held.status, held.hold_reason) == (OrderStatus.ON_HOLD, reason)
+        assert held.events.order_by("-id").first().actor == floor
+        return
+    with pytest.raises(TransitionPermissionDenied) as refusal:
+        order_transition(order=order, transition="hold", actor=floor, reason=reason)
+    assert refusal.value.message == (
+        "Put on hold: you may give only these reasons: stock_shortage, address_check."
+    )
+    after = Order.objects.get(pk=order.pk)
+    assert (after.status, after.version) == (OrderStatus.PICKING, order.version)
+    assert order.events.count() == events_before
+    # Customer care keeps every other reason.
+    held = order_transition(order=order, transition="hold", actor=care, reason=reason)
+    assert (held.status, held.hold_reason) == (OrderStatus.ON_HOLD, reason)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "reasons"),
+    [
+        (WAREHOUSE, ["stock_shortage", "address_check"]),
+        (CUSTOMER_CARE, list(HoldReason.values)),
+        (MANAGER, list(HoldReason.values)),
+        (FINANCE, []),
+    ],
+)
+def test_each_role_is_offered_the_hold_reasons_it_may_give(role, reasons):
+    user = user_with_role(role)
+
+    offered = [value for value, _label in TRANSITIONS["hold"].reason_choices_for(user)]
+
+    assert offered == reasons
+    assert TRANSITIONS["hold"].permitted(user) is bool(reasons)
 
 
 def run(order: Order, transition: str, actor, **kwargs) -> Order:
@@ -163,7 +219,7 @@ PAYMENT_ON_UNPAID = ["authorize_payment", "capture_payment", "void_payment"]
     ("role", "expected"),
     [
         (MANAGER, ["start_picking", "cancel", "hold", *PAYMENT_ON_UNPAID]),
-        (WAREHOUSE, ["start_picking"]),
+        (WAREHOUSE, ["start_picking", "hold"]),
         (CUSTOMER_CARE, ["cancel", "hold"]),
         (FINANCE, PAYMENT_ON_UNPAID),
     ],
@@ -186,3 +242,30 @@ def test_available_transitions_hide_confirm_while_its_condition_fails():
 
     assert "confirm" not in names
     assert names == ["cancel", "authorize_payment", "capture_payment", "void_payment"]
+
+
+@pytest.mark.django_db
+def test_a_bulk_hold_by_the_warehouse_takes_only_a_stock_or_address_reason():
+    floor = user_with_role(WAREHOUSE)
+    order = order_in_state(OrderStatus.PICKING)
+
+    with pytest.raises(TransitionPermissionDenied):
+        bulk_job_start(
+            user=floor, numbers=[order.number], transition="hold", reason="customer_request"
+        )
+    assert not BulkJob.objects.exists()
+    job = bulk_job_start(
+        user=floor, numbers=[order.number], transition="hold", reason="address_check"
+    )
+    assert job.reason == "address_check"
+
+
+@pytest.mark.django_db
+def test_the_bulk_preview_offers_the_warehouse_only_its_hold_reasons(client):
+    client.force_login(user_with_role(WAREHOUSE))
+    order = order_in_state(OrderStatus.PICKING)
+
+    page = client.post("/dashboard/bulk/", {"orders": [order.number], "transition": "hold"})
+
+    reasons = re.findall(r'<option value="([a-z_]+)"', page.content.decode())
+    assert reasons == ["stock_shortage", "address_check"]

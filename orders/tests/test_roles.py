@@ -25,7 +25,13 @@ def test_sync_roles_creates_the_groups_and_undoes_hand_edits(capsys):
         warehouse.permissions.filter(codename__endswith="_order")
         .exclude(codename="view_order")
         .values_list("codename", flat=True)
-    ) == {"start_picking_order", "start_packing_order", "mark_ready_to_ship_order", "ship_order"}
+    ) == {
+        "start_picking_order",
+        "start_packing_order",
+        "mark_ready_to_ship_order",
+        "ship_order",
+        "hold_for_stock_or_address_order",
+    }
     assert (
         not Group.objects.get(name=CUSTOMER_CARE).permissions.filter(codename="ship_order").exists()
     )
