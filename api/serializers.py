@@ -170,8 +170,21 @@ class SupplierRequestCreateSerializer(serializers.Serializer):
     lines = PackageLineInputSerializer(many=True, allow_empty=False, max_length=500)
 
 
+class PickInputSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(
+        min_value=0, max_value=100_000, help_text="Units taken off the shelf."
+    )
+    short = serializers.IntegerField(
+        min_value=0,
+        max_value=100_000,
+        default=0,
+        help_text="Units the picker found missing; recorded short, and the order is held.",
+    )
+
+
 class PicksSerializer(serializers.Serializer):
-    picks = PackageLineInputSerializer(many=True, allow_empty=False, max_length=500)
+    picks = PickInputSerializer(many=True, allow_empty=False, max_length=500)
 
 
 class PickRecordSerializer(serializers.Serializer):

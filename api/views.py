@@ -342,8 +342,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             201: api.PickRecordSerializer(many=True),
             **_errors(400, 401, 403, 404, 409, 415, 429),
         },
-        description="While the order is picking. What the shelf cannot give is recorded as "
-        "short and puts the order on hold with the reason `stock_shortage`.",
+        description="While the order is picking. What the shelf cannot give, and what the "
+        "picker reports as `short`, is recorded as short and puts the order on hold with the "
+        "reason `stock_shortage`. `start_packing` is refused while a line is neither picked "
+        "nor recorded short.",
     )
     @action(detail=True, methods=["post"])
     def picks(self, request: Request, number: str) -> Response:

@@ -24,16 +24,17 @@ from django.views.decorators.http import require_GET, require_POST
 from fulfillment.models import Carrier
 from fulfillment.selectors import (
     order_packages_without_shipment,
+    order_pick_lines,
     order_unpacked_quantities,
     order_unpicked_quantities,
 )
 from fulfillment.services import package_create, shipment_create
 from fulfillment.services.picking import picking_record
 from orders.locking import user_may_work_order
-from orders.models import HoldReason, Order, OrderStatus, Team
+from orders.models import Order, OrderStatus, Team
 from orders.planning import sla_alerts_open  # noqa: F401
 from orders.selectors import order_available_transitions, order_blocked_transitions
-from orders.services import order_team_reassign, order_transition
+from orders.services import TRANSITIONS, order_team_reassign, order_transition
 from shared.actors import permission_require
 from shared.errors import (
     OrderError,
@@ -111,6 +112,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "columns": columns,
             "category_suggestions": form.category_suggestions(),
             "filter_query": _filter_query(request),
+            "may_make_pick_list": request.user.has_perm("fulfillment.add_picklist"),
         },
     )
 
@@ -150,6 +152,9 @@ def queue(request: HttpRequest, status: str) -> HttpResponse:
             "size_query": _filter_query(request, drop=("page", "per_page")),
             "page_query": _filter_query(request, drop=("page",)),
             "bulk_transitions": selectors.bulk_transition_choices(request.user),
+            # A wave pick list of the selected orders, on the queues where orders are picked.
+            "may_make_pick_list": status == OrderStatus.PICKING
+            and request.user.has_perm("fulfillment.add_picklist"),
             "stages": [(stage, selectors.stage_label(stage)) for stage in selectors.BOARD_STAGES],
         },
     )
@@ -179,13 +184,13 @@ def _panel_context(request: HttpRequest, order: Order) -> dict[str, Any]:
     now = timezone.now()
     available = order_available_transitions(order=order, user=user)
     may_work = user_may_work_order(order, user)
-    unpicked = (
-        order_unpicked_quantities(order)
-        if may_work
+    may_pick = (
+        may_work
         and order.status == OrderStatus.PICKING
         and user.has_perm("fulfillment.add_pickrecord")
-        else {}
     )
+    unpicked = order_unpicked_quantities(order) if may_pick else {}
+    pick_lines = [row for row in order_pick_lines(order) if row["left"]] if unpicked else []
     unpacked = (
         order_unpacked_quantities(order)
         if may_work
@@ -209,8 +214,9 @@ def _panel_context(request: HttpRequest, order: Order) -> dict[str, Any]:
             if any(spec.field == field for spec in available)
         ],
         "blocked_transitions": order_blocked_transitions(order=order, user=user),
-        "hold_reasons": HoldReason.choices,
+        "hold_reasons": TRANSITIONS["hold"].reason_choices_for(user),
         "unpicked": unpicked,
+        "pick_lines": pick_lines,
         "unpacked": unpacked,
         "unshipped_packages": unshipped,
         "carriers": Carrier.objects.filter(is_active=True).order_by("name") if unshipped else [],
@@ -298,20 +304,35 @@ def order_transition_view(request: HttpRequest, number: str) -> HttpResponse:
     return _order_action_response(request, number)
 
 
+def _posted_picks(request: HttpRequest, order: Order) -> list[dict[str, Any]]:
+    """The pick form's `picked-<line>` and `short-<line>` fields as the service's picks.
+
+    A field left empty counts as 0; anything else that is not a whole number is
+    passed on as typed, for the service to refuse with its own words.
+    """
+    picks = []
+    for line in order.lines.order_by("id"):
+        values = {}
+        for field, key in (("picked", "quantity"), ("short", "short")):
+            raw = request.POST.get(f"{field}-{line.pk}", "").strip()
+            number = whole_number(raw) if raw else 0
+            values[key] = raw if number is None else number
+        if values["quantity"] or values["short"]:
+            picks.append({"sku": line.sku, **values})
+    return picks
+
+
 @require_POST
 @dashboard_staff_required
 def order_pick(request: HttpRequest, number: str) -> HttpResponse:
-    """Record that everything still to pick came off the shelf (what the shelf lacks is short)."""
+    """Record what came off the shelf per line, and what was short (which holds the order)."""
     order = Order.objects.select_related("team").filter(number=number).first()
     if order is None:
         raise Http404("No such order.")
     try:
         records = picking_record(
             order=order,
-            picks=[
-                {"sku": sku, "quantity": quantity}
-                for sku, quantity in order_unpicked_quantities(order).items()
-            ],
+            picks=_posted_picks(request, order),
             actor=request.user,
             expected_version=_posted_version(request),
         )
@@ -323,6 +344,11 @@ def order_pick(request: HttpRequest, number: str) -> HttpResponse:
             request,
             _("Picked what the shelf had; %(count)s short, so the order is on hold.")
             % {"count": short},
+        )
+    elif order_unpicked_quantities(order):
+        messages.success(
+            request,
+            _("Picked %(count)s.") % {"count": sum(r.quantity_picked for r in records)},
         )
     else:
         messages.success(request, _("Everything is picked."))

@@ -5,12 +5,13 @@ A short pick is never silent: the order goes on hold with the reason
 transaction as the pick records.
 """
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
 
-from orders.locking import order_lock
+from orders.locking import order_lock, user_may_work_order
 from orders.models import HoldReason, Order, OrderEventType, OrderLine, OrderStatus
 from orders.services import order_transition
 from shared.actors import Actor, actor_or_none, permission_require
@@ -31,6 +32,61 @@ def pick_list_create_for_numbers(*, numbers: list[str], actor: Actor) -> PickLis
             details={"orders": [f"No order {number}." for number in missing]},
         )
     return pick_list_create(orders=orders, actor=actor)
+
+
+@dataclass
+class PickListSelection:
+    """A wave pick list made from selected orders, and the selected orders left off it."""
+
+    pick_list: PickList
+    # (order number, why it is not on the list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+# As many orders as a bulk job: what a queue page can select at once.
+PICK_LIST_MAX_ORDERS = 500
+
+
+def pick_list_create_for_selection(*, numbers: list[str], actor: Actor) -> PickListSelection:
+    """Put the selected orders that `actor` may work on and that are picking on one pick list.
+
+    The others are left off, each with its reason; if none is left, nothing is
+    saved and the refusal names every order's reason.
+    """
+    permission_require(actor, "fulfillment.add_picklist", "print pick lists")
+    cleaned = list(dict.fromkeys(n.strip().upper() for n in numbers if n and n.strip()))
+    if not cleaned:
+        raise OrderValidationError(
+            "Select at least one order.", details={"orders": ["Select at least one order."]}
+        )
+    if len(cleaned) > PICK_LIST_MAX_ORDERS:
+        message = f"Select at most {PICK_LIST_MAX_ORDERS} orders for one pick list."
+        raise OrderValidationError(message, details={"orders": [message]})
+    found = Order.objects.select_related("team").in_bulk(cleaned, field_name="number")
+    eligible: list[Order] = []
+    skipped: list[tuple[str, str]] = []
+    # One answer per team: the selection is usually one team's queue.
+    may_work: dict[int | None, bool] = {}
+    for number in cleaned:
+        order = found.get(number)
+        if order is not None and order.team_id not in may_work:
+            may_work[order.team_id] = user_may_work_order(order, actor)
+        if order is None:
+            skipped.append((number, "No such order."))
+        elif not may_work[order.team_id]:
+            skipped.append((number, f"It belongs to team {order.team}, not to yours."))
+        elif order.status != OrderStatus.PICKING:
+            skipped.append((number, f"It is {order.get_status_display().lower()}, not picking."))
+        else:
+            eligible.append(order)
+    if not eligible:
+        raise OrderValidationError(
+            "None of the selected orders can go on a pick list.",
+            details={"orders": [f"{number}: {why}" for number, why in skipped]},
+        )
+    return PickListSelection(
+        pick_list=pick_list_create(orders=eligible, actor=actor), skipped=skipped
+    )
 
 
 def pick_list_create(*, orders: list[Order], actor: Actor) -> PickList:
@@ -66,8 +122,11 @@ def picking_record(
 ) -> list[PickRecord]:
     """Record what was taken off the shelf for `order`; hold the order if anything was short.
 
-    Each pick takes min(asked, on hand) and lowers the stock by that much; the
-    rest is recorded as short and puts the order on hold (`stock_shortage`).
+    Each pick is `{sku, quantity, short}`: `quantity` units taken, and `short`
+    (optional, default 0) units the picker found missing. Of `quantity`, the
+    pick takes min(quantity, on hand) and lowers the stock by that much; the
+    rest, and `short`, are recorded as short and put the order on hold
+    (`stock_shortage`) in the same transaction.
     """
     permission_require(actor, "fulfillment.add_pickrecord", "record picks")
     if not picks:
@@ -95,17 +154,23 @@ def picking_record(
             lines_of.setdefault(line.sku, []).append(line)
 
         errors: dict[str, list[str]] = {}
-        wanted: dict[str, int] = {}
+        wanted: dict[str, int] = {}  # units taken, as the picker says
+        declared_short: dict[str, int] = {}  # units the picker found missing
         for index, pick in enumerate(picks):
-            sku, quantity = pick.get("sku"), pick.get("quantity")
+            sku, quantity, missing = pick.get("sku"), pick.get("quantity"), pick.get("short", 0)
             if sku not in lines_of:
                 errors[f"picks[{index}].sku"] = [f"Order {locked.number} has no SKU '{sku}'."]
-            elif not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
-                errors[f"picks[{index}].quantity"] = ["Must be a whole number above 0."]
+            elif not _is_count(quantity):
+                errors[f"picks[{index}].quantity"] = ["Must be a whole number, 0 or more."]
+            elif not _is_count(missing):
+                errors[f"picks[{index}].short"] = ["Must be a whole number, 0 or more."]
+            elif quantity + missing == 0:
+                errors[f"picks[{index}].quantity"] = ["Pick or record short at least one unit."]
             else:
                 wanted[sku] = wanted.get(sku, 0) + quantity
+                declared_short[sku] = declared_short.get(sku, 0) + missing
                 left = sum(remaining[line.pk] for line in lines_of[sku])
-                if wanted[sku] > left:
+                if wanted[sku] + declared_short[sku] > left:
                     errors[f"picks[{index}].quantity"] = [f"Only {left} x {sku} is left to pick."]
         if errors:
             raise OrderValidationError("Some picks do not match the order.", details=errors)
@@ -120,10 +185,11 @@ def picking_record(
         records: list[PickRecord] = []
         picked: dict[str, int] = {}
         short: dict[str, int] = {}
-        for sku, asked in wanted.items():
+        for sku, quantity in wanted.items():
             item = items.get(sku)
             on_hand = item.quantity_on_hand if item is not None else 0
-            taken = min(asked, on_hand)
+            taken = min(quantity, on_hand)
+            asked = quantity + declared_short[sku]
             picked[sku], short[sku] = taken, asked - taken
             if item is not None and taken:
                 item.quantity_on_hand -= taken
@@ -168,6 +234,10 @@ def picking_record(
                 note=f"Short pick: {short_text}",
             )
     return records
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _quantities_text(quantities: dict[str, int]) -> str:

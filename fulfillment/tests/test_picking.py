@@ -228,7 +228,7 @@ def test_picks_already_recorded_count_against_the_line():
             OrderStatus.PICKING,
             [{"sku": "TEA-7", "quantity": 0}],
             OrderValidationError,
-            {"picks[0].quantity": ["Must be a whole number above 0."]},
+            {"picks[0].quantity": ["Pick or record short at least one unit."]},
         ),
     ],
     ids=["order-not-picking", "unknown-sku", "too-many", "zero"],

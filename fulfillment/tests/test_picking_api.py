@@ -96,3 +96,45 @@ def test_customer_care_cannot_record_picks():
 
     assert response.status_code == 403
     assert Order.objects.get(pk=order.pk).version == order.version
+
+
+def test_a_short_the_picker_reports_is_recorded_and_holds_the_order_though_stock_says_more():
+    InventoryItem.objects.create(sku="MUG-1", location="A-01", quantity_on_hand=9)
+    InventoryItem.objects.create(sku="TEA-7", location="B-02", quantity_on_hand=5)
+    order = order_in_state(OrderStatus.PICKING)
+
+    response = staff_api().post(
+        f"/api/v1/orders/{order.number}/picks/",
+        {"picks": [{"sku": "MUG-1", "quantity": 1, "short": 1}, {"sku": "TEA-7", "quantity": 1}]},
+        format="json",
+    )
+
+    assert response.status_code == 201
+    assert response.json() == [
+        {"sku": "MUG-1", "quantity_picked": 1, "quantity_short": 1},
+        {"sku": "TEA-7", "quantity_picked": 1, "quantity_short": 0},
+    ]
+    held = Order.objects.get(pk=order.pk)
+    assert (held.status, held.hold_reason) == (OrderStatus.ON_HOLD, "stock_shortage")
+    assert InventoryItem.objects.get(sku="MUG-1").quantity_on_hand == 8
+
+
+@pytest.mark.parametrize(
+    ("pick", "field"),
+    [
+        ({"sku": "MUG-1", "quantity": 0}, "picks[0].quantity"),
+        ({"sku": "MUG-1", "quantity": 2, "short": 1}, "picks[0].quantity"),
+        ({"sku": "MUG-1", "quantity": 1, "short": -1}, "picks[0].short"),
+    ],
+)
+def test_a_pick_that_records_nothing_or_too_much_is_400_and_writes_nothing(pick, field):
+    order = order_in_state(OrderStatus.PICKING)
+
+    response = staff_api().post(
+        f"/api/v1/orders/{order.number}/picks/", {"picks": [pick]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+    assert field in response.json()["error"]["details"]
+    assert Order.objects.get(pk=order.pk).version == order.version
