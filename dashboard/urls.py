@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import after_sales, bulk, requests, views
+from . import after_sales, bulk, pick_lists, requests, views
 from .request_pages import AFTER_SALES_PAGES, SUPPLIER_REQUEST_PAGES
 
 app_name = "dashboard"
@@ -28,6 +28,8 @@ urlpatterns = [
     path("overview/", views.overview, name="overview"),
     *requests.request_urls(AFTER_SALES_PAGES),
     *requests.request_urls(SUPPLIER_REQUEST_PAGES),
+    path("pick-lists/", pick_lists.pick_list_make, name="pick-list-make"),
+    path("pick-lists/<int:pk>/", pick_lists.pick_list_detail, name="pick-list"),
     path("bulk/", bulk.bulk_preview, name="bulk-preview"),
     path("bulk/run/", bulk.bulk_run, name="bulk-run"),
     path("bulk/jobs/<int:pk>/", bulk.bulk_job_detail, name="bulk-job"),
