@@ -18,7 +18,11 @@ from django.views.decorators.http import require_POST
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
 from fulfillment.models import Package, Shipment
-from fulfillment.selectors import order_packages_without_shipment, order_unpacked_quantities
+from fulfillment.selectors import (
+    order_packages_without_shipment,
+    order_unpacked_quantities,
+    order_unpicked_quantities,
+)
 from orders.models import (
     Department,
     Holiday,
@@ -357,12 +361,17 @@ class OrderAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _fulfillment_context(self, request: HttpRequest, order: Order) -> dict:
-        """What is left to pack and ship; the work itself is done on the dashboard's order page.
+        """What is left to pick, pack and ship; the work is done on the dashboard's order page.
 
         The admin has no packing or shipping forms of its own: one set of pages (and
         their services) does that work, so the rules and messages cannot drift apart.
         """
         user = request.user
+        unpicked = (
+            order_unpicked_quantities(order)
+            if order.status == OrderStatus.PICKING and user.has_perm("fulfillment.add_pickrecord")
+            else {}
+        )
         unpacked = (
             order_unpacked_quantities(order)
             if order.status == OrderStatus.PACKING and user.has_perm("fulfillment.add_package")
@@ -375,6 +384,7 @@ class OrderAdmin(admin.ModelAdmin):
             else []
         )
         return {
+            "unpicked": unpicked,
             "unpacked": unpacked,
             "unshipped_packages": unshipped,
             "dashboard_order_url": reverse("dashboard:order-detail", args=[order.number]),

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from fulfillment.models import InventoryItem
 from orders.models import Order, OrderStatus
 from orders.roles import MANAGER
 from orders.tests.factories import CarrierFactory, order_new, user_with_role
@@ -24,6 +25,8 @@ pytestmark = [
 def test_manager_logs_in_and_clicks_an_order_from_received_to_completed(live_server, page):
     user_with_role(MANAGER, username="boss", password="boss-pass-123")
     order = order_new(payment_method="card")
+    for line in order.lines.all():
+        InventoryItem.objects.create(sku=line.sku, location="A-01", quantity_on_hand=5)
     CarrierFactory()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
@@ -49,11 +52,15 @@ def test_manager_logs_in_and_clicks_an_order_from_received_to_completed(live_ser
         # No bare "open after-sales" button: requests are opened on the dashboard's form.
         "complete",
     ]:
-        if transition in ("mark_ready_to_ship", "ship"):
-            # Packing and shipping are done on the dashboard's order page, linked from here.
+        if transition in ("start_packing", "mark_ready_to_ship", "ship"):
+            # Picking, packing and shipping are done on the dashboard's order page, linked
+            # from here.
             admin_page = page.url
             page.click("[data-fulfillment=dashboard] a")
-            if transition == "mark_ready_to_ship":
+            if transition == "start_packing":
+                page.click("form[data-fulfillment=pick] button[type=submit]")
+                page.wait_for_selector("#order-messages:has-text('Everything is picked.')")
+            elif transition == "mark_ready_to_ship":
                 page.fill("form[data-fulfillment=pack] input[name=weight_grams]", "850")
                 page.click("form[data-fulfillment=pack] button[type=submit]")
                 page.wait_for_selector("form[data-transition=mark_ready_to_ship]")
@@ -76,6 +83,6 @@ def test_manager_logs_in_and_clicks_an_order_from_received_to_completed(live_ser
     page.screenshot(path=str(SCREENSHOTS / "admin-order-completed.png"), full_page=True)
     stored = Order.objects.get(pk=order.pk)
     assert (stored.status, stored.payment_status) == (OrderStatus.COMPLETED, "paid")
-    # created, 9 transitions, and the packing and shipment notes
-    assert stored.events.count() == 12
+    # created, 9 transitions, and the pick, packing and shipment notes
+    assert stored.events.count() == 13
     assert stored.shipments.get().tracking_number == "GHN-778899"

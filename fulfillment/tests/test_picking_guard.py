@@ -185,6 +185,8 @@ def test_the_admin_shows_the_button_greyed_and_refuses_the_post(client):
 
     assert 'data-transition="start_packing"' not in page.content.decode()
     assert LEFT_TO_PICK in page.content.decode()
+    # The picks themselves are recorded on the dashboard, linked from here.
+    assert "Record picks on the dashboard" in page.content.decode()
     assert any(LEFT_TO_PICK in str(message) for message in response.context["messages"])
     assert unchanged(order)
 
