@@ -48,6 +48,7 @@ POST_ONLY = {
     "dashboard:order-team",
     "dashboard:bulk-preview",
     "dashboard:bulk-run",
+    "dashboard:pick-list-make",
     "dashboard:after-sales-act",
     "dashboard:supplier-request-act",
     "dashboard:refund-reject",
@@ -68,6 +69,7 @@ ROW_MARKERS = {
     "finance:ledger": 'data-entry="',
     "finance:cost-rates": 'data-carrier-rate="',
     "fulfillment:pick-list": r"OR[0-9A-Z]{8}",
+    "dashboard:pick-list": 'data-pick-sku="',
 }
 # Pages with no demo object to show (yet): named here so that the gap is visible.
 NOTHING_TO_SHOW = {"fulfillment:after-sales-photo"}
@@ -177,6 +179,7 @@ ARGUMENTS: dict[str, Callable[[Demo], list[dict]]] = {
     "finance:cost-rates-edit": lambda demo: [{"code": demo.storefront}],
     "finance:carrier-rate-add": lambda demo: [{"code": demo.storefront}],
     "fulfillment:pick-list": lambda demo: [{"pk": demo.pick_list}],
+    "dashboard:pick-list": lambda demo: [{"pk": demo.pick_list}],
     "fulfillment:order-pick-list": lambda demo: [
         {"number": demo.orders[OrderStatus.PICKING].number}
     ],
