@@ -485,3 +485,28 @@ def test_digits_that_are_not_whole_numbers_are_refused_without_an_error(client, 
 
     assert response.status_code in (302, 400, 409, 412)
     assert snapshot(order) == before
+
+
+def test_the_floor_holds_for_stock_or_address_only(client, htmx):
+    client.force_login(user_with_role(WAREHOUSE))
+    order = order_make("picking")
+
+    page = client.get(f"/dashboard/orders/{order.number}/").content.decode()
+    hold_form = page[page.index('data-transition="hold"') :].split("</form>")[0]
+    before = snapshot(order)
+    refused = post(client, order, transition="hold", reason="customer_request", headers=htmx)
+    after_refusal = snapshot(order)
+    held = post(client, order, transition="hold", reason="address_check", headers=htmx)
+
+    assert re.findall(r'<option value="([a-z_]+)"', hold_form) == [
+        "stock_shortage",
+        "address_check",
+    ]
+    assert refused.status_code == 403
+    assert "you may give only these reasons: stock_shortage, address_check" in (
+        refused.content.decode()
+    )
+    assert after_refusal == before
+    assert held.status_code == 200
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.status, stored.hold_reason) == ("on_hold", "address_check")
