@@ -12,7 +12,11 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 
 from orders.models import HoldReason, Order
-from orders.money_moves import money_move_preview, transition_moves_money
+from orders.money_moves import (
+    money_move_button_label,
+    money_move_preview,
+    transition_moves_money,
+)
 from orders.services import transition_spec_get
 from shared.errors import OrderError, OrderValidationError
 from shared.parsing import version_or_none
@@ -79,6 +83,10 @@ def _render(
         "spec": spec,
         "values": values,
         "confirm_text": text,
+        # Only a checked move has a button (bad input has none to name).
+        "confirm_button": (
+            money_move_button_label(order, spec.name, values["amount"]) if text else ""
+        ),
         "errors": errors or {},
         "hold_reasons": HoldReason.choices,
     }

@@ -89,6 +89,23 @@ def money_move_describe(order: Order, transition: str, amount: Decimal | None = 
     return ""
 
 
+def money_move_button_label(order: Order, transition: str, amount: str = "") -> str:
+    """Return the confirm button's words: a sentence naming the act ("Yes, refund ₫60").
+
+    `amount` is the refund typed on the page, already checked by `money_move_preview`.
+    """
+    if transition == "refund_payment":
+        value = amount_or_none(amount)
+        return _("Yes, refund %(amount)s") % {
+            "amount": format_money(value if value is not None else "", order.currency)
+        }
+    if transition == "void_payment":
+        return _("Yes, void the payment")
+    if transition == "cancel":
+        return _("Yes, cancel the order")
+    return _("Yes, go ahead")
+
+
 def _refund_sentence(order: Order, amount: Decimal) -> str:
     values = {"amount": format_money(amount, order.currency), "number": order.number}
     if order.payment_method == PaymentMethod.CARD:

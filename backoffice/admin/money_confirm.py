@@ -10,7 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from orders.models import HoldReason, Order
-from orders.money_moves import money_move_preview, transition_moves_money
+from orders.money_moves import (
+    money_move_button_label,
+    money_move_preview,
+    transition_moves_money,
+)
 from orders.services import transition_spec_get
 from shared.errors import OrderValidationError
 from shared.parsing import version_or_none
@@ -61,6 +65,10 @@ def money_move_confirmation(
         "spec": spec,
         "values": values,
         "confirm_text": text,
+        # Only a checked move has a button (bad input has none to name).
+        "confirm_button": (
+            money_move_button_label(order, transition, values["amount"]) if text else ""
+        ),
         "errors": errors,
         "hold_reasons": HoldReason.choices,
     }

@@ -213,3 +213,17 @@ def test_the_amounts_read_the_way_of_the_staff_members_language(client, settings
     assert page.status_code == 200
     assert "100\xa0₫" in page.content.decode()
     assert "210\xa0₫" in page.content.decode()
+
+
+def test_the_confirm_button_says_the_act_as_a_sentence_in_the_readers_language(client):
+    client.force_login(user_with_role(MANAGER))
+    order = paid_card_order()
+
+    refund = post(client, order, transition="refund_payment", amount="60").content.decode()
+    cancel = post(client, order, transition="cancel", reason="Out of stock").content.decode()
+    client.cookies["django_language"] = "vi"
+    vi_refund = post(client, order, transition="refund_payment", amount="60").content.decode()
+
+    assert "data-confirm-button>Yes, refund ₫60</button>" in refund
+    assert "data-confirm-button>Yes, cancel the order</button>" in cancel
+    assert "data-confirm-button>Có, hoàn 60\xa0₫</button>" in vi_refund
