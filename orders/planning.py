@@ -32,6 +32,8 @@ from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from .models import (
     Department,
@@ -121,7 +123,7 @@ class BusinessCalendar:
         """The moment `hours` business hours after `start` (aware; returned in UTC)."""
         remaining = timedelta(hours=float(hours))
         moment = start.astimezone(self.time_zone)
-        for _ in range(3660):  # ten years of days: a misconfigured calendar cannot hang
+        for _day in range(3660):  # ten years of days: a misconfigured calendar cannot hang
             day = moment.date()
             opens = datetime.combine(day, self.day_start, self.time_zone)
             closes = datetime.combine(day, self.day_end, self.time_zone)
@@ -468,25 +470,39 @@ def sla_alerts_email(*, now: datetime | None = None) -> int:
 
 
 def _sla_alert_mail(lead: Any, alerts: list[SlaAlert]) -> None:
+    # Staff accounts carry no language: the mail is in the active (default) language.
     overdue = sum(1 for alert in alerts if alert.kind == SlaAlertKind.OVERDUE)
     subject = (
-        f"{overdue} overdue and {len(alerts) - overdue} at-risk orders"
+        _("%(overdue)s overdue and %(at_risk)s at-risk orders")
+        % {"overdue": overdue, "at_risk": len(alerts) - overdue}
         if overdue
-        else f"{len(alerts)} orders at risk of missing their service level"
+        else _("%(count)s orders at risk of missing their service level") % {"count": len(alerts)}
     )
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
-    lines = [
-        f"- {alert.order.number} ({alert.team}): {alert.get_stage_display()} "
-        f"{alert.get_kind_display().lower()}, due {timezone.localtime(alert.due_at):%Y-%m-%d %H:%M}"
-        f" - {base}/dashboard/orders/{alert.order.number}/"
-        for alert in alerts
-    ]
+    lines = [sla_alert_line(alert) for alert in alerts]
     send_mail(
         subject=subject,
-        message="These orders need attention:\n\n" + "\n".join(lines) + "\n",
+        message=_("These orders need attention:") + "\n\n" + "\n".join(lines) + "\n",
         from_email=None,
         recipient_list=[lead.email],
     )
+
+
+def sla_alert_line(alert: SlaAlert) -> str:
+    """Return one alert as the lead's e-mail lists it, its due time in the language's format.
+
+    The time is the one DATETIME_FORMAT of the active language
+    (orders_project/formats: "16 Nov 2026, 13:00" / "13:00, 16/11/2026"), in the
+    local time zone, like every page and e-mail.
+    """
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    return _("- %(number)s (%(team)s): %(stage)s %(kind)s, due %(due)s - %(link)s") % {
+        "number": alert.order.number,
+        "team": alert.team,
+        "stage": alert.get_stage_display(),
+        "kind": str(alert.get_kind_display()).lower(),
+        "due": date_format(timezone.localtime(alert.due_at), "DATETIME_FORMAT"),
+        "link": f"{base}/dashboard/orders/{alert.order.number}/",
+    }
 
 
 def sla_alerts_open(user: Any) -> QuerySet[SlaAlert]:

@@ -367,3 +367,31 @@ def test_staff_in_no_team_see_every_teams_alerts():
     sla_breaches_record(now=at(2026, 11, 17, 9, 0))
 
     assert sla_alerts_open(user_with_role(WAREHOUSE)).count() == 1
+
+
+@pytest.mark.parametrize(
+    "language, due",
+    [("en", "due 16 Nov 2026, 13:00 - "), ("vi", "15:07, 16/11/2026")],
+)
+def test_an_alert_line_writes_its_due_time_in_the_languages_format(language, due):
+    from django.utils import translation
+
+    from orders.models import SlaAlert
+    from orders.planning import sla_alert_line
+
+    floor = team("floor")
+    order = order_new(storefront=StorefrontFactory(default_team=floor))
+    alert = SlaAlert.objects.create(
+        order=order,
+        team=floor,
+        stage="processing",
+        kind="overdue",
+        due_at=at(2026, 11, 16, 13, 0) if language == "en" else at(2026, 11, 16, 15, 7),
+    )
+
+    with translation.override(language):
+        line = sla_alert_line(alert)
+
+    assert due in line
+    assert f"/dashboard/orders/{order.number}/" in line
+    assert "2026-11-16" not in line
