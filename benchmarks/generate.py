@@ -30,6 +30,7 @@ from fulfillment.models import Carrier, Shipment
 from fulfillment.services import carriers_defaults_ensure
 from orders.models import Department, Order, OrderEvent, OrderLine, Storefront, Team
 from reports.models import LedgerEntry
+from shared.money import computed_amount_round
 
 CHUNK = 20_000
 DAYS = 730
@@ -308,7 +309,8 @@ def _order_rows(index, rng, now, storefronts, teams, carriers, ids, copiers) -> 
     paid = status != "cancelled" and ((method != "cod" and "confirm" in times) or delivered)
     refunded = Decimal(0)
     if paid and status in ("completed", "post_delivery") and rng.random() < 0.08:
-        refunded = (total / 2).quantize(Decimal("0.01"))
+        # Half, in the currency's own unit: whole dong, cents for dollars.
+        refunded = computed_amount_round(total / 2, storefront.currency)
 
     stage_due = None
     deadlines: dict[str, str] = {}
@@ -356,7 +358,7 @@ def _order_rows(index, rng, now, storefronts, teams, carriers, ids, copiers) -> 
     def ledger(kind: str, amount: Decimal, when: datetime, **extra: Any) -> None:
         copiers[LedgerEntry].add({
             "id": _next(ids, LedgerEntry), "storefront_id": storefront.pk, "order_id": order_id,
-            "kind": kind, "amount": amount.quantize(Decimal("0.01")),
+            "kind": kind, "amount": computed_amount_round(amount, storefront.currency),
             "currency": storefront.currency, "payment_method": method, "occurred_at": when,
             "created_at": when, **extra,
         })  # fmt: skip

@@ -22,11 +22,10 @@ from django.utils import timezone
 from orders.models import Order, PaymentMethod, PaymentStatus
 from orders.planning import region_for_address
 from shared.errors import OrderValidationError, TransitionPermissionDenied
-from shared.money import MONEY_LIMIT, amount_in_minor_units
+from shared.money import MONEY_LIMIT, amount_in_minor_units, computed_amount_round
 
 from .models import CarrierRate, LedgerEntry, LedgerKind, StorefrontCostRates
 
-CENT = Decimal("0.01")
 # Who may correct the ledger: the one place the dashboard and the service ask.
 LEDGER_CORRECT_PERMISSION = "reports.add_ledgerentry"
 
@@ -37,7 +36,14 @@ def user_may_correct_ledger(user: Any) -> bool:
 
 
 def _entries(order: Order, items: list[tuple[str, Decimal, dict[str, Any]]]) -> list[LedgerEntry]:
-    """Unsaved entries for `order`, skipping nothing-amounts (a rate of 0 costs nothing)."""
+    """Unsaved entries for `order`, skipping nothing-amounts (a rate of 0 costs nothing).
+
+    The one place every entry's amount is rounded: costs are computed (a rate
+    per kg times a weight) and may fall between two units of the currency, so
+    they are rounded half-up to its minor unit here (whole dong for VND), never
+    stored with cents the currency does not have. Revenue and refunds were
+    checked to the unit when typed, so rounding leaves them as they are.
+    """
     region = region_for_address(order.shipping_address)
     now = timezone.now()
     return [
@@ -45,7 +51,7 @@ def _entries(order: Order, items: list[tuple[str, Decimal, dict[str, Any]]]) -> 
             storefront_id=order.storefront_id,
             order=order,
             kind=kind,
-            amount=amount.quantize(CENT),
+            amount=computed_amount_round(amount, order.currency),
             currency=order.currency,
             payment_method=order.payment_method,
             region=region,
@@ -53,7 +59,7 @@ def _entries(order: Order, items: list[tuple[str, Decimal, dict[str, Any]]]) -> 
             **extra,
         )
         for kind, amount, extra in items
-        if amount
+        if computed_amount_round(amount, order.currency)
     ]
 
 

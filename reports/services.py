@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from orders.models import Storefront
 from shared.errors import OrderValidationError, TransitionPermissionDenied
-from shared.money import MONEY_LIMIT
+from shared.money import amount_in_minor_units
 from shared.outbox import enqueue
 
 from .exports import finance_report_build, report_csv, report_html, report_xlsx
@@ -189,13 +189,24 @@ def user_may_set_carrier_rate(user: Any, *, exists: bool) -> bool:
     return user.has_perm(f"reports.{action}_carrierrate")
 
 
-def _money_errors(**amounts: Decimal) -> dict[str, list[str]]:
+def rate_amount_errors(currency: str, **amounts: Decimal | None) -> dict[str, list[str]]:
+    """Return the problems of rates typed for a storefront in `currency`, by field.
+
+    The one check of a rate on every face (dashboard, admin): zero or more, and
+    no more decimals than the currency has (a VND rate of 1.5 is refused, not
+    rounded), by the same `amount_in_minor_units` as every typed amount.
+    """
     errors = {}
     for field, amount in amounts.items():
         if not isinstance(amount, Decimal) or not amount.is_finite() or amount < 0:
             errors[field] = [_("Must be zero or more.")]
-        elif amount >= MONEY_LIMIT:
-            errors[field] = [_("Too large an amount.")]
+            continue
+        try:
+            amount_in_minor_units(amount, currency, field=field)
+        except OrderValidationError as error:
+            errors[field] = [str(problem) for problem in error.details.get(field, [])] or [
+                error.message
+            ]
     return errors
 
 
@@ -238,8 +249,10 @@ def cost_rates_update(
         if not user_may_set_cost_rates(actor, exists=rates is not None):
             raise TransitionPermissionDenied(_("You may not set cost rates."))
         _refuse_invalid(
-            _money_errors(
-                packaging_per_package=packaging_per_package, handling_per_order=handling_per_order
+            rate_amount_errors(
+                storefront.currency,
+                packaging_per_package=packaging_per_package,
+                handling_per_order=handling_per_order,
             )
             | _recipient_errors(report_recipients)
         )
@@ -263,7 +276,9 @@ def carrier_rate_create(
     """Record what `carrier` charges `storefront`: a base price per shipment plus per kg."""
     if not user_may_set_carrier_rate(actor, exists=False):
         raise TransitionPermissionDenied(_("You may not set carrier rates."))
-    _refuse_invalid(_money_errors(per_shipment=per_shipment, per_kg=per_kg))
+    _refuse_invalid(
+        rate_amount_errors(storefront.currency, per_shipment=per_shipment, per_kg=per_kg)
+    )
     try:
         with transaction.atomic():
             return CarrierRate.objects.create(
@@ -282,12 +297,19 @@ def carrier_rate_update(
     """Change a carrier rate's prices; bookings made before keep the cost they had."""
     if not user_may_set_carrier_rate(actor, exists=True):
         raise TransitionPermissionDenied(_("You may not set carrier rates."))
-    _refuse_invalid(_money_errors(per_shipment=per_shipment, per_kg=per_kg))
     with transaction.atomic():
         rate_id = rate.pk if isinstance(rate, CarrierRate) else rate
-        locked = CarrierRate.objects.select_for_update().filter(pk=rate_id).first()
+        locked = (
+            CarrierRate.objects.select_for_update(of=("self",))
+            .select_related("storefront")
+            .filter(pk=rate_id)
+            .first()
+        )
         if locked is None:
             raise OrderValidationError(_("This carrier rate no longer exists."))
+        _refuse_invalid(
+            rate_amount_errors(locked.storefront.currency, per_shipment=per_shipment, per_kg=per_kg)
+        )
         locked.per_shipment = per_shipment
         locked.per_kg = per_kg
         locked.save(update_fields=["per_shipment", "per_kg"])

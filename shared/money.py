@@ -4,7 +4,7 @@ The locale rules (how many decimals a currency has, how a reader writes an
 amount) come from Babel's copy of CLDR, not from hand-written tables.
 """
 
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision
 from django.utils.translation import get_language, to_locale
@@ -82,6 +82,19 @@ def amount_in_minor_units(
         )
     # Stored and written at the columns' scale (848000.00), like every amount already kept.
     return value.quantize(Decimal(1).scaleb(-COLUMN_PLACES))
+
+
+def computed_amount_round(amount: Decimal, currency: str) -> Decimal:
+    """Return a computed amount (a rate times a weight) rounded half-up to `currency`'s unit.
+
+    Unlike `amount_in_minor_units`, which refuses typed amounts rather than move a
+    different sum than a person asked for, a computed cost (12,000 ₫/kg x 1.25 kg
+    = 15,000 ₫, 3,333 ₫/kg x 0.5 kg = 1,666.5 ₫) is nobody's input: nobody can pay
+    half a dong, so it is rounded half-up, as an invoice would round it, to a
+    sum that can exist. Kept at the columns' scale like every stored amount.
+    """
+    step = Decimal(1).scaleb(-minor_units(currency))
+    return amount.quantize(step, rounding=ROUND_HALF_UP).quantize(Decimal(1).scaleb(-COLUMN_PLACES))
 
 
 def format_money(

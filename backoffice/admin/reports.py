@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from reports.models import CarrierRate, LedgerEntry, ReportRun, StorefrontCostRates
+from reports.services import rate_amount_errors
 
 from .money import money_column
 
@@ -38,8 +40,32 @@ class LedgerEntryAdmin(admin.ModelAdmin):
         return False
 
 
+class RateForm(forms.ModelForm):
+    """Rates typed in the admin pass the finance pages' check: the currency's decimals."""
+
+    money_fields: tuple[str, ...] = ()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        storefront = cleaned.get("storefront") or getattr(self.instance, "storefront", None)
+        if storefront is not None:
+            amounts = {f: cleaned[f] for f in self.money_fields if cleaned.get(f) is not None}
+            for field, problems in rate_amount_errors(storefront.currency, **amounts).items():
+                self.add_error(field, problems)
+        return cleaned
+
+
+class CostRatesForm(RateForm):
+    money_fields = ("packaging_per_package", "handling_per_order")
+
+
+class CarrierRateForm(RateForm):
+    money_fields = ("per_shipment", "per_kg")
+
+
 @admin.register(StorefrontCostRates)
 class StorefrontCostRatesAdmin(admin.ModelAdmin):
+    form = CostRatesForm
     list_display = [
         "storefront",
         "packaging_per_package_display",
@@ -57,6 +83,7 @@ class StorefrontCostRatesAdmin(admin.ModelAdmin):
 
 @admin.register(CarrierRate)
 class CarrierRateAdmin(admin.ModelAdmin):
+    form = CarrierRateForm
     list_display = ["storefront", "carrier", "per_shipment_display", "per_kg_display"]
     list_filter = ["storefront", "carrier"]
     list_select_related = ["storefront", "carrier"]

@@ -47,3 +47,19 @@ def test_cost_rates_show_in_the_storefronts_currency(client):
 
     assert "$1.25" in rates and "$0.75" in rates
     assert "$3.10" in carriers and "$0.45" in carriers
+
+
+def test_the_admin_refuses_a_vnd_rate_with_cents_and_keeps_a_whole_one(client):
+    client.force_login(user_with_role(MANAGER))
+    storefront = StorefrontFactory(code="dong-rates", currency="VND")
+    carrier = CarrierFactory()
+    add = reverse("admin:reports_carrierrate_add")
+    fields = {"storefront": storefront.pk, "carrier": carrier.pk, "per_shipment": "20000"}
+
+    refused = client.post(add, {**fields, "per_kg": "3500.50"})
+    kept = client.post(add, {**fields, "per_kg": "3500"})
+
+    assert refused.status_code == 200  # the admin's form page, with the error
+    assert "VND amounts have no decimals." in refused.content.decode()
+    assert kept.status_code == 302
+    assert CarrierRate.objects.get().per_kg == Decimal("3500.00")

@@ -277,7 +277,7 @@ def test_finance_sets_a_storefronts_first_rates_then_changes_them(client, financ
         f"{RATES}gom/",
         {
             "packaging_per_package": "4500",
-            "handling_per_order": "12000.50",
+            "handling_per_order": "12000",
             "report_recipients": f"  {recipients}  ",
         },
     )
@@ -292,7 +292,7 @@ def test_finance_sets_a_storefronts_first_rates_then_changes_them(client, financ
     assert made["Location"] == RATES
     # As the admin's form stored them: the amounts, the recipients text stripped.
     assert [row[1:] for row in first] == [
-        (storefront.pk, Decimal("4500.00"), Decimal("12000.50"), recipients)
+        (storefront.pk, Decimal("4500.00"), Decimal("12000.00"), recipients)
     ]
     assert [row[1:] for row in rates_rows()] == [
         (storefront.pk, Decimal("0.00"), Decimal("1.00"), "")
@@ -355,7 +355,7 @@ def test_finance_adds_and_changes_a_carrier_rate(client, finance):
     page = client.get(f"{RATES}gom/carriers/new/")
     made = client.post(
         f"{RATES}gom/carriers/new/",
-        {"carrier": carrier.pk, "per_shipment": "25000", "per_kg": "3500.50"},
+        {"carrier": carrier.pk, "per_shipment": "25000", "per_kg": "3500"},
     )
     again = client.post(
         f"{RATES}gom/carriers/new/",
@@ -370,7 +370,7 @@ def test_finance_adds_and_changes_a_carrier_rate(client, finance):
     assert again.status_code == 400
     assert "Already has a rate for this storefront." in again.content.decode()
     assert [row[1:] for row in first] == [
-        (storefront.pk, carrier.pk, Decimal("25000.00"), Decimal("3500.50"))
+        (storefront.pk, carrier.pk, Decimal("25000.00"), Decimal("3500.00"))
     ]
     assert [row[1:] for row in carrier_rows()] == [
         (storefront.pk, carrier.pk, Decimal("20000.00"), Decimal("0.00"))
@@ -386,6 +386,7 @@ def test_finance_adds_and_changes_a_carrier_rate(client, finance):
         ({"per_shipment": "0", "per_kg": "-0.5"}, "per_kg"),
         ({"per_shipment": "0"}, "per_kg"),
         ({"per_shipment": "Infinity", "per_kg": "0"}, "per_shipment"),
+        ({"per_shipment": "0", "per_kg": "3500.50"}, "per_kg"),  # VND has no cents
     ],
 )
 def test_bad_carrier_rates_are_a_form_error_and_write_nothing(client, finance, data, field):
@@ -548,3 +549,39 @@ def test_changing_a_carrier_rate_that_was_deleted_is_a_validation_error():
             per_kg=Decimal("1"),
             actor=user_with_role(FINANCE),
         )
+
+
+def test_a_vnd_rate_with_cents_is_refused_naming_the_field_and_a_usd_one_is_kept():
+    finance = user_with_role(FINANCE)
+    dong = StorefrontFactory(code="dong", currency="VND")
+    dollars = StorefrontFactory(code="usd", currency="USD")
+
+    with pytest.raises(OrderValidationError) as refused:
+        carrier_rate_create(
+            storefront=dong,
+            carrier=CarrierFactory(),
+            per_shipment=Decimal("20000.5"),
+            per_kg=Decimal("0"),
+            actor=finance,
+        )
+    with pytest.raises(OrderValidationError) as packaging:
+        cost_rates_update(
+            storefront=dong,
+            packaging_per_package=Decimal("0.01"),
+            handling_per_order=Decimal("0"),
+            report_recipients="",
+            actor=finance,
+        )
+    kept = carrier_rate_create(
+        storefront=dollars,
+        carrier=other_carrier(),
+        per_shipment=Decimal("2.50"),
+        per_kg=Decimal("0.45"),
+        actor=finance,
+    )
+
+    assert refused.value.details == {"per_shipment": ["VND amounts have no decimals."]}
+    assert list(packaging.value.details) == ["packaging_per_package"]
+    assert not StorefrontCostRates.objects.exists()
+    assert CarrierRate.objects.get().pk == kept.pk
+    assert (kept.per_shipment, kept.per_kg) == (Decimal("2.50"), Decimal("0.45"))

@@ -28,6 +28,14 @@ def test_generated_orders_cover_every_state_with_their_history():
     shipped = Order.objects.filter(shipped_at__isnull=False).count()
     assert Shipment.objects.count() == shipped
     assert LedgerEntry.objects.filter(kind="revenue").exists()
+    # Whole dong everywhere a VND amount is kept (the product refuses VND cents).
+    for model, fields in (
+        (Order, ("total", "amount_paid", "amount_refunded", "shipping_price")),
+        (LedgerEntry, ("amount",)),
+    ):
+        for field in fields:
+            amounts = model.objects.filter(currency="VND").values_list(field, flat=True)
+            assert all(amount == amount.to_integral_value() for amount in amounts), field
     # The sequences moved past the copied ids: the ORM can add rows after them.
     order = Order.objects.order_by("-pk").first()
     OrderEvent.objects.create(order=order, event_type=OrderEventType.NOTE, note="after the load")

@@ -145,6 +145,33 @@ def test_a_carrier_cost_beyond_the_money_column_refuses_the_booking_and_writes_n
     assert LedgerEntry.objects.count() == entries
 
 
+def test_a_computed_vnd_carrier_cost_is_booked_in_whole_dong_rounded_half_up():
+    storefront = StorefrontFactory(currency="VND")
+    carrier = CarrierFactory()
+    CarrierRate.objects.create(
+        storefront=storefront, carrier=carrier, per_shipment=Decimal("0"), per_kg=Decimal("3333")
+    )
+    order = order_in_state(OrderStatus.PACKING, storefront=storefront)
+    package = package_create(
+        order=order,
+        lines=[{"sku": "MUG-1", "quantity": 2}, {"sku": "TEA-7", "quantity": 1}],
+        weight_grams=500,
+        actor=None,
+    )
+    shipment_create(
+        order=order,
+        carrier_code=carrier.code,
+        tracking_number="GHN-2",
+        package_ids=[package.pk],
+        actor=None,
+    )
+    order = order_transition(order=order, transition="mark_ready_to_ship", actor=None)
+    order_transition(order=order, transition="ship", actor=None)
+
+    # 0.5 kg x 3,333 = 1,666.5 dong, which nobody can pay: booked as 1,667.
+    assert booked(order) == [("carrier_cost", Decimal("1667.00"))]
+
+
 def test_a_refused_change_books_nothing():
     order = order_new(payment_method=PaymentMethod.CARD, payment_status=PaymentStatus.PAID)
     before = booked(order)
