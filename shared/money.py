@@ -7,6 +7,7 @@ amount) come from Babel's copy of CLDR, not from hand-written tables.
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision
+from django.conf import settings
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
@@ -114,6 +115,15 @@ def format_money(
     if amount is None or not value.is_finite() or not currency:
         return ""
     return format_currency(value, currency.upper(), locale=_babel_locale(locale))
+
+
+def format_money_stored(amount: Decimal | str | int | None, currency: str) -> str:
+    """Return `amount` for text that is stored once and read later (history notes).
+
+    Written in the site's default language (LANGUAGE_CODE), whoever acted, like
+    the rest of those notes; the rows keep the amount itself in their data too.
+    """
+    return format_money(amount, currency, settings.LANGUAGE_CODE)
 
 
 def _babel_locale(locale: str | None) -> str:

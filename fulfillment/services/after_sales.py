@@ -24,7 +24,12 @@ from django_fsm import can_proceed
 from orders.events import AfterSalesOpened, AfterSalesResolved, AfterSalesStatusChanged, publish
 from orders.locking import order_lock, order_row_lock
 from orders.models import Order, OrderEvent, OrderEventType, OrderStatus, PaymentStatus, Storefront
-from orders.services import AFTER_SALES_OPEN_SERVICE, order_create, order_transition
+from orders.services import (
+    AFTER_SALES_OPEN_SERVICE,
+    order_create,
+    order_transition,
+    refund_amount_validate,
+)
 from shared.actors import Actor, actor_or_none, permission_require
 from shared.errors import (
     InvalidTransition,
@@ -32,7 +37,7 @@ from shared.errors import (
     OrderValidationError,
     TransitionPermissionDenied,
 )
-from shared.money import MONEY_LIMIT, amount_in_minor_units
+from shared.money import MONEY_LIMIT, amount_in_minor_units, format_money_stored
 
 from ..models import (
     AfterSalesKind,
@@ -452,18 +457,23 @@ def after_sales_request_resolve(
         order, locked = after_sales_request_lock(
             request, actor=actor, expected_updated_at=expected_updated_at
         )
-        if not can_proceed(locked.resolve):
-            raise _fsm_refusal(locked, "resolve")
-        if locked.refund_proposals.filter(status=RefundProposalStatus.PENDING).exists():
-            raise InvalidTransition(
-                f"{after_sales_request_label(locked)} has a refund proposal waiting for approval: "
-                "finance or a manager approves or rejects it first.",
-                details={"status": locked.status, "refund_proposal": "pending"},
-            )
+        after_sales_resolvable_require(locked)
         after_sales_request_settle(
             order, locked, resolution=resolution, amount=amount, actor=actor, note=note
         )
     return locked
+
+
+def after_sales_resolvable_require(locked: AfterSalesRequest) -> None:
+    """Refuse (409) resolving a request not ready for it, or with a refund waiting for approval."""
+    if not can_proceed(locked.resolve):
+        raise _fsm_refusal(locked, "resolve")
+    if locked.refund_proposals.filter(status=RefundProposalStatus.PENDING).exists():
+        raise InvalidTransition(
+            f"{after_sales_request_label(locked)} has a refund proposal waiting for approval: "
+            "finance or a manager approves or rejects it first.",
+            details={"status": locked.status, "refund_proposal": "pending"},
+        )
 
 
 def after_sales_request_settle(
@@ -496,7 +506,8 @@ def after_sales_request_settle(
         )
         locked.refund_amount = amount
         data["amount"] = str(amount)
-        summary = f"refunded {amount} {order.currency}"
+        # The note is stored text: the amount in the default language (and in `data`).
+        summary = f"refunded {format_money_stored(amount, order.currency)}"
     elif resolution == AfterSalesResolution.REPLACEMENT:
         replacement = _replacement_order_create(order, locked, actor=actor)
         locked.replacement_order = replacement
@@ -505,7 +516,7 @@ def after_sales_request_settle(
     else:
         locked.credit_amount = amount
         data["amount"] = str(amount)
-        summary = f"store credit of {amount} {order.currency}"
+        summary = f"store credit of {format_money_stored(amount, order.currency)}"
     locked.resolve(resolution=resolution)
     request_save(locked, label=label)
     after_sales_note(
@@ -533,19 +544,14 @@ def after_sales_refund_check(
 ) -> Decimal:
     if amount is None:
         amount = after_sales_request_value(request)
-    refundable = order.amount_refundable
     if order.payment_status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
         raise InvalidTransition(
             f"Order {order.number} has payment status '{order.payment_status}'; "
             "only paid money can be refunded.",
             details={"payment_status": order.payment_status},
         )
-    if amount <= 0 or amount > refundable:
-        raise OrderValidationError(
-            f"A refund must be more than 0 and at most {refundable} {order.currency}.",
-            details={"amount": [f"Must be between 0.01 and {refundable}."]},
-        )
-    return amount
+    # The order's one rule for a refund's size (and its words: "at most ₫210").
+    return refund_amount_validate(order, amount)
 
 
 def _replacement_order_create(order: Order, request: AfterSalesRequest, *, actor: Actor) -> Order:

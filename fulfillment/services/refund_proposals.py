@@ -21,9 +21,10 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from orders.models import Order, PaymentStatus
+from orders.services import refund_amount_validate
 from shared.actors import Actor, actor_or_none, permission_require
 from shared.errors import InvalidTransition, OrderValidationError, StaleOrderVersion
-from shared.money import amount_in_minor_units
+from shared.money import amount_in_minor_units, format_money_stored
 
 from ..models import AfterSalesRequest, AfterSalesResolution, RefundProposal, RefundProposalStatus
 from .after_sales import (
@@ -84,8 +85,8 @@ def refund_proposal_create(
             order_pk=order.pk,
             request=locked,
             actor=actor,
-            note=f"{label}: refund of {amount} {order.currency} proposed, waiting for approval."
-            + (f" {note}" if note else ""),
+            note=f"{label}: refund of {format_money_stored(amount, order.currency)} proposed, "
+            "waiting for approval." + (f" {note}" if note else ""),
             customer_visible=False,
             data={"refund_proposal": proposal.pk, "amount": str(amount)},
         )
@@ -111,14 +112,8 @@ def refund_amount_check(order: Order, amount: Decimal | str | None) -> Decimal:
         raise OrderValidationError(
             "Say how much to refund.", details={"amount": ["This field is required."]}
         )
-    amount = amount_in_minor_units(amount, order.currency, field="amount")
-    refundable = order.amount_refundable
-    if amount <= 0 or amount > refundable:
-        raise OrderValidationError(
-            f"A refund must be more than 0 and at most {refundable} {order.currency}.",
-            details={"amount": [f"Must be more than 0 and at most {refundable}."]},
-        )
-    return amount
+    # The order's one rule for a refund's size and precision (and its words: "at most ₫210").
+    return refund_amount_validate(order, amount_in_minor_units(amount, order.currency))
 
 
 def _proposal_lock(
@@ -212,8 +207,8 @@ def refund_proposal_reject(
             order_pk=order.pk,
             request=request,
             actor=actor,
-            note=f"{after_sales_request_label(request)}: refund of {locked.amount} "
-            f"{locked.currency} rejected. {reason}",
+            note=f"{after_sales_request_label(request)}: refund of "
+            f"{format_money_stored(locked.amount, locked.currency)} rejected. {reason}",
             customer_visible=False,
             data={"refund_proposal": locked.pk},
         )

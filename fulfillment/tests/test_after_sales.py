@@ -112,7 +112,7 @@ def test_full_walk_records_each_step_on_the_order_with_who_did_it():
     assert after_sales_notes(order) == [
         (f"Return request #{pk} approved. Photo shows the crack.", True),
         (f"Return request #{pk} items received.", False),
-        (f"Return request #{pk} resolved: store credit of 50000.00 VND.", True),
+        (f"Return request #{pk} resolved: store credit of ₫50,000.", True),
     ]
     events = OrderEvent.objects.filter(order=order, data__has_key="after_sales_status")
     assert {event.actor for event in events} == {user}
@@ -197,9 +197,24 @@ def test_refund_defaults_to_the_value_of_the_returned_lines_and_is_partial():
         True,
     )
     assert after_sales_notes(order)[-1] == (
-        f"Return request #{request.pk} resolved: refunded 120000.00 VND.",
+        f"Return request #{request.pk} resolved: refunded ₫120,000.",
         True,
     )
+
+
+def test_the_stored_history_writes_the_amount_in_the_default_language_and_keeps_it_in_data():
+    from django.utils import translation
+
+    request = request_in(AfterSalesStatus.ITEM_RECEIVED)
+
+    with translation.override("vi"):  # a Vietnamese reader acting changes nothing stored
+        after_sales_request_resolve(
+            request=request, resolution="refund", actor=handler(), amount=Decimal("60")
+        )
+
+    row = OrderEvent.objects.filter(order_id=request.order_id, data__resolution="refund").get()
+    assert row.note.endswith(f" request #{request.pk} resolved: refunded ₫60.")
+    assert row.data["amount"] == "60.00"
 
 
 def test_refund_of_everything_paid_makes_the_order_refunded():
@@ -225,7 +240,7 @@ def test_refund_outside_what_is_refundable_is_refused_and_writes_nothing(amount)
             request=request, resolution="refund", actor=handler(), amount=amount
         )
 
-    assert refusal.value.details == {"amount": ["Must be between 0.01 and 355001.00."]}
+    assert refusal.value.details == {"amount": ["Must be more than 0 and at most ₫355,001."]}
     request.refresh_from_db()
     assert (request.status, request.refund_amount) == (AfterSalesStatus.ITEM_RECEIVED, None)
     assert order_snapshot(request.order) == before
