@@ -39,6 +39,7 @@ from .frame import dashboard_render, dashboard_staff_required
 from .frame import forbidden as _forbidden
 from .frame import is_htmx as _is_htmx
 from .request_pages import RequestPages
+from .request_refund_confirm import resolution_refund_step
 
 PAGE_TEMPLATE = "dashboard/request_detail.html"
 PANEL_TEMPLATE = "dashboard/_request_panel.html"
@@ -89,6 +90,7 @@ def _context(
         "other_team": request_outside_team(obj, user),
         "history": selectors.request_history(pages.workflow, obj),
         "act_url": reverse(pages.url_names["act"], args=[obj.pk]),
+        "detail_url": reverse(pages.url_names["detail"], args=[obj.pk]),
     }
 
 
@@ -130,9 +132,12 @@ def request_act(request: HttpRequest, pages: RequestPages, pk: int) -> HttpRespo
     """Check the action's permission and form, run the service, answer as the page expects."""
     obj = _request_or_404(pages, pk)
 
-    def answer(status: int, bound: dict[str, Any] | None = None) -> HttpResponse:
+    def answer(
+        status: int, bound: dict[str, Any] | None = None, confirm: dict | None = None
+    ) -> HttpResponse:
         template = PANEL_TEMPLATE if _is_htmx(request) else PAGE_TEMPLATE
         context = _context(request, pages, _request_or_404(pages, pk), bound)
+        context["confirm"] = confirm
         return dashboard_render(request, template, context, status=status)
 
     action = pages.workflow.action(request.POST.get("action", ""))
@@ -152,6 +157,10 @@ def request_act(request: HttpRequest, pages: RequestPages, pk: int) -> HttpRespo
             messages.error(request, error)
         return answer(400, {action.name: form})
     try:
+        # A refund moves money: first say exactly what will happen, act once confirmed.
+        confirm = resolution_refund_step(request, obj, action.name, form)
+        if confirm is not None:
+            return answer(200, confirm=confirm)
         request_advance(
             obj,
             action=action.name,

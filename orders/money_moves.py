@@ -74,13 +74,13 @@ def money_move_describe(order: Order, transition: str, amount: Decimal | None = 
                 _("Enter the amount to refund."),
                 details={"amount": [_("Enter the amount to refund.")]},
             )
-        return _refund_sentence(order, refund_amount_validate(order, amount))
+        return refund_sentence(order, refund_amount_validate(order, amount))
     if transition == "void_payment":
         return _void_sentence(order)
     if transition == "cancel":
         consequence = cancel_payment_consequence(order)
         if consequence == "refund_payment":
-            money = _refund_sentence(order, order.amount_refundable)
+            money = refund_sentence(order, order.amount_refundable)
         elif consequence == "void_payment":
             money = _void_sentence(order)
         else:
@@ -106,7 +106,8 @@ def money_move_button_label(order: Order, transition: str, amount: str = "") -> 
     return _("Yes, go ahead")
 
 
-def _refund_sentence(order: Order, amount: Decimal) -> str:
+def refund_sentence(order: Order, amount: Decimal) -> str:
+    """Say where `amount` goes and what is refunded after; `amount` is already checked."""
     values = {"amount": format_money(amount, order.currency), "number": order.number}
     if order.payment_method == PaymentMethod.CARD:
         text = _("Refund %(amount)s to the card of order %(number)s.") % values

@@ -5,6 +5,7 @@ rows it writes), and every refusal is checked to have written nothing.
 """
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -299,13 +300,62 @@ def test_a_manager_refunds_like_the_admin_panel(client):
         after_sales_request_advance(request=request, transition="receive_item", actor=None)
 
     admin_act(client, through_admin, "resolve", resolution="refund", amount="")
-    response = after_sales_act(client, through_dashboard, "resolve", resolution="refund", amount="")
+    before = order_row(through_dashboard)
+    step = after_sales_act(client, through_dashboard, "resolve", resolution="refund", amount="")
+    assert step.status_code == 200 and order_row(through_dashboard) == before
+    stated = re.search(r'name="amount" value="([^"]*)"', step.content.decode()).group(1)
+    response = after_sales_act(
+        client, through_dashboard, "resolve", resolution="refund", amount=stated, confirmed="1"
+    )
 
     assert response.status_code == 302
     assert request_row(through_dashboard) == request_row(through_admin)
     assert request_row(through_dashboard)[:2] == ("resolved", "refund")
     assert order_row(through_dashboard) == order_row(through_admin)
     assert history(through_dashboard) == history(through_admin)
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_resolving_with_a_refund_first_states_it_and_moves_nothing_until_confirmed(client, htmx):
+    client.force_login(user_with_role(MANAGER))
+    request = a_return(payment_method="card", payment_status="paid")
+    after_sales_request_advance(request=request, transition="approve", actor=None)
+    after_sales_request_advance(request=request, transition="receive_item", actor=None)
+    number = request.order.number
+    headers = {"HX-Request": "true"} if htmx else {}
+    before = (OrderEvent.objects.count(), order_row(request))
+
+    step = client.post(
+        reverse("dashboard:after-sales-act", args=[request.pk]),
+        {
+            "action": "resolve",
+            "updated_at": fresh(request).updated_at.isoformat(),
+            "resolution": "refund",
+            "amount": "60",
+            "note": "Cracked",
+        },
+        headers=headers,
+    )
+
+    html = step.content.decode()
+    assert step.status_code == 200
+    assert ("<html" in html) is not htmx  # a page without JavaScript, the panel with htmx
+    assert f"Refund ₫60 to the card of order {number}. Of the " in html
+    assert f"Return request #{request.pk} is then resolved." in html
+    assert "data-confirm-button>Yes, refund ₫60</button>" in html
+    for field in ('name="confirmed" value="1"', 'name="amount" value="60.00"'):
+        assert field in html
+    assert fresh(request).status == "item_received"
+    assert (OrderEvent.objects.count(), order_row(request)) == before
+
+    bad = after_sales_act(client, request, "resolve", resolution="refund", amount="1.5")
+    assert bad.status_code == 400 and "VND amounts have no decimals." in bad.content.decode()
+    done = after_sales_act(
+        client, request, "resolve", resolution="refund", amount="60.00", confirmed="1"
+    )
+
+    assert done.status_code == 302
+    assert request_row(request) == ("resolved", "refund", None, Decimal("60.00"))
 
 
 # -- the team rule ----------------------------------------------------------------------
