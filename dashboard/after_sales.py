@@ -22,12 +22,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fulfillment.forms import AfterSalesRequestForm
 from fulfillment.models import AfterSalesKind, AfterSalesSource, RefundProposal
+from fulfillment.money_moves import refund_proposal_describe
 from fulfillment.selectors import refund_proposal_for_decision, refund_proposals_waiting
 from fulfillment.services.after_sales import after_sales_kinds_open, after_sales_request_open
 from fulfillment.services.refund_proposals import (
@@ -37,13 +39,13 @@ from fulfillment.services.refund_proposals import (
 )
 from fulfillment.workflows import AFTER_SALES
 from orders.locking import user_may_work_order
-from orders.models import Order, PaymentMethod
+from orders.models import Order
+from orders.money_moves import money_move_button_label
 from shared.errors import OrderError, OrderValidationError, TransitionPermissionDenied
-from shared.money import format_money
 
 from . import selectors
 from .forms import RequestVersionField
-from .frame import dashboard_render, dashboard_staff_required, forbidden
+from .frame import dashboard_render, dashboard_staff_required, forbidden, is_htmx
 
 OPEN_PERMISSION = "orders.open_after_sales_order"
 REFUND_QUEUE_PAGE_SIZE = 25
@@ -147,26 +149,6 @@ class RefundDecisionForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Why not"), required=False, max_length=1000)
 
 
-def refund_statement(proposal: RefundProposal) -> str:
-    """Say exactly what approving does: how much, to whom, for which order and request."""
-    order = proposal.request.order
-    amount = format_money(proposal.amount, proposal.currency)
-    values = {
-        "amount": amount,
-        "number": order.number,
-        "request": f"{proposal.request.get_kind_display()} #{proposal.request.pk}",
-    }
-    if order.payment_method == PaymentMethod.CARD:
-        return (
-            _("Refund %(amount)s to the card of order %(number)s, and resolve %(request)s.")
-            % values
-        )
-    return (
-        _("Refund %(amount)s to the customer of order %(number)s, and resolve %(request)s.")
-        % values
-    )
-
-
 def _refund_approver_only(request: HttpRequest) -> HttpResponse | None:
     if request.user.has_perm(APPROVE_PERMISSION):
         return None
@@ -197,13 +179,17 @@ def _proposal_or_404(pk: int) -> RefundProposal:
 def _confirmation(
     request: HttpRequest, proposal: RefundProposal, form: RefundDecisionForm | None, status: int
 ) -> HttpResponse:
+    order = proposal.request.order
     return dashboard_render(
         request,
-        "dashboard/refund_confirm.html",
+        "dashboard/_refund_decision.html" if is_htmx(request) else "dashboard/refund_confirm.html",
         {
             "proposal": proposal,
-            "order": proposal.request.order,
-            "statement": refund_statement(proposal),
+            "order": order,
+            "statement": refund_proposal_describe(proposal),
+            "confirm_button": money_move_button_label(
+                order, "refund_payment", f"{proposal.amount:f}"
+            ),
             "version": proposal.updated_at.isoformat(),
             "form": form or RefundDecisionForm(),
         },
@@ -214,17 +200,21 @@ def _confirmation(
 @require_http_methods(["GET", "POST"])
 @dashboard_staff_required
 def refund_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET: the confirmation stating the refund; POST (from it): issue the refund."""
+    """GET, or a POST without `confirmed=1`: the step stating the refund; confirmed: issue it.
+
+    Nothing moves until the post says `confirmed=1` (the step's own button),
+    so a stray or scripted first post only shows what would happen.
+    """
     refused = _refund_approver_only(request)
     if refused:
         return refused
     proposal = _proposal_or_404(pk)
-    if request.method == "GET":
+    if request.method == "GET" or request.POST.get("confirmed") != "1":
         return _confirmation(request, proposal, None, 200)
     form = RefundDecisionForm(request.POST)
     if not form.is_valid():
         return _confirmation(request, proposal, form, 400)
-    statement = refund_statement(proposal)
+    statement = refund_proposal_describe(proposal)
     try:
         refund_proposal_approve(
             proposal=proposal,
@@ -237,6 +227,8 @@ def refund_approve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
         return _confirmation(request, _proposal_or_404(pk), None, error.http_status)
     messages.success(request, _("Done: %(statement)s") % {"statement": statement})
+    if is_htmx(request):  # leave the step for the queue, as the plain form does
+        return HttpResponse(status=204, headers={"HX-Redirect": reverse("dashboard:refund-queue")})
     return redirect("dashboard:refund-queue")
 
 

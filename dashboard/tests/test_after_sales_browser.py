@@ -81,10 +81,10 @@ def test_staff_open_a_return_care_proposes_a_refund_finance_approves_and_the_cus
     page.click(f"[data-refund-proposal='{proposal.pk}'] a.button")
     page.wait_for_url(f"{base}/dashboard/refunds/{proposal.pk}/approve/")
     statement = page.inner_text("[data-statement]")
-    assert statement == (
-        f"Refund ₫120,000 to the card of order {order.number}, and resolve Return #{request.pk}."
-    )
-    page.get_by_role("button", name="Confirm the refund").click()
+    # The order page's own sentence (orders.money_moves), then the request it resolves.
+    assert statement.startswith(f"Refund ₫120,000 to the card of order {order.number}. Of the ")
+    assert statement.endswith(f"Return request #{request.pk} is then resolved.")
+    page.get_by_role("button", name="Yes, refund ₫120,000").click()
     page.wait_for_url(f"{base}/dashboard/refunds/")
     assert "No refunds are waiting." in page.inner_text("main")
 

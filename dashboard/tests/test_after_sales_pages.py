@@ -290,7 +290,7 @@ def test_only_finance_or_a_manager_may_approve_and_nothing_moves_otherwise(clien
 
     response = client.post(
         reverse("dashboard:refund-approve", args=[proposal.pk]),
-        {"updated_at": proposal.updated_at.isoformat()},
+        {"updated_at": proposal.updated_at.isoformat(), "confirmed": "1"},
     )
 
     assert response.status_code == 403
@@ -308,7 +308,7 @@ def test_approval_issues_the_refund_and_the_ledger_agrees_to_the_unit(client, ro
 
     response = client.post(
         reverse("dashboard:refund-approve", args=[proposal.pk]),
-        {"updated_at": proposal.updated_at.isoformat()},
+        {"updated_at": proposal.updated_at.isoformat(), "confirmed": "1"},
     )
 
     assert response.status_code == 302
@@ -336,8 +336,44 @@ def test_approval_issues_the_refund_and_the_ledger_agrees_to_the_unit(client, ro
         (NotificationKind.AFTER_SALES_RESOLVED, Decimal("100")),
     ]
     # Approving again is refused: it is decided.
-    again = client.post(reverse("dashboard:refund-approve", args=[proposal.pk]), {})
+    again = client.post(reverse("dashboard:refund-approve", args=[proposal.pk]), {"confirmed": "1"})
     assert again.status_code == 409
+    assert Order.objects.get(pk=order.pk).amount_refunded == Decimal("100.00")
+
+
+def test_approving_first_states_the_refund_and_moves_nothing_until_confirmed(client):
+    proposal = proposed("100")
+    client.force_login(user_with_role(FINANCE))
+    url = reverse("dashboard:refund-approve", args=[proposal.pk])
+    number = proposal.request.order.number
+
+    plain = client.post(url, {"updated_at": proposal.updated_at.isoformat()})
+    inline = client.post(
+        url, {"updated_at": proposal.updated_at.isoformat()}, headers={"HX-Request": "true"}
+    )
+
+    for response in (plain, inline):
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert f"Refund ₫100 to the card of order {number}. Of the " in html
+        assert f"Return request #{proposal.request.pk} is then resolved." in html
+        assert 'name="confirmed" value="1"' in html
+        assert "data-confirm-button>Yes, refund ₫100</button>" in html
+    assert "<html" in plain.content.decode()  # a real page without JavaScript
+    assert inline.content.decode().lstrip().startswith('<div id="refund-decision">')
+    assert fresh(proposal).status == RefundProposalStatus.PENDING
+    order = Order.objects.get(pk=proposal.request.order_id)
+    assert order.amount_refunded == Decimal("0")
+    assert ledger_balance(order, LedgerKind.REFUND) == Decimal("0")
+
+    done = client.post(
+        url,
+        {"updated_at": proposal.updated_at.isoformat(), "confirmed": "1"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert done.status_code == 204
+    assert done["HX-Redirect"] == reverse("dashboard:refund-queue")
     assert Order.objects.get(pk=order.pk).amount_refunded == Decimal("100.00")
 
 
@@ -348,7 +384,8 @@ def test_a_stale_confirmation_page_is_refused(client):
     RefundProposal.objects.filter(pk=proposal.pk).update(updated_at=timezone.now())
 
     response = client.post(
-        reverse("dashboard:refund-approve", args=[proposal.pk]), {"updated_at": seen}
+        reverse("dashboard:refund-approve", args=[proposal.pk]),
+        {"updated_at": seen, "confirmed": "1"},
     )
 
     assert response.status_code == 412
