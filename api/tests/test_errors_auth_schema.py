@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from api.throttling import StorefrontKeyThrottle
 from orders.models import Storefront, StorefrontAPIKey
+from shared.tests.scratch_redis import scratch_redis_url
 
 from .conftest import create
 
@@ -89,11 +90,11 @@ def test_the_count_is_shared_through_redis_in_one_key_per_window(
 ):
     import redis
 
-    url = "redis://127.0.0.1:6379/12"
+    url = scratch_redis_url()
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
     except redis.ConnectionError:
-        pytest.skip("Redis does not answer on 127.0.0.1:6379")
+        pytest.skip(f"Redis does not answer at {scratch_redis_url()}")
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     }

@@ -10,7 +10,8 @@ database and a dedicated Redis database, with e-mail written to files (one
 - a worker killed in the middle of a send leaves the row pending, and after a restart
   the sweeper delivers it exactly once.
 
-Skipped unless the database is PostgreSQL and Redis answers on 127.0.0.1:6379.
+Skipped unless the database is PostgreSQL and Redis answers at
+the scratch database (TEST_REDIS_URL, see shared/tests/scratch_redis.py).
 """
 
 import contextlib
@@ -40,8 +41,9 @@ from orders.tests.factories import CarrierFactory, order_new, transition_prepare
 from orders_project.celery import app
 from shared.outbox import enqueued_soon_flush
 from shared.tests.broker import producer_use
+from shared.tests.scratch_redis import scratch_redis_url
 
-BROKER_URL = "redis://127.0.0.1:6379/9"  # a database of its own, flushed before and after
+BROKER_URL = scratch_redis_url()  # flushed before and after
 UNREACHABLE_BROKER_URL = "redis://127.0.0.1:1/0"
 LEASE_SECONDS = 3
 RESEND_AFTER_SECONDS = 1
@@ -61,7 +63,7 @@ def _skip_reason() -> str:
     if connection.vendor != "postgresql":
         return f"needs PostgreSQL (DATABASE_URL), not {connection.vendor}: the worker shares the DB"
     if not _redis_answers():
-        return "needs Redis answering on 127.0.0.1:6379 for a real Celery worker"
+        return f"needs Redis answering at {BROKER_URL} for a real Celery worker"
     return ""
 
 

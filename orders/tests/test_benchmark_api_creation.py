@@ -10,6 +10,7 @@ from django.db import connection
 
 from benchmarks.api_creation import api_creation_results
 from orders.models import Order
+from shared.tests.scratch_redis import scratch_redis_url
 
 pytestmark = [
     pytest.mark.slow,
@@ -21,7 +22,7 @@ pytestmark = [
 ]
 
 
-REDIS_URL = "redis://127.0.0.1:6379/14"  # a database no worker reads
+REDIS_URL = scratch_redis_url()  # no worker reads it here
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def test_a_small_run_answers_201_throughout_and_pools_its_rounds(scratch_broker)
 
     results = api_creation_results(
         database_url=url,
-        redis_url="redis://127.0.0.1:6379/14",
+        redis_url=REDIS_URL,
         orders_in_db=0,
         samples=16,
         rounds=2,

@@ -3,6 +3,7 @@
 import pytest
 
 from shared.counters import cache_count
+from shared.tests.scratch_redis import scratch_redis_url
 
 
 def _redis_cache(settings, location: str) -> None:
@@ -23,12 +24,12 @@ def test_hits_are_counted_in_a_local_cache(private_cache):
 def test_hits_are_counted_in_redis_with_the_key_expiring_from_the_first_hit(settings):
     import redis
 
-    url = "redis://127.0.0.1:6379/12"
+    url = scratch_redis_url()
     server = redis.Redis.from_url(url, socket_connect_timeout=1)
     try:
         server.flushdb()
     except redis.ConnectionError:
-        pytest.skip("Redis does not answer on 127.0.0.1:6379")
+        pytest.skip(f"Redis does not answer at {scratch_redis_url()}")
     _redis_cache(settings, url)
 
     counts = [cache_count("k", seconds=60, scope="test") for _ in range(3)]

@@ -17,6 +17,8 @@ import types
 import pytest
 import yaml
 
+from shared.tests.scratch_redis import scratch_redis_url
+
 from .processes import PROJECT_DIR
 
 MIGRATE = "python manage.py migrate --noinput"
@@ -115,7 +117,7 @@ def test_make_stack_refuses_to_start_without_its_configuration():
         for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "MAKEFLAGS"}
     }
-    env["REDIS_URL"] = "redis://127.0.0.1:6379/5"
+    env["REDIS_URL"] = scratch_redis_url()
     result = subprocess.run(
         # -o install: do not (re)install the virtualenv for this check.
         [MAKE, "--no-print-directory", "-o", "install", "stack"],

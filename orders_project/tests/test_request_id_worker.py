@@ -2,9 +2,10 @@
 
 The test posts an order through the API (in this process) with an `X-Request-ID`;
 the notification and webhook tasks it queues run in a `celery worker` subprocess
-against Redis database 6 and the pytest test database, logging JSON to a file.
+against the scratch Redis database and the pytest test database, logging JSON to a file.
 
-Skipped unless the database is PostgreSQL and Redis answers on 127.0.0.1:6379.
+Skipped unless the database is PostgreSQL and Redis answers at
+the scratch database (TEST_REDIS_URL, see shared/tests/scratch_redis.py).
 """
 
 import contextlib
@@ -31,8 +32,9 @@ from orders.tests.factories import order_new
 from orders_project.celery import app
 from shared.outbox import enqueued_soon_flush
 from shared.tests.broker import producer_use
+from shared.tests.scratch_redis import scratch_redis_url
 
-BROKER_URL = "redis://127.0.0.1:6379/6"  # this test's own database, flushed before and after
+BROKER_URL = scratch_redis_url()  # flushed before and after
 UNREACHABLE_BROKER_URL = "redis://127.0.0.1:1/0"
 CELERY = Path(sys.executable).parent / "celery"
 
@@ -45,7 +47,7 @@ def _skip_reason() -> str:
 
         redis.Redis.from_url(BROKER_URL, socket_connect_timeout=1).ping()
     except Exception:
-        return "needs Redis answering on 127.0.0.1:6379 for a real Celery worker"
+        return f"needs Redis answering at {BROKER_URL} for a real Celery worker"
     return ""
 
 

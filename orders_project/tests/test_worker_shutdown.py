@@ -2,7 +2,7 @@
 
 Real `celery worker` processes (the Procfile's command, prefork pool, one child) run
 the test-only task in orders_project/tests/slow_tasks.py, which writes "start" and
-"done" lines to a marker file around a 2-second sleep, against Redis database 5:
+"done" lines to a marker file around a 2-second sleep, against the scratch Redis database:
 
 - SIGTERM to the worker (what Docker, Kubernetes and systemd's KillMode=mixed send):
   warm shutdown, the task finishes and is acknowledged, nothing stays queued;
@@ -12,7 +12,9 @@ the test-only task in orders_project/tests/slow_tasks.py, which writes "start" a
   the next worker once the visibility timeout has passed (2 days by default; the test
   starts the next worker with CELERY_VISIBILITY_TIMEOUT=1).
 
-Skipped unless Redis answers on 127.0.0.1:6379. The worker touches no database.
+Skipped unless Redis answers at
+the scratch database (TEST_REDIS_URL, see shared/tests/scratch_redis.py).
+The worker touches no database.
 """
 
 import os
@@ -23,9 +25,11 @@ import uuid
 import pytest
 from celery import Celery
 
+from shared.tests.scratch_redis import scratch_redis_url
+
 from .processes import BIN, ProjectProcess, child_environment
 
-BROKER_URL = "redis://127.0.0.1:6379/5"  # a database of its own, flushed before and after
+BROKER_URL = scratch_redis_url()  # flushed before and after
 TASK_SECONDS = 2.0
 WORKER_COMMAND = [
     # The Procfile's worker line ...
@@ -59,7 +63,7 @@ def _redis_answers() -> bool:
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not _redis_answers(), reason="needs Redis on 127.0.0.1:6379"),
+    pytest.mark.skipif(not _redis_answers(), reason=f"needs Redis at {BROKER_URL}"),
 ]
 
 

@@ -18,9 +18,10 @@ from orders_project.celery import app
 from shared.logs import request_id_var
 from shared.outbox import enqueue_soon, enqueued_soon_flush, outbox_batch_fan_out
 from shared.tests.broker import producer_use
+from shared.tests.scratch_redis import scratch_redis_url
 from webhooks.tasks import webhook_event_deliver
 
-BROKER_URL = "redis://127.0.0.1:6379/11"
+BROKER_URL = scratch_redis_url()
 QUEUE = "notifications"  # where CELERY_TASK_ROUTES sends notification_send
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +33,7 @@ def _redis():
     try:
         client.ping()
     except Exception:
-        pytest.skip("Redis does not answer on 127.0.0.1:6379")
+        pytest.skip(f"Redis does not answer at {scratch_redis_url()}")
     return client
 
 
