@@ -192,6 +192,8 @@ def _confirmation(
             ),
             "version": proposal.updated_at.isoformat(),
             "form": form or RefundDecisionForm(),
+            # The full page shows messages in its frame; a swapped part shows its own.
+            "inline_messages": is_htmx(request),
         },
         status=status,
     )

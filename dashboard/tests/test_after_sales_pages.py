@@ -392,6 +392,26 @@ def test_a_stale_confirmation_page_is_refused(client):
     assert Order.objects.get(pk=proposal.request.order_id).amount_refunded == Decimal("0")
 
 
+def test_a_refusal_during_an_inline_approval_is_shown_in_the_swapped_part(client):
+    proposal = proposed()
+    client.force_login(user_with_role(FINANCE))
+    seen = proposal.updated_at.isoformat()
+    RefundProposal.objects.filter(pk=proposal.pk).update(updated_at=timezone.now())
+
+    response = client.post(
+        reverse("dashboard:refund-approve", args=[proposal.pk]),
+        {"updated_at": seen, "confirmed": "1"},
+        headers={"HX-Request": "true"},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 412
+    assert html.lstrip().startswith('<div id="refund-decision">')
+    assert 'id="refund-messages"' in html
+    assert html.count('class="message message--error"') == 1
+    assert Order.objects.get(pk=proposal.request.order_id).amount_refunded == Decimal("0")
+
+
 def test_rejection_needs_a_reason_and_gives_the_request_back_to_care(client):
     proposal = proposed()
     finance = user_with_role(FINANCE)
