@@ -10,7 +10,7 @@ import pytest
 
 from notifications.models import Notification
 from orders.models import Holiday, Order, OrderStatus, PaymentStatus, SlaAlert, SlaAlertKind
-from orders.planning import sla_breaches_record
+from orders.planning import confirmation_clocks_fill, orders_overdue_q, sla_breaches_record
 from orders.roles import FINANCE
 from orders.services import order_transition
 from orders.services.transitions import AUTO_CONFIRM_NOTE
@@ -86,6 +86,43 @@ def test_a_confirmed_order_raises_no_confirmation_alert():
     sla_breaches_record(now=local(16, 10, 30))
 
     assert not SlaAlert.objects.filter(stage="received").exists()
+
+
+def test_an_order_received_before_the_clock_existed_gets_it_from_the_watch_and_goes_overdue():
+    team = team_create("desk")
+    shop = StorefrontFactory(default_team=team, confirm_within_hours=Decimal("3"))
+    # Friday 16:00, as before the upgrade: no clock at all.
+    old = placed_at(local(20, 16), storefront=shop)
+    Order.objects.filter(pk=old.pk).update(
+        stage_deadlines={}, stage_started_at=None, stage_due_at=None, stage_at_risk_at=None
+    )
+    assert not Order.objects.filter(orders_overdue_q(local(24, 12))).exists()
+
+    raised = sla_breaches_record(now=local(24, 12))  # Tuesday noon: past due
+
+    stored = Order.objects.get(pk=old.pk)
+    # Business hours from placed_at: 1h Friday, 2h Monday -> Monday 10:00.
+    assert stored.stage_due_at == local(23, 10)
+    assert datetime.fromisoformat(stored.stage_deadlines["received"]) == local(23, 10)
+    assert stored.stage_started_at == local(20, 16)
+    assert stored.version == old.version
+    assert raised == 1
+    assert SlaAlert.objects.filter(
+        order=old, stage="received", kind=SlaAlertKind.OVERDUE, team=team
+    ).exists()
+    assert list(Order.objects.filter(orders_overdue_q(local(24, 12)))) == [stored]
+    assert confirmation_clocks_fill() == 0  # once only
+
+
+def test_the_watch_leaves_confirmed_and_clocked_orders_alone():
+    clocked = placed_at(local(16, 8))
+    confirmed = order_transition(order=placed_at(local(16, 8)), transition="confirm", actor=None)
+    before = {o.pk: o.stage_due_at for o in Order.objects.all()}
+
+    assert confirmation_clocks_fill() == 0
+
+    assert {o.pk: o.stage_due_at for o in Order.objects.all()} == before
+    assert clocked.pk in before and confirmed.pk in before
 
 
 # -- confirming paid orders automatically ------------------------------------------------
