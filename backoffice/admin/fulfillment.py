@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +36,7 @@ from fulfillment.workflows import (
 from shared.errors import OrderError
 
 from .money import money_column
+from .request_refund_confirm import posted_request_version, resolution_refund_confirmation
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -156,8 +157,16 @@ class RequestPanelMixin:
         if action is None or not request.user.has_perm(action.permission):
             raise PermissionDenied
         try:
+            values = _panel_values(request, action)
+            confirmation = self.confirmation(request, obj, action, values)
+            if confirmation is not None:
+                return confirmation
             request_advance(
-                obj, action=action.name, actor=request.user, values=_panel_values(request, action)
+                obj,
+                action=action.name,
+                actor=request.user,
+                values=values,
+                expected_updated_at=posted_request_version(request),
             )
         except OrderError as error:
             self.message_user(request, error.message, level=messages.ERROR)
@@ -169,6 +178,12 @@ class RequestPanelMixin:
         return HttpResponseRedirect(
             reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
         )
+
+    def confirmation(
+        self, request, obj, action: RequestAction, values: dict[str, Any]
+    ) -> HttpResponse | None:
+        """A page asking before `action` runs, or None to run it; no kind asks by default."""
+        return None
 
 
 def _panel_values(request, action: RequestAction) -> dict[str, Any]:
@@ -230,6 +245,12 @@ class AfterSalesRequestAdmin(RequestPanelMixin, ReadOnlyAdmin):
     credit_amount_display = money_column(
         "credit_amount", _("store credit"), currency="order.currency"
     )
+
+    def confirmation(
+        self, request, obj, action: RequestAction, values: dict[str, Any]
+    ) -> HttpResponse | None:
+        """A refund resolution moves money: state it and ask first, as the order page does."""
+        return resolution_refund_confirmation(self, request, obj, action, values)
 
 
 @admin.register(SupplierRequest)
