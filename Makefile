@@ -88,6 +88,7 @@ stack: install  ## DEBUG=0: migrate, collectstatic, then gunicorn + worker + bea
 		exit 2; \
 	fi
 	DEBUG=0 $(MANAGE) migrate --noinput
+	DEBUG=0 $(MANAGE) sync_roles
 	DEBUG=0 $(MANAGE) collectstatic --noinput
 	DEBUG=0 HOST=$(HOST) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --env /dev/null start --port $(PORT)
 

@@ -21,7 +21,7 @@ from shared.tests.scratch_redis import scratch_redis_url
 
 from .processes import PROJECT_DIR
 
-MIGRATE = "python manage.py migrate --noinput"
+MIGRATE = 'sh -c "python manage.py migrate --noinput && python manage.py sync_roles"'
 
 
 def procfile() -> dict[str, str]:
@@ -103,6 +103,8 @@ def test_make_worker_beat_and_stack_use_the_procfiles_commands():
     assert makefile_recipe("beat") == ["$(BIN)/" + procfile()["beat"]]
     stack = makefile_recipe("stack")
     assert "DEBUG=0 $(MANAGE) migrate --noinput" in stack
+    # A release's new permissions reach the role groups on every deploy.
+    assert "DEBUG=0 $(MANAGE) sync_roles" in stack
     assert "DEBUG=0 $(MANAGE) collectstatic --noinput" in stack
     assert any("honcho --env /dev/null start --port $(PORT)" in line for line in stack)
 
