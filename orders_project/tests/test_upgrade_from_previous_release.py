@@ -66,6 +66,9 @@ SCENE_TABLES = {
     "customers_notification",
     # seed_demo syncs the roles, which gives them this code's new permissions.
     "auth_group_permissions",
+    # A refund waiting for finance: care takes a return on a paid, delivered order.
+    "fulfillment_aftersalesrequest",
+    "fulfillment_aftersalesline",
 }
 # The scenes themselves, each of which must now be there.
 SCENES = {
