@@ -8,6 +8,8 @@ same rules the transition service applies (`refund_amount_validate`,
 `cancel_payment_consequence`), so it cannot promise something else.
 """
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -15,16 +17,20 @@ from django.utils.translation import gettext as _
 from shared.actors import Actor
 from shared.errors import OrderValidationError, TransitionPermissionDenied
 from shared.money import format_money
-from shared.parsing import amount_or_none
+from shared.parsing import amount_or_none, version_or_none
 
 from .locking import order_version_require
 from .models import Order, PaymentMethod, PaymentStatus
 from .services.transitions import (
+    TransitionSpec,
     cancel_payment_consequence,
     refund_amount_validate,
     transition_reason_validate,
     transition_spec_get,
 )
+
+# The inputs the confirmation step shows; a refusal of any other field is shown for the form.
+STEP_FIELDS = frozenset({"reason", "amount"})
 
 # The transitions that move (or release) a customer's money; each needs a confirmation.
 MONEY_MOVES = frozenset({"cancel", "refund_payment", "void_payment"})
@@ -58,6 +64,77 @@ def money_move_preview(
     order_version_require(order, expected_version)
     transition_reason_validate(spec, reason)
     return money_move_describe(order, transition, amount_or_none(amount))
+
+
+@dataclass(frozen=True)
+class MoneyMoveStep:
+    """A money move posted from a page, checked: the step to show, or the go-ahead.
+
+    The dashboard and the admin each render it in their own frame; the reading
+    of the post and the checks are this one place.
+    """
+
+    spec: TransitionSpec
+    # What the step's form posts again: transition, version, reason, note, amount.
+    values: dict[str, object]
+    # The sentence to confirm; empty when the input was refused.
+    text: str = ""
+    # Field -> messages (400), or {"form": [...]} for a refusal without a field.
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    # The confirm button's words ("Yes, refund ₫60"); none when nothing is to confirm.
+    button: str = ""
+    confirmed: bool = False
+
+    @property
+    def go_ahead(self) -> bool:
+        """Whether the move was confirmed with input that passed every check."""
+        return self.confirmed and not self.errors
+
+
+def money_move_step(order: Order, data: Mapping[str, str], actor: Actor) -> MoneyMoveStep | None:
+    """Read a transition posted from a page; None unless it moves money.
+
+    Bad input (a refund of 1.5 VND, no amount, no reason) comes back as
+    `errors`, also on a confirmed post, since the service would otherwise act
+    on it. Refusals that are not about the input (permission 403, stale page
+    412) are raised, as the service raises them.
+    """
+    transition = data.get("transition", "")
+    if not transition_moves_money(transition):
+        return None
+    values = {
+        "transition": transition,
+        "version": order.version,
+        "reason": data.get("reason", ""),
+        "note": data.get("note", ""),
+        "amount": data.get("amount", "").strip(),
+    }
+    spec = transition_spec_get(transition)
+    try:
+        text = money_move_preview(
+            order,
+            transition=transition,
+            actor=actor,
+            reason=values["reason"],
+            amount=values["amount"],
+            expected_version=version_or_none(data.get("version", "")),
+        )
+    except OrderValidationError as error:
+        errors: dict[str, list[str]] = {}
+        for name, problems in error.details.items():
+            if isinstance(problems, list):
+                # A field the step has no input for (a garbled `version`) is said above the form.
+                shown = name if name in STEP_FIELDS else "form"
+                errors.setdefault(shown, []).extend(str(problem) for problem in problems)
+        errors = errors or {"form": [error.message]}
+        return MoneyMoveStep(spec=spec, values=values, errors=errors)
+    return MoneyMoveStep(
+        spec=spec,
+        values=values,
+        text=text,
+        button=money_move_button_label(order, transition, values["amount"]),
+        confirmed=data.get("confirmed") == "1",
+    )
 
 
 def money_move_describe(order: Order, transition: str, amount: Decimal | None = None) -> str:

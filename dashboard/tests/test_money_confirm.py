@@ -128,6 +128,20 @@ def test_a_bad_refund_amount_is_a_form_error_and_moves_nothing(
     assert snapshot(order) == before
 
 
+def test_a_garbled_version_is_refused_with_its_message_shown_and_moves_nothing(client, htmx):
+    client.force_login(user_with_role(MANAGER))
+    order = paid_card_order()
+    before = snapshot(order)
+    data = {"transition": "refund_payment", "amount": "100", "version": "7x", "confirmed": "1"}
+
+    for response in (post(client, order, **data), post(client, order, headers=htmx, **data)):
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert "The order version must be a whole number, as the page sent it." in html
+        assert 'name="confirmed"' not in html
+    assert snapshot(order) == before
+
+
 def test_a_usd_refund_of_half_a_cent_is_refused():
     client = Client()
     client.force_login(user_with_role(MANAGER))
