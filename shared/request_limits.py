@@ -62,8 +62,14 @@ def _body_read(request: HttpRequest) -> Iterable[tuple[str, list[str]]]:
     if request.method not in BODY_METHODS:
         return ()
     # The API reads JSON only: a form body there stays raw, for DRF to answer 415.
-    if request.content_type in FORM_CONTENT_TYPES and not request.path.startswith(API_PREFIX):
-        return request.POST.lists()  # only POST bodies are parsed as forms by Django
+    # Django parses only POST bodies as forms; any other method's body is read raw,
+    # so the size limit holds for a PUT or PATCH form too.
+    if (
+        request.method == "POST"
+        and request.content_type in FORM_CONTENT_TYPES
+        and not request.path.startswith(API_PREFIX)
+    ):
+        return request.POST.lists()
     request.body  # noqa: B018 - reading it is the check; views read the cached copy
     return ()
 

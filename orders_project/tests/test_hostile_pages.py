@@ -210,6 +210,16 @@ def test_a_page_body_over_the_size_limit_is_a_plain_413(client, settings):
     assert row_counts() == before
 
 
+def test_a_form_body_over_the_size_limit_is_refused_with_any_method(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    body = "number=" + "x" * 2_000
+
+    for method in (client.put, client.patch):
+        response = method("/track/", body, content_type="application/x-www-form-urlencoded")
+
+        assert response.status_code == 413
+
+
 def test_an_admin_list_with_a_sound_date_filter_still_works(client):
     client.force_login(user_with_role(MANAGER, is_superuser=True))
     order_in_state(OrderStatus.PROCESSING)
