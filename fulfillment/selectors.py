@@ -5,7 +5,7 @@ Which request actions a user may take now is `fulfillment.workflows`' to say.
 
 from __future__ import annotations
 
-from django.db.models import Min, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
 from orders.models import Order, OrderLine
 
@@ -32,13 +32,7 @@ def order_unpacked_quantities(order: Order) -> dict[str, int]:
         .values_list("order_line_id", "total")
     )
     # Goods a supplier delivered straight to the customer are never packed by us.
-    drop_shipped = _drop_shipped_quantities(order)
-    missing: dict[str, int] = {}
-    for line in order.lines.all():
-        remaining = line.quantity - packed.get(line.pk, 0) - drop_shipped.get(line.pk, 0)
-        if remaining > 0:
-            missing[line.sku] = missing.get(line.sku, 0) + remaining
-    return missing
+    return _left_per_sku(order, packed)
 
 
 def order_unpicked_quantities(order: Order) -> dict[str, int]:
@@ -52,13 +46,7 @@ def order_unpicked_quantities(order: Order) -> dict[str, int]:
         .annotate(total=Sum("quantity_picked"))
         .values_list("order_line_id", "total")
     )
-    drop_shipped = _drop_shipped_quantities(order)
-    missing: dict[str, int] = {}
-    for line in order.lines.all():
-        remaining = line.quantity - picked.get(line.pk, 0) - drop_shipped.get(line.pk, 0)
-        if remaining > 0:
-            missing[line.sku] = missing.get(line.sku, 0) + remaining
-    return missing
+    return _left_per_sku(order, picked)
 
 
 def order_unaccounted_pick_quantities(order: Order) -> dict[str, int]:
@@ -74,10 +62,15 @@ def order_unaccounted_pick_quantities(order: Order) -> dict[str, int]:
         .annotate(total=Sum("quantity_picked") + Sum("quantity_short"))
         .values_list("order_line_id", "total")
     )
+    return _left_per_sku(order, accounted)
+
+
+def _left_per_sku(order: Order, done: dict[int, int]) -> dict[str, int]:
+    """Return {sku: quantity neither `done` (per line id) nor delivered by a supplier}."""
     drop_shipped = _drop_shipped_quantities(order)
     missing: dict[str, int] = {}
     for line in order.lines.all():
-        remaining = line.quantity - accounted.get(line.pk, 0) - drop_shipped.get(line.pk, 0)
+        remaining = line.quantity - done.get(line.pk, 0) - drop_shipped.get(line.pk, 0)
         if remaining > 0:
             missing[line.sku] = missing.get(line.sku, 0) + remaining
     return missing
@@ -153,18 +146,46 @@ def order_pick_list_rows(order: Order) -> list[dict]:
 
 
 def _pick_rows(lines) -> list[dict]:
-    """Sum `lines` per SKU in the database; three queries however many orders there are."""
-    totals = list(
-        lines.order_by()
-        .values("sku")
-        .annotate(quantity=Sum("quantity"), line_name=Min("name"))
-        .values_list("sku", "quantity", "line_name")
+    """Sum what is left to pick of `lines` per SKU; four queries however many orders.
+
+    Left to pick, as on the order page: the ordered quantity less what came off
+    the shelf and what a supplier delivered straight to the customer, so an order
+    put back on a wave after a short pick asks only for what is still missing.
+    """
+    rows_by_line = list(
+        lines.order_by("order__number", "id").values_list(
+            "id", "sku", "quantity", "name", "order__number"
+        )
     )
+    line_ids = [row[0] for row in rows_by_line]
+    picked = dict(
+        PickRecord.objects.filter(order_line_id__in=line_ids)
+        .values_list("order_line_id")
+        .annotate(total=Sum("quantity_picked"))
+        .values_list("order_line_id", "total")
+    )
+    drop_shipped = dict(
+        SupplierRequestLine.objects.filter(
+            order_line_id__in=line_ids,
+            request__delivery=SupplierDelivery.DROP_SHIP,
+            request__status=SupplierRequestStatus.RECEIVED,
+        )
+        .values_list("order_line_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("order_line_id", "total")
+    )
+    left: dict[str, int] = {}
+    line_names: dict[str, str] = {}
     numbers: dict[str, list[str]] = {}
-    for sku, number in (
-        lines.order_by("order__number").values_list("sku", "order__number").distinct()
-    ):
-        numbers.setdefault(sku, []).append(number)
+    for line_id, sku, quantity, name, number in rows_by_line:
+        remaining = quantity - picked.get(line_id, 0) - drop_shipped.get(line_id, 0)
+        if remaining <= 0:
+            continue
+        left[sku] = left.get(sku, 0) + remaining
+        line_names.setdefault(sku, name)
+        if number not in numbers.setdefault(sku, []):
+            numbers[sku].append(number)
+    totals = [(sku, quantity, line_names[sku]) for sku, quantity in left.items()]
     items = {
         item.sku: item for item in InventoryItem.objects.filter(sku__in=[row[0] for row in totals])
     }

@@ -6,6 +6,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from fulfillment.models import InventoryItem, PickList
+from fulfillment.services.picking import picking_record
 from orders.roles import CUSTOMER_CARE, WAREHOUSE
 from orders.tests.factories import user_with_role
 
@@ -141,3 +142,20 @@ def test_making_and_showing_a_pick_list_take_the_same_queries_for_2_or_12_orders
         return len(made.captured_queries), len(shown.captured_queries)
 
     assert measure(2) == measure(12)
+
+
+def test_a_wave_asks_only_for_what_is_left_to_pick(client):
+    InventoryItem.objects.create(sku="MUG-1", name="Mug", location="B-02-1", quantity_on_hand=9)
+    partly, fresh = order_make("picking"), order_make("picking")  # 2 x MUG-1 each
+    # One unit came off the shelf before the order went back on a wave.
+    picking_record(order=partly, picks=[{"sku": "MUG-1", "quantity": 1}], actor=None)
+    client.force_login(user_with_role(WAREHOUSE))
+
+    response = client.post("/dashboard/pick-lists/", {"orders": [partly.number, fresh.number]})
+    html = client.get(response["Location"]).content.decode()
+
+    row = ", ".join(sorted([partly.number, fresh.number]))
+    assert (
+        '<tr data-pick-sku="MUG-1"><td>B-02-1</td><td>MUG-1</td><td>Mug</td><td>3</td>'
+        f"<td>{row}</td></tr>"
+    ) in html
