@@ -80,7 +80,10 @@ def connection_to_public_address(
     that changes between the check and the connection cannot redirect the request.
     """
     host, port = address
-    entries = host_addresses(host, port)
+    try:
+        entries = host_addresses(host, port)
+    except UnicodeError as error:  # an over-long label: a failed delivery, retried, not a crash
+        raise OSError(f"{host} is not a valid host name.") from error
     refused = [entry[4][0] for entry in entries if not address_is_public(entry[4][0])]
     if refused and not private_addresses_allowed():
         raise AddressRefused(f"{host} resolves to {', '.join(refused)}, not a public address.")

@@ -43,7 +43,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shared.outages import retry_through_database_outage
-from shared.outbound import AddressRefused, connection_to_public_address, url_address_problem
+from shared.outbound import AddressRefused, connection_to_public_address
 from shared.outbox import enqueue
 
 from .models import WebhookAttempt, WebhookAttemptOutcome, WebhookEvent, WebhookEventStatus
@@ -199,8 +199,9 @@ def _webhook_url_problem(url: str) -> str:
         return "The storefront has no webhook URL any more; nothing was sent."
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         return f"The webhook URL must start with http:// or https://, not {url[:200]!r}."
-    # Checked when the URL was configured too; DNS may have changed since.
-    return url_address_problem(url)
+    # Its address is checked where the connection is made (connection_to_public_address):
+    # one lookup, and the address checked is the one connected to.
+    return ""
 
 
 class _PublicHTTPConnection(http.client.HTTPConnection):
@@ -262,7 +263,7 @@ def _webhook_post(*, url: str, body: bytes, headers: dict[str, str], timeout: fl
     except TimeoutError:
         return _Answer(error=f"No answer within {timeout:g} s (timeout).")
     except urllib.error.URLError as error:
-        if isinstance(error.reason, AddressRefused):  # DNS changed after the check above
+        if isinstance(error.reason, AddressRefused):  # a non-public address, as resolved now
             return _Answer(error=f"Refused: {error.reason}", hopeless=True)
         if isinstance(error.reason, TimeoutError):
             return _Answer(error=f"No connection within {timeout:g} s (timeout).")

@@ -134,10 +134,10 @@ def test_a_delivery_to_a_url_that_now_resolves_privately_is_refused_and_sends_no
 
 
 @pytest.mark.django_db
-def test_a_name_that_changes_address_between_the_check_and_the_connection_is_refused(
+def test_a_name_that_points_at_loopback_after_it_was_configured_is_refused_when_connecting(
     receiver, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
-    """DNS rebinding: the check sees a public address, the connection would reach loopback."""
+    """DNS rebinding: public when configured, loopback at delivery; the connection refuses it."""
     host_port = receiver.url.split("/")[2]
     port = int(host_port.split(":")[1])
     with django_capture_on_commit_callbacks(execute=False):
@@ -145,14 +145,13 @@ def test_a_name_that_changes_address_between_the_check_and_the_connection_is_ref
             storefront=StorefrontFactory(webhook_url=f"http://hooks.shop.test:{port}/hooks")
         )
     event = WebhookEvent.objects.get(order=order)
-    answers = iter(
-        [
-            [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (PUBLIC, port))],  # the check
-            [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))],  # the connection
-        ]
-    )
-    # The resolver is outside the process: the one thing this test stands in for.
-    monkeypatch.setattr(outbound, "host_addresses", lambda host, port: next(answers))
+    lookups = []
+
+    def resolver(host, port):  # the resolver is outside the process: the one stand-in here
+        lookups.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    monkeypatch.setattr(outbound, "host_addresses", resolver)
 
     webhook_event_deliver_now(event.pk)
 
@@ -160,3 +159,4 @@ def test_a_name_that_changes_address_between_the_check_and_the_connection_is_ref
     assert receiver.requests == []
     assert event.status == WebhookEventStatus.FAILED
     assert "127.0.0.1" in event.last_error
+    assert lookups == ["hooks.shop.test"]  # one lookup, and it is the address connected to
