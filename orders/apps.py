@@ -7,7 +7,7 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
-        from . import locking  # noqa: F401 - connects its storefront-cache receivers
+        from . import checks, locking  # noqa: F401 - registers the checks; the cache receivers
         from .demo.confirmation import ConfirmationDemoSeeder
         from .demo.seeders import demo_seeder_register
 
