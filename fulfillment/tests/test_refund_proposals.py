@@ -89,6 +89,9 @@ def test_who_may_approve_or_reject(role, may_decide):
     if may_decide:
         refund_proposal_approve(proposal=proposal, actor=actor)
         assert state(request)[:2] == (PaymentStatus.PARTIALLY_REFUNDED, Decimal("1000"))
+        decided = RefundProposal.objects.get(pk=proposal.pk)
+        assert (decided.status, decided.decided_by) == (RefundProposalStatus.APPROVED, actor)
+        assert decided.decided_at is not None
     else:
         for decide in (
             lambda: refund_proposal_approve(proposal=proposal, actor=actor),
@@ -215,8 +218,15 @@ def test_rejection_needs_a_reason_and_moves_no_money():
 
     with pytest.raises(OrderValidationError):
         refund_proposal_reject(proposal=proposal, actor=user_with_role(FINANCE), reason="  ")
-    refund_proposal_reject(proposal=proposal, actor=user_with_role(FINANCE), reason="Used")
+    finance = user_with_role(FINANCE)
+    refund_proposal_reject(proposal=proposal, actor=finance, reason="Used")
 
+    decided = RefundProposal.objects.get(pk=proposal.pk)
+    assert (decided.status, decided.rejection_reason, decided.decided_by) == (
+        RefundProposalStatus.REJECTED,
+        "Used",
+        finance,
+    )
     after = state(request)
     assert after[:2] == before[:2] and after[3:] == before[3:]
     with pytest.raises(InvalidTransition):
