@@ -144,10 +144,21 @@ def started_child(worker: ProjectProcess, marker, task_id: str, *, count: int = 
     return int([line for line in lines(marker) if line[0] == "start"][-1][2])
 
 
-def nothing_left_in(broker) -> bool:
-    """No message waits in a queue and none is delivered but unacknowledged."""
-    queued = sum(broker.llen(queue) for queue in ("default", "webhooks", "notifications"))
-    return queued == 0 and broker.hlen("unacked") == 0 and broker.zcard("unacked_index") == 0
+def nothing_left_in(broker, *, within: float = 5.0) -> bool:
+    """No message waits in a queue and none is delivered but unacknowledged.
+
+    The pool child logs "succeeded" before the worker's main process acknowledges
+    the message (task_acks_late), so the broker is polled for a few seconds rather
+    than read once right after the log line.
+    """
+    deadline = time.monotonic() + within
+    while True:
+        queued = sum(broker.llen(queue) for queue in ("default", "webhooks", "notifications"))
+        if queued == 0 and broker.hlen("unacked") == 0 and broker.zcard("unacked_index") == 0:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
 
 
 def test_sigterm_is_a_warm_shutdown_that_finishes_the_task_in_flight(
