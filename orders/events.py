@@ -65,6 +65,45 @@ class OrderPaymentChanged:
         return self.transition == "refund_payment"
 
 
+@dataclass(frozen=True, kw_only=True)
+class OrderEdited:
+    """An order was changed after it was placed (orders.services.edits), in one edit.
+
+    `changes` are `{"field", "from", "to"}` with plain strings, as the API's
+    `changes` and the `order.updated` webhook show them (for example
+    `{"field": "lines[MUG-1].quantity", "from": "2", "to": "1"}`,
+    `{"field": "shipping_address", ...}`, `{"field": "total", ...}`).
+    `kind` is "edit" or "partial_cancel". `total_before` is the total before the
+    edit; `shipping_price_before` likewise. A refund or capture the edit caused
+    follows as its own `OrderPaymentChanged`.
+    """
+
+    order: Order
+    changes: tuple[dict[str, str], ...]
+    reason: str
+    kind: str = "edit"
+    total_before: Decimal
+    shipping_price_before: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderSplit:
+    """Quantities of `order` moved to its new back-order (orders.services.backorders).
+
+    `moved_total` is what the moved lines are worth; `paid_moved` the part of
+    the order's captured money that went with them (0 for an unpaid, authorized
+    or cash-on-delivery order). The back-order is not announced as a new order
+    (no OrderCreated): its money was booked on the original.
+    """
+
+    order: Order
+    backorder: Order
+    moved: tuple[dict[str, str], ...]
+    moved_total: Decimal
+    paid_moved: Decimal
+    reason: str
+
+
 # -- fulfillment's work on it (fulfillment.services) ------------------------------------
 
 
@@ -185,6 +224,8 @@ ORDER_EVENT_TYPES: tuple[type, ...] = (
     OrderCreated,
     OrderStatusChanged,
     OrderPaymentChanged,
+    OrderEdited,
+    OrderSplit,
     PackageCreated,
     ShipmentCreated,
     CarrierScanRecorded,

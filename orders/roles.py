@@ -31,8 +31,14 @@ PAYMENT_TRANSITION_PERMISSIONS = [
     "void_payment_order",
 ]
 
+# Changing an order after it was placed, splitting off back-orders, taking orders for
+# customers (orders.services.edits, backorders, creation).
+ORDER_CHANGE_PERMISSIONS = ["edit_order", "split_order", "take_order"]
+
 ROLE_TRANSITION_PERMISSIONS: dict[str, list[str]] = {
-    MANAGER: STATUS_TRANSITION_PERMISSIONS + PAYMENT_TRANSITION_PERMISSIONS,
+    MANAGER: STATUS_TRANSITION_PERMISSIONS
+    + PAYMENT_TRANSITION_PERMISSIONS
+    + ORDER_CHANGE_PERMISSIONS,
     # Picking to shipping: the work on the warehouse floor.
     WAREHOUSE: [
         "start_picking_order",
@@ -41,6 +47,8 @@ ROLE_TRANSITION_PERMISSIONS: dict[str, list[str]] = {
         "ship_order",
         # An empty shelf or an address a parcel cannot go to; other holds are customer care's.
         "hold_for_stock_or_address_order",
+        # A short pick: what can ship goes, the rest waits on a back-order.
+        "split_order",
     ],
     # Talking to customers: holds, cancellations and what comes after delivery.
     CUSTOMER_CARE: [
@@ -49,6 +57,7 @@ ROLE_TRANSITION_PERMISSIONS: dict[str, list[str]] = {
         "cancel_order",
         "open_after_sales_order",
         "complete_order",
+        *ORDER_CHANGE_PERMISSIONS,
     ],
     FINANCE: PAYMENT_TRANSITION_PERMISSIONS,
 }

@@ -181,6 +181,15 @@ class Order(ConcurrentTransitionMixin, models.Model):
     payment_method = models.CharField(
         _("payment method"), max_length=10, choices=PaymentMethod.choices
     )
+    # A back-order: quantities split off this order to ship later (orders.services.backorders).
+    backorder_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="backorders",
+        verbose_name=_("back-order of"),
+    )
     # Grows with every change; clients send it back so a stale view cannot overwrite.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
@@ -279,6 +288,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
             ("capture_payment_order", "Can record payment captures"),
             ("refund_payment_order", "Can record refunds"),
             ("void_payment_order", "Can void payments"),
+            # Changing an order after it was placed (orders.services.edits, backorders).
+            ("edit_order", "Can edit orders (lines, address, contact, shipping price)"),
+            ("split_order", "Can split orders into back-orders"),
+            ("take_order", "Can take orders for customers (phone, chat, counter)"),
         ]
 
     def __str__(self) -> str:

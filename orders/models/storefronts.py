@@ -97,6 +97,20 @@ class Storefront(models.Model):
             "delivery; the system confirms it through the usual checks."
         ),
     )
+    # Customers' change requests from the tracking page (fulfillment.services.change_requests):
+    # granted at once where the storefront allows it, otherwise customer care decides.
+    customer_address_changes_auto = models.BooleanField(
+        _("apply customers' address changes at once"),
+        default=False,
+        help_text=_("A new delivery address asked for before packing starts is applied at once."),
+    )
+    customer_cancellations_auto = models.BooleanField(
+        _("apply customers' cancellations at once"),
+        default=False,
+        help_text=_(
+            "A cancellation (whole or some items) asked for before picking is applied at once."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
