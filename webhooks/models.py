@@ -11,6 +11,8 @@ class WebhookEventType(models.TextChoices):
     ORDER_CREATED = "order.created", "order.created"
     ORDER_STATUS_CHANGED = "order.status_changed", "order.status_changed"
     SHIPMENT_UPDATED = "shipment.updated", "shipment.updated"
+    # Lines, address, contact or shipping price changed after the order was placed.
+    ORDER_UPDATED = "order.updated", "order.updated"
 
 
 class WebhookEventStatus(models.TextChoices):

@@ -8,6 +8,7 @@ get nothing written.
 from orders.events import (
     CarrierScanRecorded,
     OrderCreated,
+    OrderEdited,
     OrderStatusChanged,
     ShipmentCreated,
     ShipmentFacts,
@@ -45,6 +46,23 @@ def webhook_order_status_changed(event: OrderStatusChanged) -> None:
     )
 
 
+def webhook_order_edited(event: OrderEdited) -> None:
+    """Lines, address, contact or shipping price changed: the order now, and what changed."""
+    order = event.order
+    webhook_event_record(
+        storefront=order.storefront,
+        event_type=WebhookEventType.ORDER_UPDATED,
+        data={
+            "order": order_webhook_data(order),
+            # As the API's `changes`: [{field, from, to}], plain strings.
+            "changes": [dict(change) for change in event.changes],
+            "kind": event.kind,
+            "reason": event.reason,
+        },
+        order=order,
+    )
+
+
 def _shipment_updated(order: Order, shipment: ShipmentFacts) -> None:
     webhook_event_record(
         storefront=order.storefront,
@@ -74,5 +92,6 @@ def order_events_subscribe() -> None:
     """Subscribe the storefront webhooks to the order events they report (from ready())."""
     subscribe(OrderCreated, webhook_order_created)
     subscribe(OrderStatusChanged, webhook_order_status_changed)
+    subscribe(OrderEdited, webhook_order_edited)
     subscribe(ShipmentCreated, webhook_shipment_created)
     subscribe(CarrierScanRecorded, webhook_carrier_scan)

@@ -20,7 +20,9 @@ from orders.events import (
     AfterSalesStatusChanged,
     CarrierScanRecorded,
     OrderCreated,
+    OrderEdited,
     OrderPaymentChanged,
+    OrderSplit,
     OrderStatusChanged,
     PackageCreated,
     ShipmentCreated,
@@ -53,6 +55,8 @@ EXPECTED_SUBSCRIBERS = {
         "reports.subscribers.ledger_book_payment_change",
         "notifications.subscribers.notify_refund",
     ],
+    OrderEdited: ["webhooks.subscribers.webhook_order_edited"],
+    OrderSplit: [],
     PackageCreated: ["reports.subscribers.ledger_book_package"],
     ShipmentCreated: [
         "reports.subscribers.ledger_book_shipment",
