@@ -12,9 +12,12 @@ class FulfillmentConfig(AppConfig):
         from .demo import FulfillmentDemoSeeder
         from .guards import guards_register
         from .history import customer_messages_register
+        from .line_minimums import line_minimums_register
 
         # Packed, shipped and after-sales settled are conditions of order transitions.
         guards_register()
+        # What is picked, packed or drop-shipped holds an order line up (back-orders, edits).
+        line_minimums_register()
         # Its history rows (after-sales requests) read to the customer as it words them.
         customer_messages_register()
         # The app's share of `seed_demo` (see orders.demo.seeders).

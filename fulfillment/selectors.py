@@ -90,6 +90,11 @@ def _drop_shipped_quantities(order: Order) -> dict[int, int]:
     )
 
 
+def order_drop_shipped_quantities(order: Order) -> dict[int, int]:
+    """Return {order line id: quantity a supplier delivered straight to the customer}."""
+    return _drop_shipped_quantities(order)
+
+
 def order_pick_lines(order: Order) -> list[dict]:
     """Return each of `order`'s lines with what is picked, short and left to pick, and where.
 
