@@ -55,6 +55,10 @@ EXPECTED_PERMISSIONS = {
 EXPECTED_PERMISSIONS[WAREHOUSE] = EXPECTED_PERMISSIONS[WAREHOUSE] - {"hold_order"} | {
     "hold_for_stock_or_address_order"
 }
+# Issue 17: changing orders after they are placed; the floor splits off back-orders.
+EXPECTED_PERMISSIONS[MANAGER] |= {"edit_order", "split_order", "take_order"}
+EXPECTED_PERMISSIONS[CUSTOMER_CARE] |= {"edit_order", "split_order", "take_order"}
+EXPECTED_PERMISSIONS[WAREHOUSE] |= {"split_order"}
 FLOOR_HOLD_REASONS = {"stock_shortage", "address_check"}
 
 

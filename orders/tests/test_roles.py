@@ -31,6 +31,7 @@ def test_sync_roles_creates_the_groups_and_undoes_hand_edits(capsys):
         "mark_ready_to_ship_order",
         "ship_order",
         "hold_for_stock_or_address_order",
+        "split_order",
     }
     assert (
         not Group.objects.get(name=CUSTOMER_CARE).permissions.filter(codename="ship_order").exists()

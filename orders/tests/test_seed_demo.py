@@ -91,8 +91,8 @@ def test_seeding_twice_adds_nothing_and_resets_the_demo_users():
     # The role table is applied again, undoing hand edits of the groups.
     assert set(Group.objects.get(name=roles.WAREHOUSE).permissions.all()) == warehouse_permissions
     assert (
-        len(warehouse_permissions) == 19
-    )  # transitions, floor holds, views, packing, picking, suppliers
+        len(warehouse_permissions) == 20
+    )  # transitions, floor holds, back-orders, views, packing, picking, suppliers
     for username, password, role in EXPECTED_ACCOUNTS:
         user = User.objects.get(username=username)
         assert user.is_staff is True
