@@ -28,7 +28,8 @@ from orders.links import tracking_url
 from orders.models import CUSTOMER_STATUS_NAMES, HoldReason, PaymentStatus
 from shared.money import format_money
 
-from .models import ESSENTIAL_NOTIFICATION_KINDS, Notification
+from .models import ESSENTIAL_NOTIFICATION_KINDS, Notification, NotificationKind
+from .order_edits import order_edit_money_sentence, order_edit_rows
 from .services import notification_shipments
 
 _DEFAULT_BRAND_COLOR = "#1f6feb"
@@ -82,6 +83,20 @@ def _choice_label(choices, value) -> str:
     return str(choices(value).label) if value in choices.values else ""
 
 
+def _edit_context(notification: Notification, currency: str) -> dict:
+    """What the "your order was changed" e-mail lists; nothing for the other kinds."""
+    if notification.kind != NotificationKind.ORDER_EDITED:
+        return {}
+    context = notification.context
+    return {
+        "edit_kind": context.get("edit_kind", "edit"),
+        "edit_rows": order_edit_rows(context, currency),
+        "edit_money": order_edit_money_sentence(context, currency),
+        "total_before": format_money(context.get("total_before", ""), currency),
+        "total_after": format_money(context.get("total_after", ""), currency),
+    }
+
+
 def _message_context(notification: Notification) -> dict:
     """The template context of `notification`'s e-mail; call inside the customer's language."""
     order = notification.order
@@ -89,6 +104,7 @@ def _message_context(notification: Notification) -> dict:
     customer = notification.customer
     essential = notification.kind in ESSENTIAL_NOTIFICATION_KINDS
     return {
+        **_edit_context(notification, order.currency),
         "notification": notification,
         "kind": notification.kind,
         "kind_label": notification.get_kind_display(),

@@ -17,11 +17,14 @@ class NotificationKind(models.TextChoices):
     AFTER_SALES_OPENED = "after_sales_opened", _("Request opened")
     AFTER_SALES_RESOLVED = "after_sales_resolved", _("Request resolved")
     REFUND_ISSUED = "refund_issued", _("Refund issued")
+    # Lines, address, contact or shipping price changed after the order was placed.
+    ORDER_EDITED = "order_edited", _("Order changed")
 
 
-# Always sent, whatever the customer's preference: they concern the customer's money.
+# Always sent, whatever the customer's preference: they concern the customer's money
+# (an edit changes what is paid or where the parcel goes).
 ESSENTIAL_NOTIFICATION_KINDS = frozenset(
-    {NotificationKind.CANCELLED, NotificationKind.REFUND_ISSUED}
+    {NotificationKind.CANCELLED, NotificationKind.REFUND_ISSUED, NotificationKind.ORDER_EDITED}
 )
 
 

@@ -10,6 +10,7 @@ from orders.events import (
     AfterSalesResolved,
     CarrierScanRecorded,
     OrderCreated,
+    OrderEdited,
     OrderPaymentChanged,
     OrderStatusChanged,
     subscribe,
@@ -17,7 +18,8 @@ from orders.events import (
 from orders.models import Order, OrderStatus
 
 from .models import NotificationKind
-from .services import notification_record
+from .order_edits import order_edit_snapshot
+from .services import notification_edit_refund_attach, notification_record
 
 # The order status a status change must reach to tell the customer, and what about.
 _KIND_OF_STATUS = {
@@ -55,12 +57,30 @@ def notify_status_change(event: OrderStatusChanged) -> None:
 
 
 def notify_refund(event: OrderPaymentChanged) -> None:
-    if event.is_refund:
+    if not event.is_refund:
+        return
+    # A refund an edit caused is told in the edit's own e-mail: one e-mail per edit.
+    if not notification_edit_refund_attach(order=event.order, amount=event.amount):
         notification_record(
             order=event.order,
             kind=NotificationKind.REFUND_ISSUED,
             context={"amount": "" if event.amount is None else str(event.amount)},
         )
+
+
+def notify_order_edited(event: OrderEdited) -> None:
+    """One "your order was changed" e-mail per edit, with the changes and the money."""
+    notification_record(
+        order=event.order,
+        kind=NotificationKind.ORDER_EDITED,
+        context=order_edit_snapshot(
+            event.order,
+            changes=event.changes,
+            kind=event.kind,
+            total_before=event.total_before,
+            shipping_price_before=event.shipping_price_before,
+        ),
+    )
 
 
 def notify_out_for_delivery(event: CarrierScanRecorded) -> None:
@@ -103,6 +123,7 @@ def order_events_subscribe() -> None:
     subscribe(OrderCreated, notify_order_received)
     subscribe(OrderStatusChanged, notify_status_change)
     subscribe(OrderPaymentChanged, notify_refund)
+    subscribe(OrderEdited, notify_order_edited)
     subscribe(CarrierScanRecorded, notify_out_for_delivery)
     subscribe(AfterSalesOpened, notify_after_sales_opened)
     subscribe(AfterSalesResolved, notify_after_sales_resolved)

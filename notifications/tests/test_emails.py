@@ -31,7 +31,11 @@ from orders.tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-ESSENTIAL = {NotificationKind.CANCELLED, NotificationKind.REFUND_ISSUED}
+ESSENTIAL = {
+    NotificationKind.CANCELLED,
+    NotificationKind.REFUND_ISSUED,
+    NotificationKind.ORDER_EDITED,
+}
 
 
 def recorded(order, kind, context=None) -> Notification:
@@ -73,6 +77,7 @@ KIND_SENTENCES = {
         "Your request #41 about order {number} has been resolved."
     ),
     NotificationKind.REFUND_ISSUED: "We have refunded ₫85,001 for your order {number}.",
+    NotificationKind.ORDER_EDITED: "Your order {number} has been changed.",
 }
 CONTEXTS = {
     NotificationKind.ON_HOLD: {"hold_reason": "stock_shortage"},
@@ -84,6 +89,13 @@ CONTEXTS = {
         "resolution": "refund",
     },
     NotificationKind.REFUND_ISSUED: {"amount": "85001"},
+    NotificationKind.ORDER_EDITED: {
+        "changes": [{"what": "line", "name": "Mug", "from": "2", "to": "1"}],
+        "total_before": "355001",
+        "total_after": "235001",
+        "money": "refund",
+        "money_amount": "120000",
+    },
 }
 
 

@@ -55,7 +55,10 @@ EXPECTED_SUBSCRIBERS = {
         "reports.subscribers.ledger_book_payment_change",
         "notifications.subscribers.notify_refund",
     ],
-    OrderEdited: ["webhooks.subscribers.webhook_order_edited"],
+    OrderEdited: [
+        "notifications.subscribers.notify_order_edited",
+        "webhooks.subscribers.webhook_order_edited",
+    ],
     OrderSplit: [],
     PackageCreated: ["reports.subscribers.ledger_book_package"],
     ShipmentCreated: [

@@ -1,0 +1,210 @@
+"""The "your order was changed" e-mail: one per edit, changes and money in the customer's words.
+
+Edits are made here as the edit service makes them, in one transaction: the
+lines and totals are written, OrderEdited is published, then the refund the
+edit causes runs as its own payment transition (which publishes its own
+OrderPaymentChanged).
+"""
+
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from notifications.emails import notification_message_build
+from notifications.models import Notification, NotificationKind, NotificationStatus
+from orders.events import OrderEdited, publish
+from orders.models import Order, PaymentMethod, PaymentStatus
+from orders.services import order_transition
+from orders.tests.factories import order_new
+
+pytestmark = pytest.mark.django_db
+
+
+def edited(order: Order, *, quantities=None, changes=(), refund=False, kind="edit") -> Order:
+    """Change line quantities and the total of `order`, publish the edit: one transaction."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        total_before, shipping_before = order.total, order.shipping_price
+        changes = list(changes)
+        for sku, quantity in (quantities or {}).items():
+            line = order.lines.get(sku=sku)
+            changes.append(
+                {"field": f"lines[{sku}].quantity", "from": str(line.quantity), "to": str(quantity)}
+            )
+            if quantity:
+                line.quantity = quantity
+                line.line_total = line.unit_price * quantity
+                line.save()
+            else:
+                line.delete()
+        order.total = sum(line.line_total for line in order.lines.all()) + order.shipping_price
+        order.version += 1
+        order.save()
+        changes.append({"field": "total", "from": str(total_before), "to": str(order.total)})
+        publish(
+            OrderEdited(
+                order=order,
+                changes=tuple(changes),
+                reason="Customer called; shelf B3 checked",
+                kind=kind,
+                total_before=total_before,
+                shipping_price_before=shipping_before,
+            )
+        )
+        if refund:
+            order = order_transition(
+                order=order,
+                transition="refund_payment",
+                actor=None,
+                amount=order.amount_refundable - order.total,
+            )
+    return order
+
+
+def mails_of(order: Order) -> list[Notification]:
+    return list(order.notifications.exclude(kind=NotificationKind.ORDER_RECEIVED).order_by("pk"))
+
+
+def built(notification: Notification):
+    return notification_message_build(Notification.objects.get(pk=notification.pk))
+
+
+def paid_order() -> Order:
+    return order_new(payment_method=PaymentMethod.CARD, payment_status=PaymentStatus.PAID)
+
+
+def test_lowering_a_quantity_on_a_paid_order_sends_one_mail_with_the_change_and_the_refund():
+    order = paid_order()  # Mug 2 x ₫120,000, Tea ₫85,001, shipping ₫30,000
+
+    order = edited(order, quantities={"MUG-1": 1}, refund=True)
+
+    [mail] = mails_of(order)  # no separate "refund issued" e-mail
+    assert (mail.kind, mail.status) == (NotificationKind.ORDER_EDITED, NotificationStatus.PENDING)
+    assert order.amount_refunded == Decimal("120000.00")
+    message = built(mail)
+    [(html, _)] = message.alternatives
+    assert message.subject == f"{order.storefront.name}: Order changed (Order {order.number})"
+    body = message.body
+    assert f"Your order {order.number} has been changed.\n" in body
+    assert "What changed:\n- Mug: 2 → 1\n" in body
+    assert "New total: ₫235,001 (was ₫355,001).\n" in body
+    assert "We are refunding ₫120,000 to you." in body
+    assert "<li>Mug: 2 → 1</li>" in html
+    assert "We are refunding ₫120,000 to you." in html
+    # The reason and anything else staff wrote stay on the dashboard.
+    assert "Customer called" not in body + html
+    assert "shelf B3" not in body + html
+
+
+def test_a_vietnamese_customer_reads_the_change_in_vietnamese():
+    order = paid_order()
+    order.customer.language = "vi"
+    order.customer.save()
+
+    order = edited(order, quantities={"MUG-1": 1}, refund=True)
+
+    [mail] = mails_of(order)
+    message = built(mail)
+    with translation.override("vi"):
+        changed = gettext("Your order %(number)s has been changed.") % {"number": order.number}
+        row = gettext("%(name)s: %(before)s → %(after)s") % {
+            "name": "Mug",
+            "before": "2",
+            "after": "1",
+        }
+        label = gettext("Order changed")
+    assert changed != f"Your order {order.number} has been changed."
+    assert label != "Order changed"
+    assert changed in message.body
+    assert f"- {row}\n" in message.body
+    assert message.subject == f"{order.storefront.name}: {label} (Đơn hàng {order.number})"
+    assert "Tổng mới: 235.001\xa0₫ (trước đây 355.001\xa0₫)." in message.body
+    assert "120.000\xa0₫" in message.body
+    assert "Your order" not in message.body
+
+
+def test_removing_a_line_and_changing_the_address_on_cash_on_delivery():
+    order = order_new()  # cash on delivery, unpaid
+    address = order.shipping_address
+    address.line1 = "5 Nguyễn Huệ"
+    address.save()
+
+    order = edited(
+        order,
+        quantities={"TEA-7": 0},
+        changes=[{"field": "shipping_address", "from": "12 Lê Lợi", "to": "5 Nguyễn Huệ"}],
+    )
+
+    [mail] = mails_of(order)
+    body = built(mail).body
+    assert "- TEA-7: removed (was 1)\n" in body
+    assert (
+        "- New delivery address: Nguyễn Thị Lan, 5 Nguyễn Huệ, 700000 TP. Hồ Chí Minh, VN\n" in body
+    )
+    assert "New total: ₫270,000 (was ₫355,001).\n" in body
+    assert "You pay the new total, ₫270,000, on delivery." in body
+
+
+def test_an_address_only_edit_says_nothing_about_money():
+    order = order_new()
+
+    order = edited(
+        order,
+        changes=[
+            {"field": "shipping_address", "from": "a", "to": "b"},
+            {"field": "customer.phone", "from": "+84901234567", "to": "+84909999999"},
+        ],
+    )
+
+    body = built(mails_of(order)[0]).body
+    assert "- Phone: +84901234567 → +84909999999\n" in body
+    assert "New total" not in body
+    assert "pay" not in body.split("What changed:")[1].split("Order ")[0]
+
+
+def test_a_higher_total_on_a_paid_order_states_the_balance_to_pay():
+    order = paid_order()
+
+    order = edited(order, quantities={"MUG-1": 3})
+
+    body = built(mails_of(order)[0]).body
+    assert "- Mug: 2 → 3\n" in body
+    assert "₫120,000 is still to pay for the new total." in body
+
+
+def test_a_partial_cancellation_says_some_items_were_cancelled():
+    order = paid_order()
+
+    order = edited(order, quantities={"MUG-1": 1}, refund=True, kind="partial_cancel")
+
+    [mail] = mails_of(order)
+    body = built(mail).body
+    assert f"Some items of your order {order.number} have been cancelled.\n" in body
+    assert "We are refunding ₫120,000 to you." in body
+
+
+def test_a_customer_who_turned_off_progress_mails_still_gets_the_change():
+    order = paid_order()
+    order.customer.marketing_opt_out_at = timezone.now()
+    order.customer.save()
+
+    order = edited(order, quantities={"MUG-1": 1}, refund=True)
+
+    [mail] = mails_of(order)
+    assert mail.status == NotificationStatus.PENDING
+    assert "even if you turned off other e-mails" in built(mail).body
+
+
+def test_a_refund_outside_an_edit_still_gets_its_own_mail():
+    order = paid_order()
+    edited(order, quantities={"MUG-1": 1}, refund=True)
+
+    order_transition(order=order, transition="refund_payment", actor=None, amount=Decimal("1000"))
+
+    assert [mail.kind for mail in mails_of(order)] == [
+        NotificationKind.ORDER_EDITED,
+        NotificationKind.REFUND_ISSUED,
+    ]
