@@ -2,12 +2,13 @@
 
 A line cannot drop below what was taken off the shelf (`picked`), put in a
 package (`packed`, shipped or not) or delivered by a supplier straight to the
-customer (`drop_shipped`). Registered from `FulfillmentConfig.ready()`.
+customer (`drop_shipped`); a line whose every unit leaves the order drops its
+picks recorded short first. Registered from `FulfillmentConfig.ready()`.
 """
 
 from django.db.models import Sum
 
-from orders.line_minimums import line_minimum_register
+from orders.line_minimums import line_minimum_register, line_removal_register
 from orders.models import Order
 
 from .models import PackageLine, PickRecord
@@ -34,8 +35,17 @@ def packed_quantities(order: Order) -> dict[int, int]:
     )
 
 
+def short_picks_release(line_ids: list[int]) -> None:
+    """Forget picks of these lines that took nothing (recorded short): no goods go with them.
+
+    The order's history keeps what the picker reported (its pick_recorded row).
+    """
+    PickRecord.objects.filter(order_line_id__in=line_ids, quantity_picked=0).delete()
+
+
 def line_minimums_register() -> None:
     """Hold each order line at what fulfillment has done with it."""
     line_minimum_register("picked", picked_quantities)
     line_minimum_register("packed", packed_quantities)
     line_minimum_register("drop_shipped", order_drop_shipped_quantities)
+    line_removal_register(short_picks_release)

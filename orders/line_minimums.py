@@ -10,6 +10,10 @@ and `orders` never imports it.
 Each registered function takes the order and returns {order line id: quantity}.
 `order_line_minimums` gives, per line, the largest of them and the kind that
 set it, so a refusal can say why ("3 x MUG-1 are packed").
+
+A line whose every unit goes (moved to a back-order, removed by an edit) is
+deleted; apps whose rows point at it without holding goods (a pick recorded
+short) let go of them first, through `line_removal_register`.
 """
 
 from collections.abc import Callable, Iterable
@@ -57,3 +61,21 @@ def order_line_minimums(
             if quantity > 0 and (line_id not in floors or quantity > floors[line_id].quantity):
                 floors[line_id] = LineMinimum(quantity=quantity, kind=name)
     return floors
+
+
+# Functions that let go of an app's records of order lines about to be deleted, where
+# those records hold no goods (a pick recorded short): without that, the app's
+# protecting foreign key would refuse the deletion of a line whose every unit moved.
+_RELEASES: list[Callable[[list[int]], None]] = []
+
+
+def line_removal_register(release: Callable[[list[int]], None]) -> None:
+    """Call `release(line_ids)` before order lines holding no goods are deleted."""
+    if release not in _RELEASES:
+        _RELEASES.append(release)
+
+
+def order_lines_release(line_ids: list[int]) -> None:
+    """Let every app drop its goods-free records of these lines; call it before deleting them."""
+    for release in _RELEASES:
+        release(line_ids)

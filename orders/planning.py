@@ -342,6 +342,17 @@ def order_plan_on_transition(
         _stage_clock_start(order, started_at=now)
 
 
+def order_plan_confirmed(order: Order, *, start: datetime) -> None:
+    """Give an order that starts life confirmed (a back-order) its due times and stage clock.
+
+    In memory; the caller saves. As `confirm` plans an order, from `start`,
+    but the team stays the one the caller gave it (a back-order keeps its
+    original's team rather than being routed again).
+    """
+    _deadlines_set(order, start=start)
+    _stage_clock_start(order, started_at=start)
+
+
 def order_replan(order: Order, *, stage_started_at: datetime) -> None:
     """Recompute due times from `confirmed_at`, the stage's clock from `stage_started_at`.
 

@@ -6,6 +6,9 @@ reports.subscribers calls these from the order event seam (orders.events):
   when a cash-on-delivery order is delivered; the cash collected later is a
   `cod_collected` entry, not revenue again;
 - refunds as they are issued;
+- a split (orders.services.backorders): the captured money that moved with the
+  goods leaves the original's revenue (a correcting entry) and becomes the
+  back-order's, so each order's revenue stays what it was paid;
 - the carrier's price for each shipment (its base price plus a price per kg
   of the packages it carries), packaging per package and handling per shipped
   order, from the storefront's rates.
@@ -100,6 +103,42 @@ def ledger_record_transition(
             items.append((LedgerKind.HANDLING_COST, rates.handling_per_order, {}))
     if items:
         LedgerEntry.objects.bulk_create(_entries(order, items))
+
+
+def ledger_record_split(
+    order: Order, *, backorder: Order, paid_moved: Decimal, reason: str = ""
+) -> None:
+    """Move `paid_moved` of `order`'s booked revenue to its new back-order.
+
+    Only money already booked as revenue moves (a captured card or invoice;
+    cash on delivery books at delivery, each order its own). The original's
+    shipping part stays: the back-order ships free. The original's entry is
+    corrected, never changed; nothing is counted twice across the two orders.
+    """
+    if paid_moved <= 0 or order.payment_method == PaymentMethod.CASH_ON_DELIVERY:
+        return
+    booked = LedgerEntry.objects.filter(
+        order=order, kind=LedgerKind.REVENUE, corrects__isnull=True
+    ).order_by("-occurred_at", "-id")
+    entry = booked.first()
+    if entry is None or ledger_balance(order, LedgerKind.REVENUE) < paid_moved:
+        return  # nothing (or not enough) was booked: what is booked later follows the totals
+    note = f"Moved to back-order {backorder.number}" + (f": {reason}" if reason else "")
+    LedgerEntry.objects.create(
+        storefront_id=order.storefront_id,
+        order=order,
+        kind=LedgerKind.REVENUE,
+        amount=-paid_moved,
+        currency=order.currency,
+        payment_method=order.payment_method,
+        region_id=entry.region_id,
+        corrects=entry,
+        note=note[:500],
+    )
+    moved_in = _entries(backorder, [(LedgerKind.REVENUE, paid_moved, {})])
+    for row in moved_in:
+        row.note = f"Moved from order {order.number}"
+    LedgerEntry.objects.bulk_create(moved_in)
 
 
 def ledger_record_package(order: Order, *, package_id: int) -> None:

@@ -7,6 +7,7 @@ exactly when the change committed.
 from orders.events import (
     OrderCreated,
     OrderPaymentChanged,
+    OrderSplit,
     OrderStatusChanged,
     PackageCreated,
     ShipmentCreated,
@@ -17,6 +18,7 @@ from .ledger import (
     ledger_record_order_created,
     ledger_record_package,
     ledger_record_shipment,
+    ledger_record_split,
     ledger_record_transition,
 )
 
@@ -34,6 +36,13 @@ def ledger_book_status_change(event: OrderStatusChanged) -> None:
 def ledger_book_payment_change(event: OrderPaymentChanged) -> None:
     """Revenue (or cash collected) on capture, and each refund."""
     ledger_record_transition(event.order, transition=event.transition, amount=event.amount)
+
+
+def ledger_book_split(event: OrderSplit) -> None:
+    """The captured money that moved to a back-order leaves the original's revenue for it."""
+    ledger_record_split(
+        event.order, backorder=event.backorder, paid_moved=event.paid_moved, reason=event.reason
+    )
 
 
 def ledger_book_package(event: PackageCreated) -> None:
@@ -56,5 +65,6 @@ def order_events_subscribe() -> None:
     subscribe(OrderCreated, ledger_book_order_created)
     subscribe(OrderStatusChanged, ledger_book_status_change)
     subscribe(OrderPaymentChanged, ledger_book_payment_change)
+    subscribe(OrderSplit, ledger_book_split)
     subscribe(PackageCreated, ledger_book_package)
     subscribe(ShipmentCreated, ledger_book_shipment)

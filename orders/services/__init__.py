@@ -4,6 +4,7 @@
   or payment, and what callers need to know about each transition;
 - `creation`: `order_create` and the API's `order_create_idempotent`;
 - `teams`: moving an order to another team;
+- `backorders`: `order_split`, moving quantities that cannot ship now to a back-order;
 - `storefronts`: creating a storefront, rotating its API key.
 
 Import from `orders.services`: it names every public service. Locking an
@@ -11,6 +12,7 @@ order, and the team and version checks on the locked row, live in
 `orders.locking`.
 """
 
+from .backorders import order_split, order_split_movable, order_splittable
 from .creation import (
     ORDER_CREATE_TRIES,
     idempotency_keys_expired_delete,
@@ -50,6 +52,9 @@ __all__ = [
     "order_create",
     "order_create_idempotent",
     "order_number_generate",
+    "order_split",
+    "order_split_movable",
+    "order_splittable",
     "order_team_reassign",
     "order_transition",
     "refund_amount_validate",

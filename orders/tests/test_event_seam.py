@@ -59,7 +59,7 @@ EXPECTED_SUBSCRIBERS = {
         "notifications.subscribers.notify_order_edited",
         "webhooks.subscribers.webhook_order_edited",
     ],
-    OrderSplit: [],
+    OrderSplit: ["reports.subscribers.ledger_book_split"],
     PackageCreated: ["reports.subscribers.ledger_book_package"],
     ShipmentCreated: [
         "reports.subscribers.ledger_book_shipment",
