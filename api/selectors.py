@@ -1,6 +1,6 @@
 """Reads of orders as the REST API shows them: an order with its fulfillment rows."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from fulfillment.models import AfterSalesRequest, Shipment
 from orders.models import Order, OrderEvent, Storefront
@@ -9,10 +9,26 @@ from shared.prefetch import rows_known
 
 def order_queryset_for_api(*, storefront: Storefront | None) -> QuerySet[Order]:
     """Orders an API caller may see: one storefront's, or all of them for staff (`None`)."""
-    orders = Order.objects.select_related("customer", "shipping_address", "storefront")
+    orders = (
+        Order.objects.select_related("customer", "shipping_address", "storefront")
+        # The links between an order and its back-orders, by number, without a query per order.
+        .annotate(backorder_of_number=F("backorder_of__number"))
+        .prefetch_related(order_backorders_prefetch())
+    )
     if storefront is not None:
         orders = orders.filter(storefront=storefront)
     return orders
+
+
+def order_backorders_prefetch() -> Prefetch:
+    """The numbers of each order's back-orders, oldest first, in one query for a page."""
+    return Prefetch(
+        "backorders",
+        # The state fields too: django-fsm's ConcurrentTransitionMixin reads them on load.
+        queryset=Order.objects.only(
+            "pk", "number", "backorder_of_id", "status", "payment_status"
+        ).order_by("created_at", "id"),
+    )
 
 
 def order_detail_prefetch(orders: QuerySet[Order]) -> QuerySet[Order]:
@@ -39,4 +55,4 @@ def order_detail_known(order: Order) -> Order:
     none. The order detail serializer then runs without a query. Only for an
     order that nothing else has touched since.
     """
-    return rows_known(order, shipments=[], after_sales_requests=[])
+    return rows_known(order, shipments=[], after_sales_requests=[], backorders=[])

@@ -148,6 +148,18 @@ class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
+class SplitLineInputSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(
+        min_value=1, max_value=100_000, help_text="Units of this SKU to move to the back-order."
+    )
+
+
+class OrderSplitSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+    lines = SplitLineInputSerializer(many=True, allow_empty=False, max_length=500)
+
+
 class AfterSalesLineInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     quantity = serializers.IntegerField(min_value=1, max_value=100_000)
@@ -396,6 +408,12 @@ class AfterSalesRequestSerializer(ModelOutputSerializer):
 
 class OrderSummarySerializer(ModelOutputSerializer):
     status_display = serializers.CharField(source="customer_status_display")
+    backorder_of = serializers.SerializerMethodField(
+        help_text="The number of the order this back-order was split from, or null."
+    )
+    backorders = serializers.SerializerMethodField(
+        help_text="Numbers of the back-orders split from this order, oldest first."
+    )
 
     class Meta:
         model = Order
@@ -410,9 +428,22 @@ class OrderSummarySerializer(ModelOutputSerializer):
             "currency",
             "total",
             "version",
+            "backorder_of",
+            "backorders",
             "created_at",
             "updated_at",
         ]
+
+    def get_backorder_of(self, order: Order) -> str | None:
+        if order.backorder_of_id is None:
+            return None
+        # Read with the order by the API's selectors (order_queryset_for_api); else one query.
+        number = getattr(order, "backorder_of_number", None)
+        return number if number is not None else order.backorder_of.number
+
+    def get_backorders(self, order: Order) -> list[str]:
+        # Prefetched by the API's selectors, oldest first.
+        return [backorder.number for backorder in order.backorders.all()]
 
 
 class OrderSerializer(OrderSummarySerializer):

@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .backorders import OrderSplitView
 from .views import CarrierEventView, OrderViewSet, PickListCreateView
 
 app_name = "api"
@@ -10,6 +11,11 @@ router.register("orders", OrderViewSet, basename="order")
 
 urlpatterns = [
     *router.urls,
+    path(
+        "orders/<str:number>/split/",
+        OrderSplitView.as_view(),
+        name="order-split",
+    ),
     path("carriers/<slug:code>/events/", CarrierEventView.as_view(), name="carrier-events"),
     path("pick-lists/", PickListCreateView.as_view(), name="pick-lists"),
 ]

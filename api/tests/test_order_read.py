@@ -19,6 +19,8 @@ pytestmark = pytest.mark.django_db
 
 DETAIL_FIELDS = {
     "number",
+    "backorder_of",
+    "backorders",
     "external_id",
     "status",
     "status_display",
