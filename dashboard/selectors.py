@@ -325,10 +325,11 @@ def order_for_dashboard(number: str) -> Order | None:
     """Return the order with everything its detail page shows, or None."""
     return (
         Order.objects.select_related(
-            "customer", "shipping_address", "storefront", "team__department"
+            "customer", "shipping_address", "storefront", "team__department", "backorder_of"
         )
         .prefetch_related(
             "lines",
+            Prefetch("backorders", queryset=Order.objects.order_by("created_at", "id")),
             Prefetch(
                 "packages",
                 queryset=Package.objects.select_related(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import after_sales, bulk, pick_lists, requests, views
+from . import after_sales, backorders, bulk, pick_lists, requests, views
 from .request_pages import AFTER_SALES_PAGES, SUPPLIER_REQUEST_PAGES
 
 app_name = "dashboard"
@@ -17,6 +17,7 @@ urlpatterns = [
     path("orders/<str:number>/pack/", views.order_pack, name="order-pack"),
     path("orders/<str:number>/shipment/", views.order_book_shipment, name="order-book-shipment"),
     path("orders/<str:number>/team/", views.order_team, name="order-team"),
+    path("orders/<str:number>/split/", backorders.order_split_view, name="order-split"),
     path(
         "orders/<str:number>/after-sales/new/",
         after_sales.order_after_sales_open,

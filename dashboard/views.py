@@ -45,6 +45,7 @@ from shared.parsing import amount_or_none, version_or_none, whole_number
 
 from . import selectors
 from .after_sales import user_may_open_after_sales
+from .backorders import backorder_panel_context
 from .forms import OrderFilterForm, StaffAuthenticationForm
 from .frame import dashboard_render, dashboard_staff_required
 from .frame import forbidden as _forbidden
@@ -226,6 +227,7 @@ def _panel_context(request: HttpRequest, order: Order) -> dict[str, Any]:
         "stage_due_times": selectors.order_stage_due_times(order, now=now),
         "sla_state": selectors.order_sla_state(order, now=now),
         "now": now,
+        **backorder_panel_context(order, user),
     }
 
 

@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fulfillment.models import (
@@ -12,6 +13,7 @@ from fulfillment.models import (
     ShipmentStatus,
     TrackingEvent,
 )
+from orders.links import tracking_token_make
 from orders.models import CUSTOMER_STATUS_NAMES, Order, OrderStatus
 
 # The steps the progress bar shows, in order (holds and cancellations are shown apart).
@@ -183,3 +185,28 @@ def order_after_sales_for_customer(order: Order) -> list[dict]:
             }
         )
     return progress
+
+
+def order_split_links_for_customer(order: Order) -> dict:
+    """The orders `order` was split with: what it was split from, and its back-orders.
+
+    Each as {number, status (as customers name it), url (its own signed tracking
+    page)}: the customer follows every part of what they ordered. Read in the
+    page's language. Two queries at most, none for an order never split.
+    """
+
+    def link(other: Order) -> dict:
+        return {
+            "number": other.number,
+            "status": other.customer_status_display,
+            "url": reverse("tracking:track_order", args=[tracking_token_make(other)]),
+        }
+
+    original = (
+        Order.objects.filter(pk=order.backorder_of_id).first() if order.backorder_of_id else None
+    )
+    backorders = order.backorders.order_by("created_at", "id")
+    return {
+        "backorder_of": link(original) if original is not None else None,
+        "backorders": [link(backorder) for backorder in backorders],
+    }

@@ -30,6 +30,7 @@ from .selectors import (
     order_lookup,
     order_progress,
     order_shipments_for_customer,
+    order_split_links_for_customer,
     order_timeline_for_customer,
 )
 
@@ -153,6 +154,8 @@ def _track_page(
             and expected_delivery < timezone.localdate(),
             "shipments": shipments,
             "timeline": order_timeline_for_customer(order),
+            # Parts of the order that ship apart (back-orders), each with its own page.
+            "split": order_split_links_for_customer(order),
             "after_sales": order_after_sales_for_customer(order),
             "after_sales_form": form if can_open_after_sales else None,
             "after_sales_action": reverse("tracking:track_after_sales", args=[token]),
