@@ -12,9 +12,11 @@ from orders.events import (
     OrderCreated,
     OrderEdited,
     OrderPaymentChanged,
+    OrderSplit,
     OrderStatusChanged,
     subscribe,
 )
+from orders.links import tracking_url
 from orders.models import Order, OrderStatus
 
 from .models import NotificationKind
@@ -83,6 +85,25 @@ def notify_order_edited(event: OrderEdited) -> None:
     )
 
 
+def notify_order_split(event: OrderSplit) -> None:
+    """Tell the customer once that part of the order follows as another number.
+
+    An "order changed" e-mail about the original (kind "split"), naming the
+    back-order, what it holds and its own tracking link; the back-order itself
+    sends no "order received".
+    """
+    notification_record(
+        order=event.order,
+        kind=NotificationKind.ORDER_EDITED,
+        context={
+            "edit_kind": "split",
+            "backorder": event.backorder.number,
+            "backorder_url": tracking_url(event.backorder),
+            "moved": [{"name": line["name"], "quantity": line["quantity"]} for line in event.moved],
+        },
+    )
+
+
 def notify_out_for_delivery(event: CarrierScanRecorded) -> None:
     if event.status == TrackingEventStatus.OUT_FOR_DELIVERY:
         notification_record(
@@ -124,6 +145,7 @@ def order_events_subscribe() -> None:
     subscribe(OrderStatusChanged, notify_status_change)
     subscribe(OrderPaymentChanged, notify_refund)
     subscribe(OrderEdited, notify_order_edited)
+    subscribe(OrderSplit, notify_order_split)
     subscribe(CarrierScanRecorded, notify_out_for_delivery)
     subscribe(AfterSalesOpened, notify_after_sales_opened)
     subscribe(AfterSalesResolved, notify_after_sales_resolved)

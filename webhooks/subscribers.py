@@ -9,6 +9,7 @@ from orders.events import (
     CarrierScanRecorded,
     OrderCreated,
     OrderEdited,
+    OrderSplit,
     OrderStatusChanged,
     ShipmentCreated,
     ShipmentFacts,
@@ -63,6 +64,45 @@ def webhook_order_edited(event: OrderEdited) -> None:
     )
 
 
+def webhook_order_split(event: OrderSplit) -> None:
+    """Quantities moved to a back-order: `order.updated` for the original, naming the back-order.
+
+    The back-order gets no `order.created` (the customer's order is the same
+    one); it comes here as `data.backorder`, with the original's changes.
+    """
+    order, backorder = event.order, event.backorder
+    left: dict[str, int] = {}
+    for sku, quantity in order.lines.values_list("sku", "quantity"):
+        left[sku] = left.get(sku, 0) + quantity
+    moved: dict[str, int] = {}
+    for line in event.moved:
+        moved[line["sku"]] = moved.get(line["sku"], 0) + int(line["quantity"])
+    changes = [
+        {
+            "field": f"lines[{sku}].quantity",
+            "from": str(left.get(sku, 0) + quantity),
+            "to": str(left.get(sku, 0)),
+        }
+        for sku, quantity in moved.items()
+    ]
+    changes += [
+        {"field": "total", "from": str(order.total + event.moved_total), "to": str(order.total)},
+        {"field": "backorders", "from": "", "to": backorder.number},
+    ]
+    webhook_event_record(
+        storefront=order.storefront,
+        event_type=WebhookEventType.ORDER_UPDATED,
+        data={
+            "order": order_webhook_data(order),
+            "changes": changes,
+            "kind": "split",
+            "reason": event.reason,
+            "backorder": order_webhook_data(backorder),
+        },
+        order=order,
+    )
+
+
 def _shipment_updated(order: Order, shipment: ShipmentFacts) -> None:
     webhook_event_record(
         storefront=order.storefront,
@@ -93,5 +133,6 @@ def order_events_subscribe() -> None:
     subscribe(OrderCreated, webhook_order_created)
     subscribe(OrderStatusChanged, webhook_order_status_changed)
     subscribe(OrderEdited, webhook_order_edited)
+    subscribe(OrderSplit, webhook_order_split)
     subscribe(ShipmentCreated, webhook_shipment_created)
     subscribe(CarrierScanRecorded, webhook_carrier_scan)

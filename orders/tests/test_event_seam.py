@@ -59,7 +59,11 @@ EXPECTED_SUBSCRIBERS = {
         "notifications.subscribers.notify_order_edited",
         "webhooks.subscribers.webhook_order_edited",
     ],
-    OrderSplit: ["reports.subscribers.ledger_book_split"],
+    OrderSplit: [
+        "reports.subscribers.ledger_book_split",
+        "notifications.subscribers.notify_order_split",
+        "webhooks.subscribers.webhook_order_split",
+    ],
     PackageCreated: ["reports.subscribers.ledger_book_package"],
     ShipmentCreated: [
         "reports.subscribers.ledger_book_shipment",
