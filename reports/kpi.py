@@ -125,6 +125,8 @@ def kpi_orders_per_day(*, now: datetime, days: int = ORDERS_PER_DAY_DAYS) -> Ord
     day_list = [today - timedelta(days=back) for back in range(days - 1, -1, -1)]
     rows = (
         Order.objects.filter(placed_at__gte=_local_midnight(day_list[0]), placed_at__lte=now)
+        # A back-order is part of an order placed once (orders.services.backorders).
+        .filter(backorder_of=None)
         .annotate(day=TruncDate("placed_at"))
         .order_by()
         .values_list("day", "status")

@@ -123,8 +123,12 @@ def finance_report_rows(
     def row(code: str, method: str, currency: str) -> dict[str, Any]:
         return rows.setdefault((code, method, currency), _empty_row(code, method, currency))
 
+    # A back-order is part of an order already counted (orders.services.backorders).
     placed = (
-        _scoped(Order.objects.filter(placed_at__gte=start, placed_at__lt=end), storefront)
+        _scoped(
+            Order.objects.filter(placed_at__gte=start, placed_at__lt=end, backorder_of=None),
+            storefront,
+        )
         .values_list("storefront__code", "payment_method", "currency")
         .annotate(count=Count("id"))
         .order_by()
