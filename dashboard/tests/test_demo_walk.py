@@ -46,6 +46,7 @@ POST_ONLY = {
     "dashboard:order-pack",
     "dashboard:order-book-shipment",
     "dashboard:order-team",
+    "dashboard:order-split",
     "dashboard:bulk-preview",
     "dashboard:bulk-run",
     "dashboard:pick-list-make",
@@ -154,6 +155,7 @@ ARGUMENTS: dict[str, Callable[[Demo], list[dict]]] = {
         for name in ("order-transition", "order-pick", "order-pack", "order-book-shipment")
     },
     "dashboard:order-team": _one_order,
+    "dashboard:order-split": _one_order,
     "dashboard:order-after-sales-open": lambda demo: [
         {"number": demo.orders[OrderStatus.DELIVERED].number}
     ],

@@ -208,7 +208,7 @@ def _held_text(lines: list[OrderLine], minimums: dict) -> str:
         for minimum in (minimums.get(line.pk) for line in lines)
         if minimum is not None
     ]
-    return f" (of the rest: {', '.join(held)})" if held else ""
+    return f" ({', '.join(held)})" if held else ""
 
 
 def _backorder_create(
