@@ -38,6 +38,19 @@ TRANSITION_MESSAGES = {
 }
 ORDER_RECEIVED_MESSAGE = _("Order received")
 
+# The order changed after it was placed (orders.services.edits): its history row's
+# `data["kind"]` -> what people read. The row lists the changes for staff.
+ORDER_CHANGE_MESSAGES = {
+    "edit": _("Order changed"),
+    "partial_cancel": _("Some items were cancelled"),
+}
+
+
+def order_change_message(kind: object) -> str:
+    """Return what people read for an order change of `kind` ("" for no such kind)."""
+    message = ORDER_CHANGE_MESSAGES.get(kind) if isinstance(kind, str) else None
+    return str(message) if message is not None else ""
+
 
 def transition_message(transition: str) -> str:
     """Return what people read for `transition` ("" for a name nobody worded)."""

@@ -80,19 +80,31 @@ def ledger_record_order_created(order: Order) -> None:
 
 
 def ledger_record_transition(
-    order: Order, *, transition: str, amount: Decimal | None = None
+    order: Order,
+    *,
+    transition: str,
+    amount: Decimal | None = None,
+    balance: bool = False,
 ) -> None:
     """Book what one transition moved (a cancellation's refund is a transition of its own).
 
-    `amount` is the money a refund gave back.
+    `amount` is the money a refund gave back, or a capture took. `balance`: the
+    capture took the balance an edit left due on a paid order; it earns that
+    amount, and its shipping part was booked when the edit changed the price.
     """
     cash_on_delivery = order.payment_method == PaymentMethod.CASH_ON_DELIVERY
     items: list[tuple[str, Decimal, dict[str, Any]]] = []
     if transition == "capture_payment":
+        captured = order.amount_paid if amount is None else amount
         if cash_on_delivery:
-            items.append((LedgerKind.COD_COLLECTED, order.amount_paid, {}))
+            items.append((LedgerKind.COD_COLLECTED, captured, {}))
+        elif balance:
+            items.append((LedgerKind.REVENUE, captured, {}))
         else:
-            items += _revenue(order)
+            items += [
+                (LedgerKind.REVENUE, captured, {}),
+                (LedgerKind.SHIPPING_CHARGED, order.shipping_price, {}),
+            ]
     elif transition == "deliver" and cash_on_delivery:
         items += _revenue(order)
     elif transition == "refund_payment":
@@ -139,6 +151,38 @@ def ledger_record_split(
     for row in moved_in:
         row.note = f"Moved from order {order.number}"
     LedgerEntry.objects.bulk_create(moved_in)
+
+
+# Payment states in which a card or invoice order's revenue is already booked.
+_REVENUE_BOOKED = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
+
+
+def ledger_record_edit(order: Order, *, shipping_price_before: Decimal) -> None:
+    """An edit changed the shipping price of an order whose revenue is booked: book the difference.
+
+    A card or invoice order earns when captured (with its shipping part); a
+    cash-on-delivery order only when delivered, after which it no longer changes.
+    The money itself follows as the edit's refund or a later capture of the balance.
+    """
+    difference = order.shipping_price - shipping_price_before
+    if not (
+        difference
+        and order.payment_method != PaymentMethod.CASH_ON_DELIVERY
+        and order.payment_status in _REVENUE_BOOKED
+    ):
+        return
+    (entry,) = _entries(order, [(LedgerKind.SHIPPING_CHARGED, difference, {})])
+    if difference < 0:
+        # Only a correction may be negative: it corrects the shipping booked before.
+        entry.corrects = (
+            LedgerEntry.objects.filter(
+                order=order, kind=LedgerKind.SHIPPING_CHARGED, corrects__isnull=True
+            )
+            .order_by("-occurred_at", "-id")
+            .first()
+        )
+        entry.note = "Shipping price lowered by an edit of the order."
+    entry.save()
 
 
 def ledger_record_package(order: Order, *, package_id: int) -> None:

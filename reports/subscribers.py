@@ -6,6 +6,7 @@ exactly when the change committed.
 
 from orders.events import (
     OrderCreated,
+    OrderEdited,
     OrderPaymentChanged,
     OrderSplit,
     OrderStatusChanged,
@@ -13,8 +14,10 @@ from orders.events import (
     ShipmentCreated,
     subscribe,
 )
+from orders.models import PaymentStatus
 
 from .ledger import (
+    ledger_record_edit,
     ledger_record_order_created,
     ledger_record_package,
     ledger_record_shipment,
@@ -35,7 +38,18 @@ def ledger_book_status_change(event: OrderStatusChanged) -> None:
 
 def ledger_book_payment_change(event: OrderPaymentChanged) -> None:
     """Revenue (or cash collected) on capture, and each refund."""
-    ledger_record_transition(event.order, transition=event.transition, amount=event.amount)
+    ledger_record_transition(
+        event.order,
+        transition=event.transition,
+        amount=event.amount,
+        # Captured again from paid: the balance an edit left due.
+        balance=event.from_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED),
+    )
+
+
+def ledger_book_edit(event: OrderEdited) -> None:
+    """A changed shipping price on an order whose revenue is booked: the difference."""
+    ledger_record_edit(event.order, shipping_price_before=event.shipping_price_before)
 
 
 def ledger_book_split(event: OrderSplit) -> None:
@@ -66,5 +80,6 @@ def order_events_subscribe() -> None:
     subscribe(OrderStatusChanged, ledger_book_status_change)
     subscribe(OrderPaymentChanged, ledger_book_payment_change)
     subscribe(OrderSplit, ledger_book_split)
+    subscribe(OrderEdited, ledger_book_edit)
     subscribe(PackageCreated, ledger_book_package)
     subscribe(ShipmentCreated, ledger_book_shipment)

@@ -8,7 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from shared.money import format_money
 
-from ..history import ORDER_RECEIVED_MESSAGE, customer_message_for, transition_message
+from ..history import (
+    ORDER_RECEIVED_MESSAGE,
+    customer_message_for,
+    order_change_message,
+    transition_message,
+)
 from .orders import HoldReason, Order, OrderStatus, PaymentStatus
 
 
@@ -69,6 +74,8 @@ class OrderEvent(models.Model):
         """What happened, in people's words ("Payment authorized"), for staff and customers."""
         if self.event_type == OrderEventType.CREATED:
             return str(ORDER_RECEIVED_MESSAGE)
+        if self.event_type == OrderEventType.NOTE and order_change_message(self.data.get("kind")):
+            return order_change_message(self.data["kind"])
         return transition_message(self.transition) or str(self.get_event_type_display())
 
     def change_display(self) -> str:
@@ -100,6 +107,9 @@ class OrderEvent(models.Model):
             return gettext("Refund issued: %(amount)s") % {
                 "amount": format_money(self.data.get("amount", ""), self.order.currency),
             }
+        if self.event_type == OrderEventType.NOTE and order_change_message(self.data.get("kind")):
+            # An edit of the order: its kind, never the staff's note or reason.
+            return order_change_message(self.data["kind"])
         # Kinds of the apps built on orders are worded by them (orders.history).
         message = customer_message_for(self.event_type)
         return message(self) if message is not None else ""

@@ -14,8 +14,11 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+from shared.money import format_money
 
 from ..lifecycle import registered_guards
 from .storefronts import Storefront
@@ -128,6 +131,17 @@ def order_not_cancelled(order: "Order") -> bool:
 order_not_cancelled.refusal = _("The order is cancelled; no payment can be taken for it.")
 
 
+def something_to_capture(order: "Order") -> bool:
+    """A paid order is captured again only for the balance an edit left due."""
+    return (
+        order.payment_status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
+        or order.balance_due > 0
+    )
+
+
+something_to_capture.refusal = _("Nothing is due: the order is paid in full.")
+
+
 def goods_not_left(order: "Order") -> bool:
     """A held order may be cancelled only if it was held before it shipped."""
     return not (
@@ -139,6 +153,30 @@ goods_not_left.refusal = _(
     "The order was held after it shipped; the parcel is with the carrier and cannot be "
     "cancelled. Release it, or open a return after delivery."
 )
+
+
+class BalanceCaptured:
+    """A card or invoice order that an edit left with a balance due ships once it is captured.
+
+    Cash on delivery collects the new total at the door, so it is never held back.
+    """
+
+    __name__ = "balance_captured"
+
+    def __call__(self, order: "Order") -> bool:
+        return not (
+            order.payment_method in (PaymentMethod.CARD, PaymentMethod.INVOICE)
+            and order.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
+            and order.balance_due > 0
+        )
+
+    def explain(self, order: "Order") -> str:
+        return gettext("A balance of %(amount)s is still due: capture it before shipping.") % {
+            "amount": format_money(order.balance_due, order.currency)
+        }
+
+
+balance_captured = BalanceCaptured()
 
 
 class Priority(models.TextChoices):
@@ -305,6 +343,19 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def amount_refundable(self) -> Decimal:
         return self.amount_paid - self.amount_refunded
 
+    @property
+    def balance_due(self) -> Decimal:
+        """What is still to collect for the order; never negative.
+
+        Unpaid or authorized: the whole total. Paid (or partly refunded): what an
+        edit added to the total since the capture. Voided or cancelled: nothing.
+        """
+        if self.status == OrderStatus.CANCELLED or self.payment_status == PaymentStatus.VOIDED:
+            return Decimal("0.00")
+        if self.payment_status in (PaymentStatus.UNPAID, PaymentStatus.AUTHORIZED):
+            return self.total
+        return max(Decimal("0.00"), self.total - (self.amount_paid - self.amount_refunded))
+
     # -- fulfilment lifecycle ------------------------------------------------
 
     @transition(
@@ -351,7 +402,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=OrderStatus.READY_TO_SHIP,
         target=OrderStatus.SHIPPED,
-        conditions=[registered_guards("ship")],
+        conditions=[balance_captured, registered_guards("ship")],
         permission="orders.ship_order",
     )
     def ship(self) -> None:
@@ -438,6 +489,22 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def authorize_payment(self) -> None:
         """The payment provider reserved the money."""
 
+    # A paid order is captured again for the balance an edit left due; what was
+    # refunded stays refunded, so the status stays as it was.
+    @transition(
+        field=payment_status,
+        source=PaymentStatus.PARTIALLY_REFUNDED,
+        target=PaymentStatus.PARTIALLY_REFUNDED,
+        conditions=[order_not_cancelled, something_to_capture],
+        permission="orders.capture_payment_order",
+    )
+    @transition(
+        field=payment_status,
+        source=PaymentStatus.PAID,
+        target=PaymentStatus.PAID,
+        conditions=[order_not_cancelled, something_to_capture],
+        permission="orders.capture_payment_order",
+    )
     @transition(
         field=payment_status,
         source=[PaymentStatus.UNPAID, PaymentStatus.AUTHORIZED],
@@ -446,8 +513,16 @@ class Order(ConcurrentTransitionMixin, models.Model):
         permission="orders.capture_payment_order",
     )
     def capture_payment(self) -> None:
-        """The money is ours (captured card, collected cash, settled invoice)."""
-        self.amount_paid = self.total
+        """The money is ours (captured card, collected cash, settled invoice).
+
+        Captured once more, after an edit raised the total, the balance due is
+        taken: amount_paid then covers the total plus what was refunded.
+        """
+        self.amount_paid = self.total + (
+            self.amount_refunded
+            if self.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
+            else Decimal("0.00")
+        )
 
     @transition(
         field=payment_status,

@@ -3,6 +3,8 @@
 - `transitions`: `order_transition`, the one way to change an order's status
   or payment, and what callers need to know about each transition;
 - `creation`: `order_create` and the API's `order_create_idempotent`;
+- `edits`: `order_edit` and `order_cancel_lines`, changing an order after it
+  was placed (lines, shipping price, address, contact; some quantities cancelled);
 - `teams`: moving an order to another team;
 - `backorders`: `order_split`, moving quantities that cannot ship now to a back-order;
 - `storefronts`: creating a storefront, rotating its API key.
@@ -20,6 +22,7 @@ from .creation import (
     order_create_idempotent,
     order_number_generate,
 )
+from .edits import OrderEditResult, edit_money_sentence, order_cancel_lines, order_edit
 from .storefronts import (
     APIKeyRotation,
     storefront_api_key_rotate,
@@ -47,10 +50,14 @@ __all__ = [
     "ORDER_CREATE_TRIES",
     "TRANSITIONS",
     "APIKeyRotation",
+    "OrderEditResult",
     "TransitionSpec",
+    "edit_money_sentence",
     "idempotency_keys_expired_delete",
+    "order_cancel_lines",
     "order_create",
     "order_create_idempotent",
+    "order_edit",
     "order_number_generate",
     "order_split",
     "order_split_movable",

@@ -205,6 +205,9 @@ def transition_unmet_conditions(order: Order, spec: TransitionSpec) -> list[str]
     for condition in found.conditions:
         if isinstance(condition, RegisteredGuards):  # other apps' guards, each with its refusal
             refusals += condition.refusals(order)
+        elif hasattr(condition, "explain"):  # a condition whose refusal names amounts
+            if not condition(order):
+                refusals.append(condition.explain(order))
         elif not condition(order):
             refusals.append(
                 str(getattr(condition, "refusal", condition.__doc__ or condition.__name__))
@@ -365,6 +368,7 @@ def _transition_apply(
         )
 
     kwargs: dict[str, Any] = {}
+    paid_before = order.amount_paid
     if spec.needs_reason:
         kwargs["reason"] = reason
     if spec.takes_amount:
@@ -375,6 +379,9 @@ def _transition_apply(
         raise InvalidTransition(str(error), details={"transition": spec.name}) from None
 
     data = {"amount": str(kwargs["amount"])} if "amount" in kwargs else {}
+    if spec.name == "capture_payment":
+        # What this capture took: the total, or the balance an edit left due on a paid order.
+        data["amount"] = str(order.amount_paid - paid_before)
     return OrderEvent(
         order=order,
         event_type=(

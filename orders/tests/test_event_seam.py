@@ -56,6 +56,7 @@ EXPECTED_SUBSCRIBERS = {
         "notifications.subscribers.notify_refund",
     ],
     OrderEdited: [
+        "reports.subscribers.ledger_book_edit",
         "notifications.subscribers.notify_order_edited",
         "webhooks.subscribers.webhook_order_edited",
     ],

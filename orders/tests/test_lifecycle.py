@@ -45,6 +45,9 @@ DESIGN_PAYMENT_GRAPH = {
     ("authorize_payment", P.UNPAID): {P.AUTHORIZED},
     ("capture_payment", P.UNPAID): {P.PAID},
     ("capture_payment", P.AUTHORIZED): {P.PAID},
+    # The balance an edit left due on a paid order (see test_edits_money).
+    ("capture_payment", P.PAID): {P.PAID},
+    ("capture_payment", P.PARTIALLY_REFUNDED): {P.PARTIALLY_REFUNDED},
     ("refund_payment", P.PAID): {P.PARTIALLY_REFUNDED, P.REFUNDED},
     ("refund_payment", P.PARTIALLY_REFUNDED): {P.PARTIALLY_REFUNDED, P.REFUNDED},
     ("void_payment", P.UNPAID): {P.VOIDED},
