@@ -144,10 +144,6 @@ def order_create_validate(data: object) -> dict:
         ) from None
 
 
-class CancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500)
-
-
 class SplitLineInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     quantity = serializers.IntegerField(
@@ -447,6 +443,8 @@ class OrderSummarySerializer(ModelOutputSerializer):
 
 
 class OrderSerializer(OrderSummarySerializer):
+    # What is still to collect: the total until paid, what an edit added since (never < 0).
+    balance_due = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     lines = OrderLineSerializer(many=True)
     customer = CustomerSerializer()
     shipping_address = AddressSerializer()
@@ -462,6 +460,7 @@ class OrderSerializer(OrderSummarySerializer):
             "shipping_price",
             "amount_paid",
             "amount_refunded",
+            "balance_due",
             "lines",
             "customer",
             "shipping_address",

@@ -31,9 +31,15 @@ from fulfillment.services.picking import pick_list_create_for_numbers, picking_r
 from fulfillment.services.suppliers import supplier_request_create
 from orders.models import Order
 from orders.selectors import order_available_transitions
-from orders.services import order_create_idempotent, order_transition
+from orders.services import (
+    order_cancel_lines,
+    order_create_idempotent,
+    order_edit,
+    order_transition,
+)
 from shared.parsing import whole_number
 
+from . import edits as edit_api
 from . import serializers as api
 from .authentication import request_storefront
 from .filters import OrderFilter
@@ -198,18 +204,33 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return response
 
     @extend_schema(
-        summary="Cancel an order",
+        summary="Cancel an order, or some of its lines",
         parameters=[IF_MATCH],
-        request=api.CancelSerializer,
+        request=edit_api.CancelSerializer,
         responses={200: api.OrderSerializer, **_errors(400, 401, 403, 404, 409, 412, 415, 429)},
-        description="Possible until the order ships; afterwards 409 `invalid_transition`. A "
-        "paid order is refunded.",
+        description="Possible until the order ships; afterwards 409 `invalid_transition` "
+        "(`conflict` with `lines`). A paid order is refunded. With `lines [{sku, "
+        "quantity}]` only those quantities are cancelled and the order keeps its status "
+        "(the answer carries `changes`); a packed quantity is never cancelled (409 "
+        "`conflict`). Cancelling every remaining unit cancels the order.",
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, number: str) -> Response:
         order = self.get_object()
-        payload = api.CancelSerializer(data=request.data)
+        payload = edit_api.CancelSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        if "lines" in payload.validated_data:
+            result = order_cancel_lines(
+                order=order,
+                actor=None,
+                reason=payload.validated_data["reason"],
+                lines=[dict(line) for line in payload.validated_data["lines"]],
+                note="Cancelled by the storefront through the API.",
+                expected_version=if_match_version(request),
+            )
+            response = self._order_response(result.order)
+            response.data = edit_api.edit_representation(response.data, result)
+            return response
         order = order_transition(
             order=order,
             transition="cancel",
@@ -219,6 +240,37 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             expected_version=if_match_version(request),
         )
         return self._order_response(order)
+
+    @extend_schema(
+        summary="Change an order",
+        parameters=[IF_MATCH],
+        request=edit_api.OrderEditSerializer,
+        examples=[edit_api.EDIT_EXAMPLE],
+        responses=edit_api.EDIT_RESPONSES,
+        description="Lines (a new quantity, 0 removes the line; a new SKU needs name and "
+        "unit_price) and the shipping price until packing starts; shipping_address (the "
+        "whole address) and customer {name, phone} until the order ships. A packed "
+        "quantity never drops (409 `conflict` naming the line). Money follows: a lower "
+        "total on a paid order is refunded, a higher one leaves `balance_due`, to capture "
+        "before shipping. The answer carries this edit's `changes`. A storefront edits its "
+        "own orders; staff need the edit permission.",
+    )
+    @action(detail=True, methods=["post"])
+    def edits(self, request: Request, number: str) -> Response:
+        order = self.get_object()
+        payload = edit_api.OrderEditSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        result = order_edit(
+            order=order,
+            # A storefront acts as the system; staff as themselves (and need the permission).
+            actor=None if request_storefront(request) is not None else request.user,
+            expected_version=if_match_version(request),
+            note="Changed through the API.",
+            **edit_api.order_edit_arguments(payload.validated_data),
+        )
+        response = self._order_response(result.order)
+        response.data = edit_api.edit_representation(response.data, result)
+        return response
 
     @extend_schema(
         summary="Open a return, exchange, complaint or warranty claim",
