@@ -1,69 +1,27 @@
-"""What fulfillment says about an edit of an order's lines (orders.edit_rules).
+"""What fulfillment does when an edit lowers an order's lines (orders.edit_rules).
 
-Registered from `FulfillmentConfig.ready()`:
-
-- floors: a line never drops below what is packed (or delivered by a
-  supplier straight to the customer), and a line that goods were requested
-  for from a supplier is not removed (lowered, yes);
-- release: units picked for a line an edit lowers go back on the shelf
-  (`InventoryItem.quantity_on_hand`), and its pick records are lowered to the
-  new quantity (removed with the line), so the picking guard and the pick
-  lists count what is still needed. A history row says what went back.
+Registered from `FulfillmentConfig.ready()`. Units picked for a line an edit
+lowers go back on the shelf (`InventoryItem.quantity_on_hand`), and its pick
+records are lowered to the new quantity (removed with the line), so the
+picking guard and the pick lists count what is still needed; a history row
+says what went back. A line goods were requested for from a supplier stays
+(lowered, yes; removed, no: the request names it). What is packed holds a
+line up through `orders.line_minimums` (fulfillment.line_minimums).
 """
 
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from orders.edit_rules import LineFloor, LineLowered, line_floor_register, line_release_register
+from orders.edit_rules import LineLowered, line_release_register
 from orders.models import Order, OrderEvent, OrderEventType
 from shared.actors import Actor, actor_or_none
+from shared.errors import OrderConflict
 
-from .models import (
-    InventoryItem,
-    PackageLine,
-    PickRecord,
-    SupplierDelivery,
-    SupplierRequestLine,
-    SupplierRequestStatus,
-)
-
-
-def line_floors_fulfillment(order: Order) -> dict[int, LineFloor]:
-    """{line id: the quantity fulfillment's rows hold it to}, for lines that have any."""
-    packed = dict(
-        PackageLine.objects.filter(package__order=order)
-        .values_list("order_line_id")
-        .annotate(total=Sum("quantity"))
-        .values_list("order_line_id", "total")
-    )
-    requested: dict[int, int] = {}
-    drop_shipped: dict[int, int] = {}
-    for line_id, delivery, status, quantity in SupplierRequestLine.objects.filter(
-        request__order=order
-    ).values_list("order_line_id", "request__delivery", "request__status", "quantity"):
-        if status == SupplierRequestStatus.FAILED:
-            continue
-        requested[line_id] = requested.get(line_id, 0) + quantity
-        if delivery == SupplierDelivery.DROP_SHIP and status == SupplierRequestStatus.RECEIVED:
-            drop_shipped[line_id] = drop_shipped.get(line_id, 0) + quantity
-    floors: dict[int, LineFloor] = {}
-    for line_id in set(packed) | set(requested):
-        done = packed.get(line_id, 0) + drop_shipped.get(line_id, 0)
-        if done:
-            why = (
-                _("%(count)s are packed")
-                if not drop_shipped.get(line_id)
-                else _("%(count)s are packed or delivered by the supplier")
-            ) % {"count": done}
-            floors[line_id] = LineFloor(done, why)
-        else:
-            # The supplier request names the line: it stays, with at least one unit.
-            floors[line_id] = LineFloor(1, _("goods were requested from a supplier for it"))
-    return floors
+from .models import InventoryItem, PickRecord, SupplierRequestLine
 
 
 def picks_release(order: Order, lowered: list[LineLowered], actor: Actor) -> None:
     """Put back on the shelf what was picked beyond each lowered line's new quantity."""
+    _supplier_lines_kept(lowered)
     line_ids = [change.line.pk for change in lowered]
     records: dict[int, list[PickRecord]] = {}
     # Newest first: the last units picked are the first put back.
@@ -126,7 +84,23 @@ def picks_release(order: Order, lowered: list[LineLowered], actor: Actor) -> Non
     )
 
 
+def _supplier_lines_kept(lowered: list[LineLowered]) -> None:
+    """Refuse (409) removing a line that a supplier request names."""
+    removed = {change.line.pk: change.line.sku for change in lowered if not change.quantity_after}
+    requested = set(
+        SupplierRequestLine.objects.filter(order_line_id__in=removed).values_list(
+            "order_line_id", flat=True
+        )
+    )
+    if requested:
+        refusals = [
+            _("%(sku)s: goods were requested from a supplier for it; it cannot be removed.")
+            % {"sku": removed[line_id]}
+            for line_id in sorted(requested)
+        ]
+        raise OrderConflict(" ".join(refusals), details={"lines": refusals})
+
+
 def edit_rules_register() -> None:
-    """Register fulfillment's floors and release hook for order edits."""
-    line_floor_register("fulfillment", line_floors_fulfillment)
+    """Register fulfillment's release hook for order edits."""
     line_release_register("fulfillment", picks_release)

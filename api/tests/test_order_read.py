@@ -33,6 +33,7 @@ DETAIL_FIELDS = {
     "total",
     "amount_paid",
     "amount_refunded",
+    "balance_due",
     "version",
     "lines",
     "customer",

@@ -46,6 +46,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition
 
 from customers.models import Address
@@ -53,8 +54,9 @@ from shared.actors import Actor, actor_or_none
 from shared.errors import OrderConflict, OrderValidationError
 from shared.money import amount_in_minor_units
 
-from ..edit_rules import LineLowered, line_floors, lines_released
+from ..edit_rules import LineLowered, lines_released
 from ..events import OrderEdited, publish
+from ..line_minimums import line_minimum_kinds, order_line_minimums
 from ..locking import order_lock, order_team_require, order_version_require
 from ..models import (
     Order,
@@ -371,6 +373,14 @@ def _lines_plan(
     return new_quantities, added
 
 
+# The holds (orders.line_minimums) an edit respects, as the refusal says them. What is
+# only picked is no hold: an edit puts it back on the shelf (orders.edit_rules).
+EDIT_HOLDS = {
+    "packed": gettext_lazy("%(count)s are packed"),
+    "drop_shipped": gettext_lazy("%(count)s were delivered by the supplier"),
+}
+
+
 def _floors_require(order: Order, lines: list[OrderLine], new_quantities: dict[int, int]) -> None:
     """Refuse (409) a line lowered below what fulfillment packed or shipped, naming each."""
     lowered = {
@@ -380,17 +390,18 @@ def _floors_require(order: Order, lines: list[OrderLine], new_quantities: dict[i
     }
     if not lowered:
         return
-    floors = line_floors(order)
+    floors = order_line_minimums(
+        order, kinds=[kind for kind in EDIT_HOLDS if kind in line_minimum_kinds()]
+    )
     refusals = []
     for line in lines:
-        if line.pk not in lowered:
-            continue
-        for floor in floors.get(line.pk, []):
-            if lowered[line.pk] < floor.quantity:
-                refusals.append(
-                    _("%(sku)s: %(why)s; the quantity cannot go below %(floor)s.")
-                    % {"sku": line.sku, "why": floor.why, "floor": floor.quantity}
-                )
+        floor = floors.get(line.pk)
+        if line.pk in lowered and floor is not None and lowered[line.pk] < floor.quantity:
+            why = EDIT_HOLDS[floor.kind] % {"count": floor.quantity}
+            refusals.append(
+                _("%(sku)s: %(why)s; the quantity cannot go below %(floor)s.")
+                % {"sku": line.sku, "why": why, "floor": floor.quantity}
+            )
     if refusals:
         raise OrderConflict(" ".join(refusals), details={"lines": refusals})
 
