@@ -4,10 +4,11 @@ from decimal import Decimal
 
 import pytest
 
-from fulfillment.models import InventoryItem, PickRecord
+from fulfillment.models import InventoryItem, PickRecord, Supplier, SupplierDelivery
 from fulfillment.selectors import order_unaccounted_pick_quantities, order_unpicked_quantities
 from fulfillment.services import package_create
 from fulfillment.services.picking import picking_record
+from fulfillment.services.suppliers import supplier_request_create
 from orders.edit_rules import line_release_names
 from orders.models import Order, OrderStatus
 from orders.services import order_cancel_lines, order_edit, order_transition
@@ -105,3 +106,26 @@ def test_a_packed_quantity_never_drops():
         order=order, actor=None, reason="r", lines=[{"sku": "TEA-7", "quantity": 1}]
     )
     assert result.total_after == Decimal("270000.00")
+
+
+def test_a_line_a_supplier_request_names_is_lowered_but_not_removed():
+    order = order_in_state(OrderStatus.PROCESSING)
+    supplier = Supplier.objects.create(name="Gốm Bát Tràng", email="orders@battrang.example")
+    supplier_request_create(
+        order=order,
+        supplier=supplier,
+        lines=[{"sku": "TEA-7", "quantity": 1}],
+        delivery=SupplierDelivery.TO_WAREHOUSE,
+        actor=None,
+    )
+    order = Order.objects.get(pk=order.pk)
+    version = order.version
+
+    with pytest.raises(OrderConflict) as refused:
+        order_edit(order=order, actor=None, reason="r", lines=[{"sku": "TEA-7", "quantity": 0}])
+
+    assert refused.value.details == {
+        "lines": ["TEA-7: goods were requested from a supplier for it; it cannot be removed."]
+    }
+    assert Order.objects.get(pk=order.pk).version == version
+    assert order.lines.filter(sku="TEA-7").exists()
