@@ -3,6 +3,8 @@
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from orders.services import TAKE_ORDER_PERMISSION
+
 from .authentication import request_storefront
 
 
@@ -30,3 +32,17 @@ class IsStorefrontOrStaff(BasePermission):
 
     def has_permission(self, request: Request, view) -> bool:
         return request_storefront(request) is not None or is_staff_request(request)
+
+
+class IsStorefrontOrOrderTaker(BasePermission):
+    """Orders come from storefronts, and from staff who take them for customers."""
+
+    message = (
+        "Creating orders needs a storefront API key, or a staff user who may take orders "
+        "for customers."
+    )
+
+    def has_permission(self, request: Request, view) -> bool:
+        if request_storefront(request) is not None:
+            return True
+        return is_staff_request(request) and request.user.has_perm(TAKE_ORDER_PERMISSION)

@@ -116,6 +116,12 @@ class OrderCreateSerializer(serializers.Serializer):
         default=Priority.STANDARD,
         help_text="Express orders get the storefront's express service level.",
     )
+    storefront = serializers.SlugField(
+        max_length=40,
+        required=False,
+        help_text="Staff tokens only (with the take_order permission): the code of the "
+        "storefront the order is for. A storefront key may leave it out or name itself.",
+    )
 
     def validate_currency(self, value: str) -> str:
         # Whether it is the storefront's own currency is the service's rule (order_create).

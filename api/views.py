@@ -29,13 +29,15 @@ from fulfillment.services import (
 )
 from fulfillment.services.picking import pick_list_create_for_numbers, picking_record
 from fulfillment.services.suppliers import supplier_request_create
-from orders.models import Order
+from orders.models import Order, OrderChannel
 from orders.selectors import order_available_transitions
 from orders.services import (
     order_cancel_lines,
     order_create_idempotent,
     order_edit,
+    order_take,
     order_transition,
+    storefront_for_taking,
 )
 from shared.parsing import whole_number
 
@@ -44,7 +46,7 @@ from . import serializers as api
 from .authentication import request_storefront
 from .filters import OrderFilter
 from .pagination import OrderCursorPagination
-from .permissions import IsStaff, IsStorefront, IsStorefrontOrStaff
+from .permissions import IsStaff, IsStorefront, IsStorefrontOrOrderTaker, IsStorefrontOrStaff
 from .selectors import order_detail_known, order_detail_prefetch, order_queryset_for_api
 from .throttling import CarrierThrottle
 
@@ -150,7 +152,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     filterset_class = OrderFilter
 
     def get_permissions(self):
-        if self.action in ("create", "cancel"):
+        if self.action == "create":
+            return [IsStorefrontOrOrderTaker()]
+        if self.action == "cancel":
             return [IsStorefront()]
         if self.action in ("transitions", "packages", "shipments", "picks", "supplier_requests"):
             return [IsStaff()]
@@ -185,15 +189,36 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         responses={201: api.OrderSerializer, **_errors(400, 401, 403, 409, 415, 422, 429)},
         description="Totals are computed by us from the lines and the shipping price. The same "
         "Idempotency-Key and body again returns the same order (header "
-        "`Idempotent-Replayed: true`); the same key with another body is 422.",
+        "`Idempotent-Replayed: true`); the same key with another body is 422.\n\n"
+        "Staff who take orders for customers (a DRF token or a dashboard session, with the "
+        "`take_order` permission) create one by adding `storefront` (the storefront's code); "
+        "the key is then scoped to that storefront and the order's history names them. Staff "
+        "without the permission get 403; an unknown or inactive code is 400.",
     )
     def create(self, request: Request) -> Response:
-        order, created = order_create_idempotent(
-            storefront=request_storefront(request),
-            idempotency_key=request.headers.get("Idempotency-Key", ""),
-            request_body=request.data,
-            **api.order_create_validate(request.data),
-        )
+        fields = api.order_create_validate(request.data)
+        code = fields.pop("storefront", "")
+        storefront = request_storefront(request)
+        if storefront is None:  # a staff member taking an order for a customer
+            order, created = order_take(
+                actor=request.user,
+                storefront=storefront_for_taking(code),
+                channel=OrderChannel.API,
+                idempotency_key=request.headers.get("Idempotency-Key", ""),
+                request_body=request.data,
+                **fields,
+            )
+        else:
+            if code and code != storefront.code:
+                raise ValidationError(
+                    {"storefront": ["A storefront key creates orders for its own storefront only."]}
+                )
+            order, created = order_create_idempotent(
+                storefront=storefront,
+                idempotency_key=request.headers.get("Idempotency-Key", ""),
+                request_body=request.data,
+                **fields,
+            )
         if created:  # the new order comes back with its rows in memory: no read back
             order = order_detail_known(order)
             return with_etag(

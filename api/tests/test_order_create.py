@@ -250,7 +250,8 @@ def test_a_form_body_is_415(shop):
     assert response.json()["error"]["code"] == "unsupported_media_type"
 
 
-def test_staff_token_cannot_create_orders(db, django_user_model):
+def test_staff_token_must_name_the_storefront_of_the_order(db, django_user_model):
+    # Staff take orders for customers (test_order_taken_by_staff.py): for a storefront they name.
     from rest_framework.authtoken.models import Token
 
     staff = django_user_model.objects.create_user("ops", is_staff=True, is_superuser=True)
@@ -259,8 +260,9 @@ def test_staff_token_cannot_create_orders(db, django_user_model):
 
     response = create(client)
 
-    assert response.status_code == 403
-    assert response.json()["error"]["code"] == "permission_denied"
+    assert response.status_code == 400
+    assert list(response.json()["error"]["details"]) == ["storefront"]
+    assert not Order.objects.exists()
 
 
 @concurrent_on_postgresql

@@ -8,7 +8,7 @@ the app's models module and the name migrations use.
 """
 
 from .bulk import BulkJob, BulkJobItem, BulkJobItemStatus, BulkJobStatus
-from .history import OrderEvent, OrderEventType
+from .history import OrderChannel, OrderEvent, OrderEventType
 from .orders import (
     CANCELLABLE_STATUSES,
     CUSTOMER_STATUS_NAMES,
@@ -63,6 +63,7 @@ __all__ = [
     "IdempotencyKey",
     "ManagementMode",
     "Order",
+    "OrderChannel",
     "OrderEvent",
     "OrderEventType",
     "OrderLine",

@@ -34,6 +34,15 @@ class OrderEventType(models.TextChoices):
     SUPPLIER_REQUEST = "supplier_request", _("Supplier request")
 
 
+class OrderChannel(models.TextChoices):
+    """How a staff member took an order for a customer; kept in the created event's data."""
+
+    PHONE = "phone", _("Phone")
+    CHAT = "chat", _("Chat")
+    COUNTER = "counter", _("Shop counter")
+    API = "api", _("Staff API")
+
+
 class OrderEvent(models.Model):
     """One row of an order's history, written in the transaction of the change."""
 
@@ -77,6 +86,13 @@ class OrderEvent(models.Model):
         if self.event_type == OrderEventType.NOTE and order_change_message(self.data.get("kind")):
             return order_change_message(self.data["kind"])
         return transition_message(self.transition) or str(self.get_event_type_display())
+
+    def channel_display(self) -> str:
+        """How staff took this order ("Phone"), on its created event; "" for any other row."""
+        channel = (
+            (self.data or {}).get("channel") if self.event_type == OrderEventType.CREATED else None
+        )
+        return str(OrderChannel(channel).label) if channel in OrderChannel.values else ""
 
     def change_display(self) -> str:
         """The change of state as people name the states ("Received → Processing"), or ""."""

@@ -5,6 +5,7 @@
 - `creation`: `order_create` and the API's `order_create_idempotent`;
 - `edits`: `order_edit` and `order_cancel_lines`, changing an order after it
   was placed (lines, shipping price, address, contact; some quantities cancelled);
+- `taking`: orders staff take for customers (phone, chat, counter, staff API);
 - `teams`: moving an order to another team;
 - `backorders`: `order_split`, moving quantities that cannot ship now to a back-order;
 - `storefronts`: creating a storefront, rotating its API key.
@@ -17,6 +18,7 @@ order, and the team and version checks on the locked row, live in
 from .backorders import order_split, order_split_movable, order_splittable
 from .creation import (
     ORDER_CREATE_TRIES,
+    TAKE_ORDER_PERMISSION,
     idempotency_keys_expired_delete,
     order_create,
     order_create_idempotent,
@@ -28,6 +30,14 @@ from .storefronts import (
     storefront_api_key_rotate,
     storefront_create,
     storefront_webhook_url_check,
+)
+from .taking import (
+    TakenOrderTotals,
+    order_take,
+    order_take_preview,
+    staff_external_id_generate,
+    storefront_for_taking,
+    storefronts_for_taking,
 )
 from .teams import order_team_reassign
 from .transitions import (
@@ -48,9 +58,11 @@ __all__ = [
     "AFTER_SALES_OPEN_SERVICE",
     "OFFERED_TRANSITIONS",
     "ORDER_CREATE_TRIES",
+    "TAKE_ORDER_PERMISSION",
     "TRANSITIONS",
     "APIKeyRotation",
     "OrderEditResult",
+    "TakenOrderTotals",
     "TransitionSpec",
     "edit_money_sentence",
     "idempotency_keys_expired_delete",
@@ -62,12 +74,17 @@ __all__ = [
     "order_split",
     "order_split_movable",
     "order_splittable",
+    "order_take",
+    "order_take_preview",
     "order_team_reassign",
     "order_transition",
     "refund_amount_validate",
+    "staff_external_id_generate",
     "storefront_api_key_rotate",
     "storefront_create",
+    "storefront_for_taking",
     "storefront_webhook_url_check",
+    "storefronts_for_taking",
     "transition_owner_require",
     "transition_permission_refusal",
     "transition_reason_validate",

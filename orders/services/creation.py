@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from customers.models import Address, Customer
-from shared.actors import Actor
+from shared.actors import Actor, permission_require
 from shared.errors import IdempotencyConflict, OrderConflict, OrderValidationError
 from shared.money import MONEY_LIMIT, amount_in_minor_units
 from shared.parsing import INTEGER_MAX
@@ -22,6 +22,7 @@ from ..events import OrderCreated, publish
 from ..models import (
     IdempotencyKey,
     Order,
+    OrderChannel,
     OrderEvent,
     OrderEventType,
     OrderLine,
@@ -42,6 +43,9 @@ _NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, 
 # number in a new transaction, rather than reading before each insert or paying a
 # savepoint for every order.
 ORDER_CREATE_TRIES = 3
+
+# Staff who take an order for a customer (phone, chat, counter, the API with a staff token).
+TAKE_ORDER_PERMISSION = "orders.take_order"
 
 
 def order_number_generate() -> str:
@@ -84,8 +88,27 @@ def _order_request_check(
     currency: str | None = None,
     priority: str = Priority.STANDARD,
     actor: Actor = None,
+    channel: str = "",
+    note: str = "",
 ) -> dict[str, Any]:
-    """Refuse (400) what no order may be; return the keyword arguments of `_order_insert`."""
+    """Refuse (400) what no order may be; return the keyword arguments of `_order_insert`.
+
+    A `channel` (OrderChannel) marks an order a staff member took for a customer:
+    `actor` must hold TAKE_ORDER_PERMISSION (403 otherwise), and the created
+    history row keeps the channel and the staff member's `note`.
+    """
+    if channel:
+        if channel not in OrderChannel.values:
+            raise OrderValidationError(
+                f"Unknown channel '{channel}'.",
+                details={"channel": [f"Must be one of: {', '.join(OrderChannel.values)}."]},
+            )
+        if actor is None or not actor.is_authenticated:
+            raise OrderValidationError(
+                "An order taken for a customer names the staff member who took it.",
+                details={"actor": ["Required with a channel."]},
+            )
+        permission_require(actor, TAKE_ORDER_PERMISSION, "take orders for customers")
     if priority not in Priority.values:
         raise OrderValidationError(
             f"Unknown priority '{priority}'.",
@@ -164,6 +187,7 @@ def _order_request_check(
         "shipping_price": shipping_price,
         "total": subtotal + shipping_price,
         "actor": actor,
+        "created_event": {"note": note, "data": {"channel": channel} if channel else {}},
     }
 
 
@@ -216,6 +240,7 @@ def _order_insert(
     shipping_address: dict[str, str],
     order_lines: list[dict[str, Any]],
     actor: Actor,
+    created_event: dict[str, Any],
     **order_fields: Any,
 ) -> tuple[Order, list[OrderLine], list[OrderEvent]]:
     """Write the order and everything that comes with it. Call it inside a transaction.
@@ -249,6 +274,7 @@ def _order_insert(
         to_status=OrderStatus.RECEIVED,
         actor=actor if actor is not None and actor.is_authenticated else None,
         customer_visible=True,
+        **created_event,
     )
     publish(OrderCreated(order=order))
     _side_effects_register([event])
