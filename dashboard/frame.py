@@ -46,6 +46,8 @@ def dashboard_render(
         "may_see_supplier_requests": user.has_perm(SUPPLIER_REQUESTS.view_permission),
         # Refunds customer care proposed: finance and managers approve them.
         "may_approve_refunds": user.has_perm("orders.refund_payment_order"),
+        # Orders taken for customers by phone, chat or at the counter (dashboard.take_order).
+        "may_take_orders": user.has_perm("orders.take_order"),
         **context,
     }
     return render(request, template, context, status=status)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import after_sales, backorders, bulk, pick_lists, requests, views
+from . import after_sales, backorders, bulk, pick_lists, requests, take_order, views
 from .request_pages import AFTER_SALES_PAGES, SUPPLIER_REQUEST_PAGES
 
 app_name = "dashboard"
@@ -35,4 +35,5 @@ urlpatterns = [
     path("bulk/run/", bulk.bulk_run, name="bulk-run"),
     path("bulk/jobs/<int:pk>/", bulk.bulk_job_detail, name="bulk-job"),
     path("bulk/jobs/<int:pk>/progress/", bulk.bulk_job_progress, name="bulk-job-progress"),
+    *take_order.take_order_urls(),
 ]

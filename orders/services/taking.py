@@ -70,6 +70,8 @@ def order_take_preview(
     *, actor: Actor, storefront: Storefront, channel: str, **order_fields: Any
 ) -> TakenOrderTotals:
     """Check an order staff are taking and return its totals; refuse it as creating would."""
+    # The external id is the creation's to draw: a preview only needs a placeholder.
+    order_fields.setdefault("external_id", "")
     checked = _order_request_check(
         storefront=storefront, actor=actor, channel=channel, **order_fields
     )
