@@ -90,7 +90,11 @@ class TakeOrderForm(forms.Form):
     )
     # A fresh token per page: it is the idempotency key, so a second submit of the
     # same page answers with the order the first one created.
-    form_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    form_token = forms.CharField(
+        widget=forms.HiddenInput,
+        max_length=64,
+        error_messages={"required": _("This page has no one-time token: open it again.")},
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault("form_token", secrets.token_hex(16))
@@ -141,7 +145,7 @@ class TakeOrder:
     @classmethod
     def with_a_line_more(cls, data: QueryDict) -> TakeOrder:
         """The page as posted, unchecked, with an empty line more."""
-        fields = {name: data.get(name, "") for name in TakeOrderForm.base_fields}
+        fields = {name: data[name] for name in TakeOrderForm.base_fields if data.get(name)}
         rows = _posted_rows(data)
         return cls(initial=fields, lines=rows or [{}])
 

@@ -17,6 +17,9 @@ from .conftest import order_make
 pytestmark = pytest.mark.django_db
 
 URL = "/dashboard/take-order/"
+# Session, user, permissions (2), the storefront, the customers, the SKUs, the header (3) and
+# the storefront lists of the two forms (2); the same for 2 customers or 10.
+QUERIES_TO_FIND = 12
 
 
 @pytest.fixture
@@ -355,3 +358,30 @@ def test_the_page_speaks_vietnamese(client, shop, care):
     assert "Nhận đơn hàng" in html
     assert "Xem trước tổng tiền" in html and "Tạo đơn hàng" in html
     assert "Quầy cửa hàng" in html
+
+
+def test_a_page_without_its_token_says_so_and_creates_nothing(client, shop, care):
+    data = posted(shop)
+    del data["form_token"]
+
+    response = client.post(URL, {**data, "action": "create"})
+
+    assert response.status_code == 400
+    assert "This page has no one-time token: open it again." in response.content.decode()
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("customers", [2, 12])
+def test_finding_customers_takes_the_same_queries_however_many_match(
+    client, shop, care, customers, django_assert_num_queries
+):
+    Customer.objects.bulk_create(
+        Customer(storefront=shop, email=f"lan{n}@example.com", name=f"Lan {n}")
+        for n in range(customers)
+    )
+    client.get(URL, {"storefront": shop.code, "q": "lan"})  # the session and permissions, once
+
+    with django_assert_num_queries(QUERIES_TO_FIND):
+        found = client.get(URL, {"storefront": shop.code, "q": "lan"})
+
+    assert f'data-found="{min(customers, 10)}"' in found.content.decode()
