@@ -250,10 +250,10 @@ def test_permission_matrix(client, role):
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        (CUSTOMER_CARE, ["after-sales", "supplier-requests"]),
+        (CUSTOMER_CARE, ["take-order", "after-sales", "supplier-requests"]),
         (WAREHOUSE, ["supplier-requests"]),
         (FINANCE, ["refunds"]),
-        (MANAGER, ["after-sales", "refunds", "supplier-requests"]),
+        (MANAGER, ["take-order", "after-sales", "refunds", "supplier-requests"]),
     ],
 )
 def test_the_navigation_links_follow_the_view_permissions(client, role, links):
