@@ -110,9 +110,14 @@ class OrderQuerySet(models.QuerySet):
 
 
 def payment_allows_fulfilment(order: "Order") -> bool:
-    """Payment is authorized or paid, or the method lets us ship first."""
+    """Payment is authorized or paid, or the method lets us ship first.
+
+    Partly refunded counts as paid: an edit that lowered the total gave the
+    difference back, and the rest is still ours.
+    """
     return (
-        order.payment_status in (PaymentStatus.AUTHORIZED, PaymentStatus.PAID)
+        order.payment_status
+        in (PaymentStatus.AUTHORIZED, PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
         or order.payment_method in DEFERRED_PAYMENT_METHODS
     )
 

@@ -478,3 +478,15 @@ def test_partial_cancel_preview_of_everything_writes_nothing():
     assert result.preview and result.refunded == TOTAL
     assert _state(order) == before
     assert OrderEvent.objects.filter(order=order, transition="cancel").count() == 0
+
+
+def test_a_received_paid_order_lowered_can_still_be_confirmed():
+    order = order_new(payment_method=PaymentMethod.CARD, payment_status=PaymentStatus.PAID)
+    order_edit(order=order, actor=None, reason="r", lines=[{"sku": "MUG-1", "quantity": 1}])
+
+    order = order_transition(order=order, transition="confirm", actor=None)
+
+    assert (order.status, order.payment_status) == (
+        OrderStatus.PROCESSING,
+        PaymentStatus.PARTIALLY_REFUNDED,
+    )
