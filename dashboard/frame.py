@@ -48,6 +48,8 @@ def dashboard_render(
         "may_approve_refunds": user.has_perm("orders.refund_payment_order"),
         # Orders taken for customers by phone, chat or at the counter (dashboard.take_order).
         "may_take_orders": user.has_perm("orders.take_order"),
+        # What customers asked to change before shipping: customer care and managers.
+        "may_see_change_requests": user.has_perm("orders.view_orderchangerequest"),
         **context,
     }
     return render(request, template, context, status=status)

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from . import after_sales, backorders, bulk, pick_lists, requests, take_order, views
+from . import (
+    after_sales,
+    backorders,
+    bulk,
+    change_requests,
+    pick_lists,
+    requests,
+    take_order,
+    views,
+)
 from .request_pages import AFTER_SALES_PAGES, SUPPLIER_REQUEST_PAGES
 
 app_name = "dashboard"
@@ -27,6 +36,8 @@ urlpatterns = [
     path("refunds/<int:pk>/approve/", after_sales.refund_approve, name="refund-approve"),
     path("refunds/<int:pk>/reject/", after_sales.refund_reject, name="refund-reject"),
     path("overview/", views.overview, name="overview"),
+    # Customers' change requests from the tracking page (dashboard/change_requests.py).
+    *change_requests.urlpatterns,
     *requests.request_urls(AFTER_SALES_PAGES),
     *requests.request_urls(SUPPLIER_REQUEST_PAGES),
     path("pick-lists/", pick_lists.pick_list_make, name="pick-list-make"),

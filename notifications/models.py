@@ -19,6 +19,8 @@ class NotificationKind(models.TextChoices):
     REFUND_ISSUED = "refund_issued", _("Refund issued")
     # Lines, address, contact or shipping price changed after the order was placed.
     ORDER_EDITED = "order_edited", _("Order changed")
+    # The answer to a change the customer asked for on the tracking page.
+    CHANGE_REQUEST_DECIDED = "change_request_decided", _("Answer to your request")
 
 
 # Always sent, whatever the customer's preference: they concern the customer's money

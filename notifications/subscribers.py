@@ -9,6 +9,7 @@ from orders.events import (
     AfterSalesOpened,
     AfterSalesResolved,
     CarrierScanRecorded,
+    ChangeRequestDecided,
     OrderCreated,
     OrderEdited,
     OrderPaymentChanged,
@@ -17,7 +18,7 @@ from orders.events import (
     subscribe,
 )
 from orders.links import tracking_url
-from orders.models import Order, OrderStatus
+from orders.models import ChangeRequestKind, ChangeRequestStatus, Order, OrderStatus
 
 from .models import NotificationKind
 from .order_edits import order_edit_snapshot
@@ -139,6 +140,28 @@ def notify_after_sales_resolved(event: AfterSalesResolved) -> None:
     )
 
 
+def notify_change_request_decided(event: ChangeRequestDecided) -> None:
+    """Care approved or declined what the customer asked (with the reason they gave).
+
+    A request the storefront's rule applied at once is not answered here: the
+    customer saw it on the page, and the change's own e-mail (order changed,
+    order cancelled) follows.
+    """
+    if event.status not in (ChangeRequestStatus.APPROVED, ChangeRequestStatus.REJECTED):
+        return
+    # Read again with its customer and address: the approved change may have replaced it.
+    order = Order.objects.select_related("customer", "shipping_address").get(pk=event.order.pk)
+    context = {
+        "request": event.request_id,
+        "kind": event.kind,
+        "outcome": event.status,
+        "note": event.note,
+    }
+    if event.kind == ChangeRequestKind.ADDRESS and event.status == ChangeRequestStatus.APPROVED:
+        context["address"] = str(order.shipping_address)
+    notification_record(order=order, kind=NotificationKind.CHANGE_REQUEST_DECIDED, context=context)
+
+
 def order_events_subscribe() -> None:
     """Subscribe the customer e-mails to the order events that call for one (from ready())."""
     subscribe(OrderCreated, notify_order_received)
@@ -149,3 +172,4 @@ def order_events_subscribe() -> None:
     subscribe(CarrierScanRecorded, notify_out_for_delivery)
     subscribe(AfterSalesOpened, notify_after_sales_opened)
     subscribe(AfterSalesResolved, notify_after_sales_resolved)
+    subscribe(ChangeRequestDecided, notify_change_request_decided)

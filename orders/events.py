@@ -104,6 +104,23 @@ class OrderSplit:
     reason: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class ChangeRequestDecided:
+    """A customer's change request was approved, rejected or applied at once.
+
+    (orders.services.change_requests.) `status` is the request's new status
+    (`approved`, `rejected`, `applied`); `note` what the customer is told
+    (a rejection's reason). What the change did to the order came first, as
+    its own OrderEdited or OrderStatusChanged.
+    """
+
+    order: Order
+    request_id: int
+    kind: str
+    status: str
+    note: str = ""
+
+
 # -- fulfillment's work on it (fulfillment.services) ------------------------------------
 
 
@@ -226,6 +243,7 @@ ORDER_EVENT_TYPES: tuple[type, ...] = (
     OrderPaymentChanged,
     OrderEdited,
     OrderSplit,
+    ChangeRequestDecided,
     PackageCreated,
     ShipmentCreated,
     CarrierScanRecorded,

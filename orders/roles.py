@@ -88,6 +88,8 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         for action in ("view", "add", "change")
     ]
     + [("orders", "view_order"), ("orders", "view_orderevent"), ("orders", "view_orderline")]
+    # Customers' change requests: the dashboard's queue, and the admin's read-only list.
+    + [("orders", "view_orderchangerequest")]
     # A customer's right of access and erasure (privacy.services), and its audit trail.
     + [
         ("customers", "export_customer"),
@@ -167,6 +169,8 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("orders", "view_orderline"),
         ("orders", "view_orderevent"),
         ("customers", "view_customer"),
+        # What customers ask to change before shipping (the dashboard's queue).
+        ("orders", "view_orderchangerequest"),
         # Returns and complaints; a refund resolution still needs Finance or a Manager.
         ("fulfillment", "view_aftersalesrequest"),
         ("fulfillment", "handle_aftersalesrequest"),

@@ -288,6 +288,9 @@ TRACKING_LINK_DAYS_AFTER_CLOSE = env.int("TRACKING_LINK_DAYS_AFTER_CLOSE", defau
 # Returns and complaints opened from the tracking page, per client address.
 AFTER_SALES_FORM_LIMIT = env.int("AFTER_SALES_FORM_LIMIT", default=5)
 AFTER_SALES_FORM_WINDOW_SECONDS = env.int("AFTER_SALES_FORM_WINDOW_SECONDS", default=3600)
+# Address changes and cancellations asked from the tracking page, per client address.
+CHANGE_REQUEST_FORM_LIMIT = env.int("CHANGE_REQUEST_FORM_LIMIT", default=5)
+CHANGE_REQUEST_FORM_WINDOW_SECONDS = env.int("CHANGE_REQUEST_FORM_WINDOW_SECONDS", default=3600)
 AFTER_SALES_PHOTO_MAX_BYTES = env.int("AFTER_SALES_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 # Warranty claims may be opened this many days after delivery, even once the order is completed.
 AFTER_SALES_WARRANTY_DAYS = env.int("AFTER_SALES_WARRANTY_DAYS", default=365)

@@ -7,7 +7,7 @@ from customers.models import Address, Customer
 from fulfillment.models import AfterSalesLine, AfterSalesPhoto, AfterSalesRequest, Shipment
 from notifications.emails import notification_subject
 from notifications.models import Notification
-from orders.models import Order, OrderEvent
+from orders.models import Order, OrderChangeRequest, OrderEvent
 
 
 def customer_personal_data(customer) -> dict:
@@ -31,6 +31,10 @@ def customer_personal_data(customer) -> dict:
             Prefetch(
                 "shipments",
                 queryset=Shipment.objects.filter(next_leg__isnull=True).select_related("carrier"),
+            ),
+            Prefetch(
+                "change_requests",
+                queryset=OrderChangeRequest.objects.order_by("created_at", "id"),
             ),
             Prefetch(
                 "after_sales_requests",
@@ -131,6 +135,19 @@ def _order_personal_data(order: Order) -> dict:
             {"at": _iso(event.created_at), "message": message}
             for event in order.events.all()
             if (message := str(event.customer_message()))
+        ],
+        # What they asked to change from the tracking page, and what they were told.
+        "change_requests": [
+            {
+                "kind": request.kind,
+                "status": request.status,
+                "asked_at": _iso(request.created_at),
+                "asked": request.data,
+                "message": request.message,
+                "answer": request.decision_note,
+                "decided_at": _iso(request.decided_at),
+            }
+            for request in order.change_requests.all()
         ],
         "shipments": [
             {

@@ -41,6 +41,7 @@ from fulfillment.models import AfterSalesPhoto, AfterSalesRequest, SupplierReque
 from notifications.models import Notification, NotificationStatus
 from orders.models import (
     Order,
+    OrderChangeRequest,
     OrderEvent,
     OrderEventType,
     Region,
@@ -271,7 +272,35 @@ def _customer_text_remove(orders: list[Order], redact) -> dict[str, int]:
     AfterSalesPhoto.objects.filter(pk__in=[photo.pk for photo in photos]).delete()
     # A storefront may pass the customer's own words as the cancellation reason.
     _rows_redact(orders, ["cancel_reason"], redact)
-    return {"after_sales_reasons": requests_changed, "photos_deleted": len(photos)}
+    return {
+        "after_sales_reasons": requests_changed,
+        "photos_deleted": len(photos),
+        "change_requests": _change_requests_scrub(orders, redact),
+    }
+
+
+def _change_requests_scrub(orders: list[Order], redact) -> int:
+    """Drop the customer's message and the addresses of their change requests (but the country).
+
+    An address asked for and declined was never an Address row, so it is
+    removed here rather than anonymised with the others.
+    """
+    changed = 0
+    for request in OrderChangeRequest.objects.filter(order__in=orders).order_by("id"):
+        data = {
+            key: {"country": value.get("country", "")}
+            if key.startswith("shipping_address") and isinstance(value, dict)
+            else value
+            for key, value in request.data.items()
+        }
+        message = ERASED_TEXT if request.message else ""
+        note = redact(request.decision_note)
+        if (data, message, note) != (request.data, request.message, request.decision_note):
+            OrderChangeRequest.objects.filter(pk=request.pk).update(
+                data=data, message=message, decision_note=note
+            )
+            changed += 1
+    return changed
 
 
 def _notifications_scrub(customer: Customer, redact) -> int:

@@ -14,7 +14,13 @@ from fulfillment.models import (
     TrackingEvent,
 )
 from orders.links import tracking_token_make
-from orders.models import CUSTOMER_STATUS_NAMES, Order, OrderStatus
+from orders.models import (
+    CUSTOMER_STATUS_NAMES,
+    ChangeRequestStatus,
+    Order,
+    OrderEventType,
+    OrderStatus,
+)
 
 # The steps the progress bar shows, in order (holds and cancellations are shown apart).
 PROGRESS_STEPS = [
@@ -129,8 +135,50 @@ def order_expected_delivery(order: Order, shipments: list[Shipment]) -> date | N
 def order_timeline_for_customer(order: Order) -> list[dict]:
     """The customer-visible history, oldest first, as (time, message) in the active language."""
     events = order.events.filter(customer_visible=True).order_by("created_at", "id")
-    timeline = [{"at": event.created_at, "message": event.customer_message()} for event in events]
+    timeline = [
+        {"at": event.created_at, "message": event.customer_message(), "kind": event.event_type}
+        for event in events
+    ]
     return [entry for entry in timeline if entry["message"]]
+
+
+# How a change request's status reads to the customer (never who decided it).
+_CHANGE_STATUS_NAMES = {
+    ChangeRequestStatus.PENDING: _("Waiting for our answer"),
+    ChangeRequestStatus.APPROVED: _("Done"),
+    ChangeRequestStatus.APPLIED: _("Done"),
+    ChangeRequestStatus.REJECTED: _("Not possible"),
+}
+
+
+def order_change_requests_for_customer(order: Order, timeline: list[dict]) -> list[dict]:
+    """What the customer asked to change before shipping and what became of it, newest first.
+
+    Every request writes a history row when it is asked, so an order whose
+    `timeline` (order_timeline_for_customer) has none costs no query here.
+    """
+    if not any(entry.get("kind") == OrderEventType.CHANGE_REQUEST for entry in timeline):
+        return []
+    rows = []
+    for request in order.change_requests.order_by("-created_at", "-id"):
+        address = request.address
+        rows.append(
+            {
+                "kind": request.kind,
+                "kind_label": request.get_kind_display(),
+                "status": request.status,
+                "status_label": _CHANGE_STATUS_NAMES[request.status],
+                "created_at": request.created_at,
+                "address": ", ".join(
+                    address.get(part, "")
+                    for part in ("name", "line1", "line2", "city", "postal_code", "country")
+                    if address.get(part)
+                ),
+                "lines": request.lines,
+                "note": request.decision_note,
+            }
+        )
+    return rows
 
 
 # The steps a customer sees a request go through; goods come back only for these kinds.

@@ -19,13 +19,16 @@ from customers.preferences import (
 from fulfillment.models import AfterSalesSource
 from fulfillment.services.after_sales import after_sales_kinds_open, after_sales_request_open
 from orders.links import tracking_token_expired, tracking_token_make, tracking_token_read
-from orders.models import HoldReason, Order, OrderStatus
+from orders.models import ChangeRequestKind, HoldReason, Order, OrderStatus
+from orders.services import change_request_submit
 from shared.errors import OrderError, OrderValidationError
 
+from .change_requests import change_forms
 from .forms import AfterSalesForm
 from .ratelimit import rate_limit_exceeded
 from .selectors import (
     order_after_sales_for_customer,
+    order_change_requests_for_customer,
     order_expected_delivery,
     order_lookup,
     order_progress,
@@ -127,8 +130,14 @@ def _track_page(
     form: AfterSalesForm | None = None,
     refusal: str = "",
     status: int = 200,
+    change_forms_shown: dict | None = None,
+    change_refusal: str = "",
 ) -> HttpResponse:
-    """Render the status page in `language` and the customer's local time."""
+    """Render the status page in `language` and the customer's local time.
+
+    `change_forms_shown`: the change forms as a post left them (with its data
+    and errors), instead of fresh ones.
+    """
     time_zone = _COUNTRY_TIME_ZONES.get(order.shipping_address.country, settings.TIME_ZONE)
     lines = list(order.lines.all())
     open_kinds = after_sales_kinds_open(order)
@@ -139,6 +148,8 @@ def _track_page(
         if can_open_after_sales and form is None:
             form = AfterSalesForm(order_lines=lines, open_kinds=open_kinds)
         expected_delivery = order_expected_delivery(order, shipments)
+        timeline = order_timeline_for_customer(order)
+        change_requests = order_change_requests_for_customer(order, timeline)
         context = {
             "order": order,
             "lines": lines,
@@ -153,7 +164,7 @@ def _track_page(
             "delivery_late": expected_delivery is not None
             and expected_delivery < timezone.localdate(),
             "shipments": shipments,
-            "timeline": order_timeline_for_customer(order),
+            "timeline": timeline,
             # Parts of the order that ship apart (back-orders), each with its own page.
             "split": order_split_links_for_customer(order),
             "after_sales": order_after_sales_for_customer(order),
@@ -162,6 +173,15 @@ def _track_page(
             "after_sales_opened": request.GET.get("opened") == "1",
             "after_sales_refusal": refusal,
             "languages": settings.LANGUAGES,
+            "change_requests": change_requests,
+            "change_action": reverse("tracking:track_change_request", args=[token]),
+            "change_asked": request.GET.get("asked", ""),
+            "change_refusal": change_refusal,
+            **(
+                change_forms_shown
+                if change_forms_shown is not None
+                else change_forms(order, lines, change_requests)
+            ),
         }
         response = render(request, "customers/track_order.html", context, status=status)
     response["Content-Language"] = language
@@ -243,6 +263,90 @@ def track_after_sales(request: HttpRequest, token: str) -> HttpResponse:
             )
     target = reverse("tracking:track_order", args=[token])
     return redirect(f"{target}?{urlencode({'lang': language, 'opened': 1})}#after-sales")
+
+
+@require_POST
+def track_change_request(request: HttpRequest, token: str) -> HttpResponse:
+    """Ask for a new delivery address or a cancellation from the tracking page.
+
+    Bad input shows the form again with its errors (400); a change the order
+    no longer allows (or one already asked) is said above the forms (409).
+    """
+    try:
+        order = _order_from_token(token)
+    except _LinkExpired as expired:
+        return _link_expired_page(request, expired.order)
+    language = _page_language(request, order)
+    posted = request.POST.get("form", "")
+    if posted not in ("address", "cancel"):
+        posted = ""
+
+    def page(status: int, *, refusal: str = "", forms: dict | None = None) -> HttpResponse:
+        return _track_page(
+            request,
+            order,
+            token=token,
+            language=language,
+            status=status,
+            change_forms_shown=forms,
+            change_refusal=refusal,
+        )
+
+    with translation.override(language):
+        # Built as the page builds them: only the kinds the order still offers.
+        asked = order_change_requests_for_customer(order, order_timeline_for_customer(order))
+        offered = change_forms(
+            order, list(order.lines.all()), asked, data=request.POST, bound=posted
+        )
+        form = offered.get(f"{posted}_form") if posted else None
+        if rate_limit_exceeded(
+            scope="change_request",
+            request=request,
+            limit=settings.CHANGE_REQUEST_FORM_LIMIT,
+            window_seconds=settings.CHANGE_REQUEST_FORM_WINDOW_SECONDS,
+        ):
+            too_many = gettext("Too many requests. Please try again later.")
+            if form is None:
+                return page(429, refusal=too_many)
+            form.is_valid()
+            form.add_error(None, too_many)
+            return page(429, forms=offered)
+        if form is None:
+            return page(409, refusal=gettext("This change can no longer be asked for here."))
+        if not form.is_valid():
+            return page(400, forms=offered)
+        kind = ChangeRequestKind.ADDRESS if posted == "address" else form.cleaned_data["kind"]
+        try:
+            done = change_request_submit(
+                order=order,
+                kind=kind,
+                data=form.change_data(),
+                message=form.cleaned_data.get("message", ""),
+            )
+        except OrderValidationError as error:
+            _refusal_onto(form, error)
+            return page(400, forms=offered)
+        except OrderError as error:
+            order.refresh_from_db()
+            return page(error.http_status, refusal=error.message)
+    target = reverse("tracking:track_order", args=[token])
+    query = urlencode({"lang": language, "asked": done.status})
+    return redirect(f"{target}?{query}#changes")
+
+
+def _refusal_onto(form, error: OrderValidationError) -> None:
+    """Put the service's refusal on the fields it names, the rest above the form."""
+    named = False
+    for detail, problems in error.details.items():
+        field = detail if detail in form.fields else None
+        if field is None and hasattr(form, "field_for_detail"):
+            field = form.field_for_detail(detail)
+        if field is not None and isinstance(problems, list):
+            for problem in problems:
+                form.add_error(field, str(problem))
+            named = True
+    if not named:
+        form.add_error(None, error.message)
 
 
 @require_http_methods(["GET", "POST"])

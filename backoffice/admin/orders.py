@@ -101,7 +101,14 @@ class StorefrontAdmin(admin.ModelAdmin):
         "auto_confirm_paid",
         "webhook_url",
     ]
-    list_filter = ["is_active", "auto_confirm_paid", "currency", "default_language"]
+    list_filter = [
+        "is_active",
+        "auto_confirm_paid",
+        "customer_address_changes_auto",
+        "customer_cancellations_auto",
+        "currency",
+        "default_language",
+    ]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
     readonly_fields = ["created_at", "updated_at"]

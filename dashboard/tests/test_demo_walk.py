@@ -31,7 +31,7 @@ from fulfillment.models import (
 )
 from orders.demo import DEMO_ACCOUNTS, demo_data_seed
 from orders.links import tracking_url
-from orders.models import BulkJob, Order, OrderStatus, Storefront
+from orders.models import BulkJob, Order, OrderChangeRequest, OrderStatus, Storefront
 from reports.models import CarrierRate, LedgerEntry, ReportRun
 
 # Enough orders for every status, every scene and a row in every queue.
@@ -54,6 +54,9 @@ POST_ONLY = {
     "dashboard:supplier-request-act",
     "dashboard:refund-reject",
     "tracking:track_after_sales",
+    "dashboard:change-request-approve",
+    "dashboard:change-request-reject",
+    "tracking:track_change_request",
 }
 # Pages that send the user on (the landing page picks a queue).
 REDIRECTS = {"dashboard:home"}
@@ -65,6 +68,7 @@ ROW_MARKERS = {
     "dashboard:supplier-request-list": 'data-request="',
     "dashboard:after-sales-list": 'data-request="',
     "dashboard:refund-queue": 'data-refund-proposal="',
+    "dashboard:change-requests": 'data-change-request="',
     "dashboard:bulk-job": 'class="bulk-result ',
     "finance:runs": 'href="/dashboard/reports/[0-9]+/"',
     "finance:ledger": 'data-entry="',
@@ -94,6 +98,7 @@ class Demo:
     storefront: str
     pick_list: int
     package: int
+    change_request: int
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +130,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Demo]
                 storefront=Storefront.objects.order_by("code").first().code,
                 pick_list=PickList.objects.get().pk,
                 package=Package.objects.order_by("id").first().pk,
+                change_request=OrderChangeRequest.objects.pending().first().pk,
             )
         finally:
             transaction.set_rollback(True)
@@ -191,6 +197,9 @@ ARGUMENTS: dict[str, Callable[[Demo], list[dict]]] = {
     ),
     "tracking:track_order": _tokens,
     "tracking:track_after_sales": lambda demo: _tokens(demo)[:1],
+    "tracking:track_change_request": lambda demo: _tokens(demo)[:1],
+    "dashboard:change-request-approve": lambda demo: [{"pk": demo.change_request}],
+    "dashboard:change-request-reject": lambda demo: [{"pk": demo.change_request}],
     "tracking:notification_preferences": lambda demo: [
         {"token": _preferences_token(demo.orders[OrderStatus.SHIPPED])}
     ],

@@ -78,6 +78,9 @@ KIND_SENTENCES = {
     ),
     NotificationKind.REFUND_ISSUED: "We have refunded ₫85,001 for your order {number}.",
     NotificationKind.ORDER_EDITED: "Your order {number} has been changed.",
+    NotificationKind.CHANGE_REQUEST_DECIDED: (
+        "We have changed the delivery address of your order {number}, as you asked."
+    ),
 }
 CONTEXTS = {
     NotificationKind.ON_HOLD: {"hold_reason": "stock_shortage"},
@@ -95,6 +98,12 @@ CONTEXTS = {
         "total_after": "235001",
         "money": "refund",
         "money_amount": "120000",
+    },
+    NotificationKind.CHANGE_REQUEST_DECIDED: {
+        "request": 5,
+        "kind": "address",
+        "outcome": "approved",
+        "address": "Trần Văn Minh, 45 Hai Bà Trưng, Hà Nội, VN",
     },
 }
 

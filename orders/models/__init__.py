@@ -2,12 +2,19 @@
 
 One module per part: `storefronts` (sales channels and their API keys),
 `orders` (the order, its lines and its lifecycle), `history` (the order's
-history rows), `planning` (teams, regions, service levels and their alerts)
-and `bulk` (dashboard bulk jobs). Import them from here: `orders.models` is
+history rows), `change_requests` (what customers ask to change), `planning`
+(teams, regions, service levels and their alerts) and `bulk` (dashboard bulk
+jobs). Import them from here: `orders.models` is
 the app's models module and the name migrations use.
 """
 
 from .bulk import BulkJob, BulkJobItem, BulkJobItemStatus, BulkJobStatus
+from .change_requests import (
+    ChangeRequestKind,
+    ChangeRequestStatus,
+    OrderChangeRequest,
+    OrderChangeRequestQuerySet,
+)
 from .history import OrderChannel, OrderEvent, OrderEventType
 from .orders import (
     CANCELLABLE_STATUSES,
@@ -57,12 +64,16 @@ __all__ = [
     "BulkJobItem",
     "BulkJobItemStatus",
     "BulkJobStatus",
+    "ChangeRequestKind",
+    "ChangeRequestStatus",
     "Department",
     "HoldReason",
     "Holiday",
     "IdempotencyKey",
     "ManagementMode",
     "Order",
+    "OrderChangeRequest",
+    "OrderChangeRequestQuerySet",
     "OrderChannel",
     "OrderEvent",
     "OrderEventType",

@@ -32,6 +32,8 @@ class OrderEventType(models.TextChoices):
     AFTER_SALES_OPENED = "after_sales_opened", _("After-sales request opened")
     AFTER_SALES_CHANGED = "after_sales_changed", _("After-sales request changed")
     SUPPLIER_REQUEST = "supplier_request", _("Supplier request")
+    # A customer's change request: asked, approved, rejected or applied (orders.services).
+    CHANGE_REQUEST = "change_request", _("Change request")
 
 
 class OrderChannel(models.TextChoices):

@@ -8,7 +8,8 @@
 - `taking`: orders staff take for customers (phone, chat, counter, staff API);
 - `teams`: moving an order to another team;
 - `backorders`: `order_split`, moving quantities that cannot ship now to a back-order;
-- `storefronts`: creating a storefront, rotating its API key.
+- `storefronts`: creating a storefront, rotating its API key;
+- `change_requests`: what customers ask to change from the tracking page.
 
 Import from `orders.services`: it names every public service. Locking an
 order, and the team and version checks on the locked row, live in
@@ -16,6 +17,14 @@ order, and the team and version checks on the locked row, live in
 """
 
 from .backorders import order_split, order_split_movable, order_splittable
+from .change_requests import (
+    change_request_applies_at_once,
+    change_request_approve,
+    change_request_kinds_open,
+    change_request_refusal,
+    change_request_reject,
+    change_request_submit,
+)
 from .creation import (
     ORDER_CREATE_TRIES,
     TAKE_ORDER_PERMISSION,
@@ -64,6 +73,12 @@ __all__ = [
     "OrderEditResult",
     "TakenOrderTotals",
     "TransitionSpec",
+    "change_request_applies_at_once",
+    "change_request_approve",
+    "change_request_kinds_open",
+    "change_request_refusal",
+    "change_request_reject",
+    "change_request_submit",
     "edit_money_sentence",
     "idempotency_keys_expired_delete",
     "order_cancel_lines",

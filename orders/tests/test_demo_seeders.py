@@ -54,6 +54,7 @@ def registry():
 def test_confirmation_then_fulfillment_then_reports_add_their_demo_data():
     assert [(type(s).__module__, s.name) for s in demo_seeders] == [
         ("orders.demo.confirmation", "confirmation"),
+        ("orders.demo.change_requests", "change_requests"),
         ("fulfillment.demo", "fulfillment"),
         ("reports.demo", "reports"),
     ]
@@ -64,7 +65,12 @@ def test_registering_a_seeder_again_replaces_it_in_place(registry):
 
     demo_seeder_register(replacement)
 
-    assert [s.name for s in registry] == ["confirmation", "fulfillment", "reports"]
+    assert [s.name for s in registry] == [
+        "confirmation",
+        "change_requests",
+        "fulfillment",
+        "reports",
+    ]
     assert registry[0] is replacement
 
 
@@ -76,7 +82,12 @@ def test_a_seeder_is_refused_before_the_seeders_it_needs(registry):
     with pytest.raises(ImproperlyConfigured, match="'early' demo seeder needs later"):
         demo_seeder_register(_Early())
 
-    assert [s.name for s in registry] == ["confirmation", "fulfillment", "reports"]
+    assert [s.name for s in registry] == [
+        "confirmation",
+        "change_requests",
+        "fulfillment",
+        "reports",
+    ]
 
 
 @pytest.mark.django_db

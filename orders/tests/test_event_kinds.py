@@ -73,16 +73,21 @@ def test_the_migration_knows_every_kind_fulfillment_writes():
         OrderEventType.STATUS_CHANGED,
         OrderEventType.PAYMENT_CHANGED,
         OrderEventType.NOTE,
+        # Orders' own kind, written since it exists (never a note before).
+        OrderEventType.CHANGE_REQUEST,
     }
 
 
-def test_only_after_sales_kinds_speak_to_the_customer_and_fulfillment_words_them():
+def test_only_after_sales_and_change_request_kinds_speak_to_the_customer_worded_by_their_app():
     assert customer_message_kinds() == (
         OrderEventType.AFTER_SALES_CHANGED,
         OrderEventType.AFTER_SALES_OPENED,
+        OrderEventType.CHANGE_REQUEST,
     )
-    assert {customer_message_for(kind).__module__ for kind in customer_message_kinds()} == {
-        "fulfillment.history"
+    assert {kind: customer_message_for(kind).__module__ for kind in customer_message_kinds()} == {
+        OrderEventType.AFTER_SALES_CHANGED: "fulfillment.history",
+        OrderEventType.AFTER_SALES_OPENED: "fulfillment.history",
+        OrderEventType.CHANGE_REQUEST: "orders.models.change_requests",
     }
 
 

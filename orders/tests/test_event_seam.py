@@ -19,6 +19,7 @@ from orders.events import (
     AfterSalesResolved,
     AfterSalesStatusChanged,
     CarrierScanRecorded,
+    ChangeRequestDecided,
     OrderCreated,
     OrderEdited,
     OrderPaymentChanged,
@@ -79,6 +80,7 @@ EXPECTED_SUBSCRIBERS = {
     AfterSalesResolved: ["notifications.subscribers.notify_after_sales_resolved"],
     SupplierRequestCreated: [],
     SupplierRequestStatusChanged: [],
+    ChangeRequestDecided: ["notifications.subscribers.notify_change_request_decided"],
 }
 
 

@@ -29,9 +29,14 @@ from fulfillment.services.after_sales import after_sales_request_advance
 from notifications.delivery import notification_send_now
 from notifications.models import Notification, NotificationStatus
 from orders.links import tracking_url
-from orders.models import Order, OrderEvent, OrderStatus, Region
+from orders.models import Order, OrderChangeRequest, OrderEvent, OrderStatus, Region
 from orders.roles import CUSTOMER_CARE, FINANCE, MANAGER, WAREHOUSE
-from orders.services import order_create, order_transition
+from orders.services import (
+    change_request_reject,
+    change_request_submit,
+    order_create,
+    order_transition,
+)
 from orders.tests.factories import (
     StorefrontFactory,
     UserFactory,
@@ -62,6 +67,7 @@ ADDRESS = {
     "phone": "+84 987 111 222",
 }
 REASON = "Cái cốc vỡ khi tôi mở hộp ở nhà"
+MOVED_TO = "99 Ngõ Bíẩn Riêngtư"
 PERSONAL_STRINGS = [
     NAME,
     EMAIL,
@@ -72,6 +78,7 @@ PERSONAL_STRINGS = [
     ADDRESS["postal_code"],
     ADDRESS["phone"],
     REASON,
+    MOVED_TO,
 ]
 
 
@@ -151,6 +158,14 @@ def person():
     )
     delivered = delivered_order_with_request(storefront)
     cancelled = order_for_person(storefront, payment_method="cod", payment_status="unpaid")
+    # They asked for another address on the tracking page; care declined, naming them.
+    asked = change_request_submit(
+        order=cancelled,
+        kind="address",
+        data={"shipping_address": {**ADDRESS, "line1": MOVED_TO}},
+        message=f"Call me on {PHONE}",
+    )
+    change_request_reject(request=asked, actor=None, note=f"Sorry {NAME}, we cannot go there.")
     cancelled = order_transition(
         order=cancelled, transition="cancel", actor=None, reason=f"{NAME} ordered twice"
     )
@@ -271,6 +286,14 @@ def test_the_export_holds_everything_about_the_person(person):
     # Staff notes are about our work; the history is what the customer sees.
     assert not any(PHONE in message for message in messages)
     assert delivered["shipments"][0]["tracking_number"].startswith("GHN")
+    (asked,) = cancelled["change_requests"]
+    assert (asked["kind"], asked["status"], asked["message"]) == (
+        "address",
+        "rejected",
+        f"Call me on {PHONE}",
+    )
+    assert asked["asked"]["shipping_address"]["line1"] == MOVED_TO
+    assert asked["answer"] == f"Sorry {NAME}, we cannot go there."
     (request,) = delivered["after_sales_requests"]
     assert (request["kind"], request["reason"], request["status"]) == (
         "complaint",
@@ -309,9 +332,9 @@ def test_the_export_reads_a_fixed_number_of_queries_whatever_the_number_of_order
         data = customer_data_export(customer=person, actor=user)
 
     assert len(data["orders"]) == 5
-    # customer, orders, lines, events, shipments, requests, their lines and photos,
-    # addresses, notifications, and the audit row.
-    assert len(five_orders) == len(two_orders) == 11
+    # customer, orders, lines, events, shipments, change requests, after-sales requests,
+    # their lines and photos, addresses, notifications, and the audit row.
+    assert len(five_orders) == len(two_orders) == 12
 
 
 # -- erasure ------------------------------------------------------------------------
@@ -364,6 +387,14 @@ def test_after_erasure_no_row_holds_the_persons_data(person, django_capture_on_c
         ("Erased customer", "", "", "70", "VN")
     }
     assert set(AfterSalesRequest.objects.values_list("reason", flat=True)) == {"[erased]"}
+    [asked] = OrderChangeRequest.objects.all()
+    assert asked.message == "[erased]"
+    assert asked.data == {
+        "shipping_address": {"country": "VN"},
+        "shipping_address_before": {"country": "VN"},
+    }
+    assert asked.decision_note == "Sorry [erased], we cannot go there."
+    assert action.summary["change_requests"] == 1
     assert action.summary["photos_deleted"] == 1
     assert action.summary["orders"] == 2
 
