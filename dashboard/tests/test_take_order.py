@@ -1,9 +1,12 @@
 """/dashboard/take-order/: customer care takes an order for a customer (phone, chat, counter)."""
 
 import re
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection, connections
+from django.test import Client
 
 from customers.models import Address, Customer
 from fulfillment.models import InventoryItem
@@ -385,3 +388,35 @@ def test_finding_customers_takes_the_same_queries_however_many_match(
         found = client.get(URL, {"storefront": shop.code, "q": "lan"})
 
     assert f'data-found="{min(customers, 10)}"' in found.content.decode()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent submits need PostgreSQL: set DATABASE_URL=postgres://... (CI does)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_page_submitted_three_times_at_once_creates_one_order(shop):
+    care = user_with_role(CUSTOMER_CARE, username="care-fast")
+    data = {**posted(shop, "c" * 32), "action": "create"}
+    barrier = threading.Barrier(3)
+    answers: list[tuple[int, str]] = []
+
+    def submit():
+        client = Client()
+        client.force_login(care)
+        try:
+            barrier.wait(10)
+            response = client.post(URL, data)
+            answers.append((response.status_code, response.get("Location", "")))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    order = Order.objects.get()
+    assert answers == [(302, f"/dashboard/orders/{order.number}/")] * 3
+    assert order.notifications.count() == 1
