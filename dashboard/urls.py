@@ -5,6 +5,7 @@ from . import (
     backorders,
     bulk,
     change_requests,
+    order_edit_urls,
     pick_lists,
     requests,
     take_order,
@@ -27,6 +28,7 @@ urlpatterns = [
     path("orders/<str:number>/shipment/", views.order_book_shipment, name="order-book-shipment"),
     path("orders/<str:number>/team/", views.order_team, name="order-team"),
     path("orders/<str:number>/split/", backorders.order_split_view, name="order-split"),
+    *order_edit_urls.urlpatterns,
     path(
         "orders/<str:number>/after-sales/new/",
         after_sales.order_after_sales_open,

@@ -51,6 +51,7 @@ from .frame import dashboard_render, dashboard_staff_required
 from .frame import forbidden as _forbidden
 from .frame import is_htmx as _is_htmx
 from .money_confirm import money_move_confirmation
+from .order_edits import user_may_cancel_items, user_may_edit_order
 
 QUEUE_STATUSES = set(OrderStatus.values)
 
@@ -223,6 +224,8 @@ def _panel_context(request: HttpRequest, order: Order) -> dict[str, Any]:
         "carriers": Carrier.objects.filter(is_active=True).order_by("name") if unshipped else [],
         "may_reassign": may_reassign,
         "may_open_after_sales": user_may_open_after_sales(order, user),
+        "may_edit_order": user_may_edit_order(order, user),
+        "may_cancel_items": user_may_cancel_items(order, user),
         "teams": selectors.reassign_team_choices() if may_reassign else [],
         "stage_due_times": selectors.order_stage_due_times(order, now=now),
         "sla_state": selectors.order_sla_state(order, now=now),
