@@ -65,9 +65,7 @@ def test_customer_care_previews_the_refund_then_saves_and_the_page_shows_the_new
     page.click("[data-edit-save]")
     page.wait_for_url(f"{live_server.url}/dashboard/orders/{order.number}/")
 
-    assert page.locator("#order-messages").inner_text().startswith(
-        f"Order {order.number} changed."
-    )
+    assert page.locator("#order-messages").inner_text().startswith(f"Order {order.number} changed.")
     assert "₫110" in page.locator("#summary-heading + dl").inner_text()
     stored = Order.objects.get(pk=order.pk)
     assert (stored.total, stored.amount_refunded) == (Decimal("110.00"), Decimal("100.00"))
