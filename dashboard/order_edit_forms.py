@@ -16,6 +16,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, OrderLine, OrderStatus
+from shared.money import minor_units
 
 # Lines and shipping price may change until packing starts; address and contact until shipped.
 LINES_OPEN_STATUSES = frozenset({OrderStatus.RECEIVED, OrderStatus.PROCESSING, OrderStatus.PICKING})
@@ -91,7 +92,9 @@ class OrderEditForm(_OrderStepForm):
                 label=_("Quantity"), min_value=1, max_value=QUANTITY_MAX, required=False
             )
             self.fields["shipping_price"] = _money_field(_("Shipping price"))
-            self.initial["shipping_price"] = order.shipping_price
+            # As the currency writes it: "10" for VND, "10.00" for USD.
+            places = Decimal(1).scaleb(-minor_units(order.currency))
+            self.initial["shipping_price"] = order.shipping_price.quantize(places)
         if self.contact_open:
             address = order.shipping_address
             for name, label, length, required in (
