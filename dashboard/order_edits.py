@@ -81,9 +81,14 @@ def _refusal_onto(form: forms.Form, error: OrderError) -> None:
     """Put the service's refusal on the fields it names, and its message above the form."""
     form.add_error(None, error.message)
     for field, problems in (error.details or {}).items():
-        if field in form.fields and isinstance(problems, list):
-            for problem in problems:
-                form.add_error(field, str(problem))
+        if not isinstance(problems, list):
+            continue
+        for problem in map(str, problems):
+            if field in form.fields:
+                form.add_error(field, problem)
+            elif problem not in error.message:
+                # A line or part the form has no field for ("lines[MUG-1]"): above the form.
+                form.add_error(None, problem)
 
 
 def _stale_page(request: HttpRequest, order: Order, template: str, error: OrderError):

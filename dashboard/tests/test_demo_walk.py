@@ -162,6 +162,11 @@ ARGUMENTS: dict[str, Callable[[Demo], list[dict]]] = {
     },
     "dashboard:order-team": _one_order,
     "dashboard:order-split": _one_order,
+    # The edit and cancel-items steps' first page (GET: the form).
+    "dashboard:order-edit": lambda demo: [{"number": demo.orders[OrderStatus.PROCESSING].number}],
+    "dashboard:order-cancel-items": lambda demo: [
+        {"number": demo.orders[OrderStatus.PROCESSING].number}
+    ],
     "dashboard:order-after-sales-open": lambda demo: [
         {"number": demo.orders[OrderStatus.DELIVERED].number}
     ],

@@ -17,8 +17,10 @@ from notifications.emails import notification_message_build
 from notifications.models import Notification, NotificationKind, NotificationStatus
 from orders.events import OrderEdited, publish
 from orders.models import Order, PaymentMethod, PaymentStatus
+from orders.roles import CUSTOMER_CARE
 from orders.services import order_transition
-from orders.tests.factories import order_new
+from orders.services.edits import order_edit
+from orders.tests.factories import order_new, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -208,3 +210,33 @@ def test_a_refund_outside_an_edit_still_gets_its_own_mail():
         NotificationKind.ORDER_EDITED,
         NotificationKind.REFUND_ISSUED,
     ]
+
+
+def test_an_edit_through_the_edit_service_sends_exactly_one_mail_in_vietnamese():
+    order = paid_order()
+    order.customer.language = "vi"
+    order.customer.save()
+    care = user_with_role(CUSTOMER_CARE)
+
+    result = order_edit(
+        order=order,
+        actor=care,
+        reason="Khách gọi điện",
+        lines=[{"sku": "MUG-1", "quantity": 1}],
+        expected_version=order.version,
+    )
+
+    [mail] = mails_of(order)  # the refund is told in it, not in a mail of its own
+    assert mail.kind == NotificationKind.ORDER_EDITED
+    assert result.refunded == Decimal("120000.00")
+    body = built(mail).body
+    with translation.override("vi"):
+        changed = gettext("Your order %(number)s has been changed.") % {"number": order.number}
+        refund = gettext(
+            "We are refunding %(amount)s to you. Depending on your bank, it can take a few "
+            "days before you see it."
+        ) % {"amount": "120.000\xa0₫"}
+    assert changed in body
+    assert "- Mug: 2 → 1\n" in body
+    assert refund in body
+    assert "Khách gọi điện" not in body
