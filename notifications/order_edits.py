@@ -33,7 +33,7 @@ _CONTACT_FIELDS = {"customer.name": "name", "customer.phone": "phone"}
 # What happens to the customer's money after an edit.
 MONEY_REFUND = "refund"  # paid more than the new total: the difference goes back
 MONEY_BALANCE_DUE = "balance_due"  # paid less than the new total: the rest is to pay
-MONEY_CARD_CHARGE = "card_charge"  # authorized card: only the new total will be taken
+MONEY_CARD_CHARGE = "card_charge"  # authorized card: the new total will be taken
 MONEY_ON_DELIVERY = "on_delivery"  # cash on delivery: the courier collects the new total
 MONEY_TO_PAY = "to_pay"  # nothing paid yet: the new total is what to pay
 
@@ -44,37 +44,30 @@ def _quantity(value: Any) -> str:
     return str(value if value not in (None, "") else "0")
 
 
-def _order_balance_due(order: Order) -> Decimal:
-    """What is still to collect on a paid order (the edit service's own figure when it has one)."""
-    own = getattr(order, "balance_due", None)
-    if own is not None:
-        return max(Decimal(own), Decimal("0"))
-    return max(order.total - order.amount_refundable, Decimal("0"))
-
-
 def order_edit_money(order: Order, *, total_before: Decimal) -> tuple[str, Decimal]:
-    """Return the money consequence of an edit of `order` and its amount ("", 0 for none)."""
+    """Return the money consequence of an edit of `order` and its amount ("", 0 for none).
+
+    As the edit service moves it (orders.services.edit_money): a paid order is
+    refunded what it was overpaid or owes the rest (`balance_due`); an authorized
+    card is captured for the new total; cash on delivery collects it.
+    """
     total = order.total
     if total == total_before:
         return "", Decimal("0")
-    if order.payment_method == PaymentMethod.CASH_ON_DELIVERY:
-        return MONEY_ON_DELIVERY, total
     if order.payment_status in _PAID:
         if order.amount_refundable > total:
-            # Not refunded yet when the edit is published: the refund follows it.
+            # Published before the refund is written: it follows, for this much.
             return MONEY_REFUND, order.amount_refundable - total
-        due = _order_balance_due(order)
-        if due > 0:
-            return MONEY_BALANCE_DUE, due
+        if order.balance_due > 0:
+            return MONEY_BALANCE_DUE, order.balance_due
         if total < total_before:
-            # Already given back inside the edit, before it was published.
+            # Refunded inside the edit, before it was published; its own event fills it in.
             return MONEY_REFUND, total_before - total
         return "", Decimal("0")
     if order.payment_status == PaymentStatus.AUTHORIZED:
-        due = getattr(order, "balance_due", None)
-        if due is not None and Decimal(due) > 0:
-            return MONEY_BALANCE_DUE, Decimal(due)
         return MONEY_CARD_CHARGE, total
+    if order.payment_method == PaymentMethod.CASH_ON_DELIVERY:
+        return MONEY_ON_DELIVERY, total
     return MONEY_TO_PAY, total
 
 
@@ -196,9 +189,7 @@ def order_edit_money_sentence(context: dict[str, Any], currency: str) -> str:
             "your order ships."
         ) % {"amount": amount}
     if money == MONEY_CARD_CHARGE:
-        return _("Your card will be charged the new total, %(amount)s, and no more.") % {
-            "amount": amount
-        }
+        return _("Your card will be charged the new total, %(amount)s.") % {"amount": amount}
     if money == MONEY_ON_DELIVERY:
         return _("You pay the new total, %(amount)s, on delivery.") % {"amount": amount}
     if money == MONEY_TO_PAY:

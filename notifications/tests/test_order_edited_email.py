@@ -240,3 +240,29 @@ def test_an_edit_through_the_edit_service_sends_exactly_one_mail_in_vietnamese()
     assert "- Mug: 2 → 1\n" in body
     assert refund in body
     assert "Khách gọi điện" not in body
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "sentence"),
+    [
+        ("card", "authorized", "Your card will be charged the new total, ₫475,001."),
+        ("cod", "unpaid", "You pay the new total, ₫475,001, on delivery."),
+        ("invoice", "unpaid", "The new total to pay is ₫475,001."),
+        ("card", "paid", "₫120,000 is still to pay for the new total."),
+    ],
+)
+def test_a_higher_total_says_what_the_customer_pays_now(method, status, sentence):
+    order = order_new(payment_method=method, payment_status=status)
+
+    order_edit(
+        order=order,
+        actor=user_with_role(CUSTOMER_CARE),
+        reason="One more mug",
+        lines=[{"sku": "MUG-1", "quantity": 3}],
+    )
+
+    [mail] = mails_of(order)
+    body = built(mail).body
+    assert "- Mug: 2 → 3\n" in body
+    assert "New total: ₫475,001 (was ₫355,001).\n" in body
+    assert sentence in body
