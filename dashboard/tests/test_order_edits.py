@@ -252,6 +252,7 @@ def test_preview_shows_new_lines_totals_and_the_refund_and_writes_nothing(care):
     assert re.search(r"data-total-before>₫210</dd>", page)
     assert re.search(r"data-total-after>₫110</dd>", page)
     assert "Refund ₫100" in page
+    assert "<li>Quantity of MUG-1: 2 → 1</li>" in page
     assert 'value="save"' in page
     assert snapshot(order) == before
 
@@ -270,6 +271,14 @@ def test_save_changes_the_order_says_so_and_the_page_shows_the_new_total(care):
     page = response.content.decode()
     assert f"Order {order.number} changed." in page
     assert "₫110" in page
+    # The timeline says who changed what, before and after.
+    changes = re.search(r"<ul class=\"timeline__changes\" data-edit-changes>(.*?)</ul>", page)
+    assert changes is not None
+    assert re.findall(r"<li>(.*?)</li>", changes.group(1)) == [
+        "Quantity of MUG-1: 2 → 1",
+        "Subtotal: ₫200 → ₫100",
+        "Total: ₫210 → ₫110",
+    ]
     assert list(
         Notification.objects.filter(order=order)
         .exclude(kind=NotificationKind.ORDER_RECEIVED)
