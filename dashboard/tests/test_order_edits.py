@@ -110,6 +110,7 @@ def test_the_order_page_offers_edit_and_cancel_items_only_to_those_who_may(
 
     page = client.get(f"/dashboard/orders/{order.number}/").content.decode()
 
+    assert "<<<<<<<" not in page and ">>>>>>>" not in page  # no merge leftovers
     assert ('data-action="edit-order"' in page) is edit
     assert (f'href="{edit_url(order)}"' in page) is edit
     assert ('data-action="cancel-items"' in page) is cancel
