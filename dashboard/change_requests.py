@@ -28,9 +28,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from orders.locking import user_may_work_order
-from orders.models import ChangeRequestStatus, OrderChangeRequest
-from orders.services import change_request_approve, change_request_refusal, change_request_reject
-from orders.services.change_requests import VIEW_PERMISSION, user_may_decide
+from orders.models import ChangeRequestKind, ChangeRequestStatus, OrderChangeRequest
+from orders.money_moves import money_move_describe
+from orders.services import (
+    change_request_approve,
+    change_request_refusal,
+    change_request_reject,
+    order_cancel_lines,
+)
+from orders.services.change_requests import CUSTOMER_REASON, VIEW_PERMISSION, user_may_decide
 from shared.errors import OrderError, TransitionPermissionDenied
 
 from .frame import dashboard_render, dashboard_staff_required, forbidden
@@ -40,12 +46,42 @@ QUEUE_PAGE_SIZE = 25
 
 def change_requests_pending() -> QuerySet[OrderChangeRequest]:
     """Pending requests, oldest first, with what their rows show."""
-    return OrderChangeRequest.objects.pending().select_related(
-        "order__storefront", "order__customer", "order__shipping_address", "order__team"
+    return (
+        OrderChangeRequest.objects.pending()
+        .select_related(
+            "order__storefront", "order__customer", "order__shipping_address", "order__team"
+        )
+        .prefetch_related("order__lines")
     )
 
 
-def change_request_rows(requests, user) -> list[dict]:
+def change_request_money(request: OrderChangeRequest, *, preview_items: bool = False) -> str:
+    """What approving a cancellation does to the money, in the words of the order page.
+
+    A whole-order cancellation is stated from the order as it is (no query);
+    cancelling some items is previewed through the edit service, which does
+    the edit and rolls it back: only with `preview_items` (one order's page,
+    not every row of the queue). "" for an address change or when unknown.
+    """
+    order = request.order
+    if request.kind == ChangeRequestKind.ADDRESS or change_request_refusal(order, request.kind):
+        return ""
+    lines = [{"sku": line["sku"], "quantity": line["quantity"]} for line in request.lines]
+    asked = {line["sku"]: line["quantity"] for line in lines}
+    every_unit = all(asked.get(line.sku, 0) >= line.quantity for line in order.lines.all())
+    if request.kind == ChangeRequestKind.CANCEL_ORDER or every_unit:
+        return money_move_describe(order, "cancel")
+    if not preview_items:
+        return ""
+    try:
+        return order_cancel_lines(
+            order=order, actor=None, reason=CUSTOMER_REASON, lines=lines, preview=True
+        ).money
+    except OrderError:
+        return ""
+
+
+def change_request_rows(requests, user, *, preview_items: bool = False) -> list[dict]:
     """Each request with what staff see beside it: may they decide, is it still possible."""
     # Whether the user works a team's orders, asked once per team (not once per row).
     team_allowed: dict[int | None, bool] = {}
@@ -61,6 +97,7 @@ def change_request_rows(requests, user) -> list[dict]:
                 "may_decide": team_allowed[order.team_id] and user_may_decide(request, user),
                 # Approving now would only decline it: said before anyone clicks.
                 "too_late": change_request_refusal(order, request.kind),
+                "money": change_request_money(request, preview_items=preview_items),
             }
         )
     return rows

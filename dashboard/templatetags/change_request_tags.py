@@ -18,8 +18,11 @@ register = template.Library()
 def order_change_requests(context, order):
     request = context["request"]
     pending = list(order.change_requests.pending())
+    for asked in pending:
+        asked.order = order  # the page's order, with its lines and address loaded
     return {
-        "rows": change_request_rows(pending, request.user) if pending else [],
+        # One order: cancelling some items is previewed to state the money.
+        "rows": change_request_rows(pending, request.user, preview_items=True) if pending else [],
         "may_see": request.user.has_perm("orders.view_orderchangerequest"),
         # Back to this order after deciding, also when htmx drew the panel after a post.
         "next": reverse("dashboard:order-detail", args=[order.number]),

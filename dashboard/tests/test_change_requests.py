@@ -224,3 +224,29 @@ def test_the_queue_query_count_does_not_grow_with_requests(client, django_assert
         response = client.get("/dashboard/change-requests/")
 
     assert response.content.decode().count("data-change-request=") == 9
+
+
+def test_the_queue_states_what_a_cancellation_does_to_the_money(client):
+    client.force_login(user_with_role(CUSTOMER_CARE))
+    order = order_make("processing", payment_method="card", payment_status="paid")
+    ask_cancel(order)
+
+    html = client.get("/dashboard/change-requests/").content.decode()
+
+    assert f"Approving: Cancel order {order.number}. Refund ₫210 to the card" in html
+
+
+def test_the_order_page_previews_the_money_of_cancelling_some_items(client):
+    client.force_login(user_with_role(CUSTOMER_CARE))
+    order = order_make("processing", payment_method="card", payment_status="paid")
+    change_request_submit(
+        order=order,
+        kind=ChangeRequestKind.CANCEL_ITEMS,
+        data={"lines": [{"sku": "MUG-1", "quantity": 1}]},
+    )
+
+    html = client.get(f"/dashboard/orders/{order.number}/").content.decode()
+
+    assert f"Approving: Refund ₫100 to the card of order {order.number}." in html
+    order.refresh_from_db()
+    assert (order.total, order.amount_refunded, order.lines.get().quantity) == (210, 0, 2)
