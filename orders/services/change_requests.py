@@ -50,7 +50,7 @@ from ..models import (
     OrderEventType,
     OrderStatus,
 )
-from . import edits
+from .edits import order_cancel_lines, order_edit
 from .transitions import order_transition
 
 logger = logging.getLogger(__name__)
@@ -414,7 +414,7 @@ def _apply(order: Order, request: OrderChangeRequest, *, actor: Actor) -> None:
     """Make the change through the order's services (each locks the order again: it is held)."""
     note = f"{change_request_label(request)}."
     if request.kind == ChangeRequestKind.ADDRESS:
-        edits.order_edit(
+        order_edit(
             order=order,
             actor=actor,
             reason=CUSTOMER_REASON,
@@ -428,9 +428,7 @@ def _apply(order: Order, request: OrderChangeRequest, *, actor: Actor) -> None:
             order=order.pk, transition="cancel", actor=actor, reason=CUSTOMER_REASON, note=note
         )
         return
-    edits.order_cancel_lines(
-        order=order, actor=actor, reason=CUSTOMER_REASON, lines=lines, note=note
-    )
+    order_cancel_lines(order=order, actor=actor, reason=CUSTOMER_REASON, lines=lines, note=note)
 
 
 def _every_unit(order: Order, lines: list[dict[str, Any]]) -> bool:
