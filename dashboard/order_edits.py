@@ -19,6 +19,7 @@ order changed since it was drawn) says so with 412 and writes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -109,6 +110,50 @@ def _access_refusal(request: HttpRequest, order: Order, permission: str, refusal
     return None
 
 
+def _previewed_change(
+    request: HttpRequest,
+    order: Order,
+    *,
+    template: str,
+    form: forms.Form,
+    commit: bool,
+    change: Callable[..., edit_service.OrderEditResult],
+    done_message: Callable[[edit_service.OrderEditResult], str],
+    preview_context: Callable[[], dict[str, Any]] = dict,
+) -> HttpResponse:
+    """Run `change` (one of the edit service's) as a preview, or for real once `commit`.
+
+    The one flow of both pages: bad input is the form with its errors (400); a
+    stale page says so (412); a refusal lands on the form with its status; a
+    preview shows what would happen; a committed change goes back to the order.
+    """
+    if not form.is_valid():
+        return dashboard_render(request, template, {"order": order, "form": form}, status=400)
+    try:
+        result = change(
+            order=order,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+            expected_version=form.cleaned_data["version"],
+            preview=not commit,
+        )
+    except StaleOrderVersion as error:
+        return _stale_page(request, order, template, error)
+    except TransitionPermissionDenied as error:
+        return forbidden(request, error.message)
+    except OrderError as error:
+        _refusal_onto(form, error)
+        return dashboard_render(
+            request, template, {"order": order, "form": form}, status=error.http_status
+        )
+    if commit:
+        messages.success(request, done_message(result))
+        return redirect("dashboard:order-detail", number=order.number)
+    context = {"order": order, "form": form, "preview": result, **preview_context()}
+    return dashboard_render(request, template, context)
+
+
 @require_http_methods(["GET", "POST"])
 @dashboard_staff_required
 def order_edit(request: HttpRequest, number: str) -> HttpResponse:
@@ -124,32 +169,15 @@ def order_edit(request: HttpRequest, number: str) -> HttpResponse:
         form = OrderEditForm(order=order)
         return dashboard_render(request, template, {"order": order, "form": form})
     form = OrderEditForm(request.POST, order=order)
-    saving = request.POST.get("action") == "save"
-    if not form.is_valid():
-        return dashboard_render(request, template, {"order": order, "form": form}, status=400)
-    try:
-        result = edit_service.order_edit(
-            order=order,
-            actor=request.user,
-            reason=form.cleaned_data["reason"],
-            note=form.cleaned_data["note"],
-            expected_version=form.cleaned_data["version"],
-            preview=not saving,
-            **form.edit_arguments(),
-        )
-    except StaleOrderVersion as error:
-        return _stale_page(request, order, template, error)
-    except TransitionPermissionDenied as error:
-        return forbidden(request, error.message)
-    except OrderError as error:
-        _refusal_onto(form, error)
-        return dashboard_render(
-            request, template, {"order": order, "form": form}, status=error.http_status
-        )
-    if saving:
-        messages.success(request, _edit_saved_message(result))
-        return redirect("dashboard:order-detail", number=order.number)
-    return dashboard_render(request, template, {"order": order, "form": form, "preview": result})
+    return _previewed_change(
+        request,
+        order,
+        template=template,
+        form=form,
+        commit=request.POST.get("action") == "save",
+        change=lambda **common: edit_service.order_edit(**common, **form.edit_arguments()),
+        done_message=_edit_saved_message,
+    )
 
 
 def _edit_saved_message(result: edit_service.OrderEditResult) -> str:
@@ -172,43 +200,22 @@ def order_cancel_items(request: HttpRequest, number: str) -> HttpResponse:
         form = CancelItemsForm(order=order)
         return dashboard_render(request, template, {"order": order, "form": form})
     form = CancelItemsForm(request.POST, order=order)
-    confirmed = request.POST.get("confirmed") == "1"
-    if not form.is_valid():
-        return dashboard_render(request, template, {"order": order, "form": form}, status=400)
-    try:
-        result = edit_service.order_cancel_lines(
-            order=order,
-            actor=request.user,
-            reason=form.cleaned_data["reason"],
-            note=form.cleaned_data["note"],
-            lines=form.cancel_lines(),
-            expected_version=form.cleaned_data["version"],
-            preview=not confirmed,
-        )
-    except StaleOrderVersion as error:
-        return _stale_page(request, order, template, error)
-    except TransitionPermissionDenied as error:
-        return forbidden(request, error.message)
-    except OrderError as error:
-        _refusal_onto(form, error)
-        return dashboard_render(
-            request, template, {"order": order, "form": form}, status=error.http_status
-        )
-    if confirmed:
-        messages.success(request, _items_cancelled_message(result))
-        return redirect("dashboard:order-detail", number=order.number)
-    return dashboard_render(
+    return _previewed_change(
         request,
-        template,
-        {
-            "order": order,
-            "form": form,
-            "preview": result,
+        order,
+        template=template,
+        form=form,
+        commit=request.POST.get("confirmed") == "1",
+        change=lambda **common: edit_service.order_cancel_lines(
+            **common, lines=form.cancel_lines()
+        ),
+        done_message=_items_cancelled_message,
+        preview_context=lambda: {
             "cancelling": [
                 (line, form.cleaned_data[f"cancel_{line.pk}"])
                 for line in form.lines
                 if form.cleaned_data.get(f"cancel_{line.pk}")
-            ],
+            ]
         },
     )
 
