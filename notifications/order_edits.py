@@ -87,13 +87,14 @@ def order_edit_snapshot(
     kind: str,
     total_before: Decimal,
     shipping_price_before: Decimal,
+    line_names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Return what the e-mail about this edit of `order` says, kept as it is now.
 
     Call it inside the edit's transaction: `order` and its lines are as the
     edit left them.
     """
-    names = dict(order.lines.values_list("sku", "name"))
+    names = {**(line_names or {}), **dict(order.lines.values_list("sku", "name"))}
     rows: list[dict[str, str]] = []
     for change in changes:
         field = change.get("field", "")
@@ -103,7 +104,7 @@ def order_edit_snapshot(
             rows.append(
                 {
                     "what": "line",
-                    # A removed line is gone from the order: its SKU names it.
+                    # A removed line is gone from the order: the edit named it.
                     "name": names.get(sku) or change.get("name") or sku,
                     "from": _quantity(change.get("from")),
                     "to": _quantity(change.get("to")),

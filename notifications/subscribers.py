@@ -82,6 +82,7 @@ def notify_order_edited(event: OrderEdited) -> None:
             kind=event.kind,
             total_before=event.total_before,
             shipping_price_before=event.shipping_price_before,
+            line_names=event.line_names,
         ),
     )
 

@@ -23,7 +23,7 @@ publishes them, never those rows: `orders` imports no app built on it.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar
 
@@ -84,6 +84,9 @@ class OrderEdited:
     kind: str = "edit"
     total_before: Decimal
     shipping_price_before: Decimal
+    # SKU -> the line's name, for every line the edit touched: a removed line is
+    # gone from the order, and the customer reads its name, not its SKU.
+    line_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)

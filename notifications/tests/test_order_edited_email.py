@@ -266,3 +266,19 @@ def test_a_higher_total_says_what_the_customer_pays_now(method, status, sentence
     assert "- Mug: 2 → 3\n" in body
     assert "New total: ₫475,001 (was ₫355,001).\n" in body
     assert sentence in body
+
+
+def test_a_line_removed_through_the_edit_service_is_named_not_its_sku():
+    order = order_new()  # cash on delivery: no refund mail to fold in
+
+    order_edit(
+        order=order,
+        actor=user_with_role(CUSTOMER_CARE),
+        reason="Out of tea",
+        lines=[{"sku": "TEA-7", "quantity": 0}],
+    )
+
+    [mail] = mails_of(order)
+    body = built(mail).body
+    assert "- Tea: removed (was 1)\n" in body
+    assert "TEA-7" not in body

@@ -543,6 +543,7 @@ def _edit_write(
             kind=kind,
             total_before=total_before,
             shipping_price_before=shipping_before,
+            line_names={line.sku: line.name for line in [*lines, *added]},
         )
     )
     for payment_event in payment_events:
