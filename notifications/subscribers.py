@@ -19,6 +19,7 @@ from orders.events import (
 )
 from orders.links import tracking_url
 from orders.models import ChangeRequestKind, ChangeRequestStatus, Order, OrderStatus
+from orders.services.change_requests import CUSTOMER_REASON
 
 from .models import NotificationKind
 from .order_edits import order_edit_snapshot
@@ -56,6 +57,7 @@ def notify_status_change(event: OrderStatusChanged) -> None:
         context["hold_reason"] = event.reason
     if event.to_status == OrderStatus.CANCELLED:
         context["cancel_reason"] = event.reason
+        context["asked_by_customer"] = event.reason == CUSTOMER_REASON
     notification_record(order=event.order, kind=kind, context=context, status=event.to_status)
 
 
@@ -73,18 +75,18 @@ def notify_refund(event: OrderPaymentChanged) -> None:
 
 def notify_order_edited(event: OrderEdited) -> None:
     """One "your order was changed" e-mail per edit, with the changes and the money."""
-    notification_record(
-        order=event.order,
-        kind=NotificationKind.ORDER_EDITED,
-        context=order_edit_snapshot(
-            event.order,
-            changes=event.changes,
-            kind=event.kind,
-            total_before=event.total_before,
-            shipping_price_before=event.shipping_price_before,
-            line_names=event.line_names,
-        ),
+    context = order_edit_snapshot(
+        event.order,
+        changes=event.changes,
+        kind=event.kind,
+        total_before=event.total_before,
+        shipping_price_before=event.shipping_price_before,
+        line_names=event.line_names,
     )
+    # A change the customer asked for (tracking page) says so, instead of "if you
+    # did not ask for this"; it is also their answer when care approved it.
+    context["asked_by_customer"] = event.reason == CUSTOMER_REASON
+    notification_record(order=event.order, kind=NotificationKind.ORDER_EDITED, context=context)
 
 
 def notify_order_split(event: OrderSplit) -> None:
@@ -146,9 +148,14 @@ def notify_change_request_decided(event: ChangeRequestDecided) -> None:
 
     A request the storefront's rule applied at once is not answered here: the
     customer saw it on the page, and the change's own e-mail (order changed,
-    order cancelled) follows.
+    order cancelled) follows. An approval without a note is not either: the
+    change's e-mail, written in the same transaction, says it was done as they
+    asked, so the customer gets one e-mail, not two. A note from care needs
+    its own answer.
     """
     if event.status not in (ChangeRequestStatus.APPROVED, ChangeRequestStatus.REJECTED):
+        return
+    if event.status == ChangeRequestStatus.APPROVED and not event.note:
         return
     # Read again with its customer and address: the approved change may have replaced it.
     order = Order.objects.select_related("customer", "shipping_address").get(pk=event.order.pk)

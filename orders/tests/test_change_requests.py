@@ -229,9 +229,11 @@ def test_care_approves_a_cancellation_and_the_customer_is_told():
     cancel = order.events.get(transition="cancel")
     assert cancel.actor == care
     assert cancel.reason == "Asked by the customer"
-    [answer] = _answers(order)
-    assert answer.context["outcome"] == "approved"
-    assert answer.context["kind"] == "cancel_order"
+    # One e-mail: the cancellation's own says it was done as asked (no note, no answer).
+    assert _answers(order) == []
+    [cancelled] = Notification.objects.filter(order=order, kind=NotificationKind.CANCELLED)
+    body = notification_message_build(cancelled).body
+    assert "has been cancelled. We cancelled it as you asked." in body
     assert _history(order)[-1].customer_message() == "Request approved: Cancel the order"
 
 
@@ -390,6 +392,10 @@ def test_the_storefronts_rule_changes_the_address_at_once_before_packing():
     edit = order.events.filter(data__kind="edit").get()
     assert (edit.actor, edit.reason) == (None, "Asked by the customer")
     assert _answers(order) == []
+    [changed] = Notification.objects.filter(order=order, kind=NotificationKind.ORDER_EDITED)
+    body = notification_message_build(changed).body
+    assert "We made this change as you asked." in body
+    assert "If you did not ask for this change" not in body
 
 
 def test_care_approves_cancelling_some_items():
@@ -409,6 +415,12 @@ def test_care_approves_cancelling_some_items():
     assert order.total == Decimal("120000") + Decimal("85001") + Decimal("30000")
     request.refresh_from_db()
     assert request.status == ChangeRequestStatus.APPROVED
+    # The customer gets one e-mail: the change, said to be done as they asked.
+    assert _answers(order) == []
+    [changed] = Notification.objects.filter(order=order, kind=NotificationKind.ORDER_EDITED)
+    body = notification_message_build(changed).body
+    assert "Some items of your order" in body
+    assert "We made this change as you asked." in body
 
 
 def test_cancelling_every_item_cancels_the_order():
