@@ -111,7 +111,7 @@ def order_after_sales_open(request: HttpRequest, number: str) -> HttpResponse:
                     order=order,
                     kind=form.cleaned_data["kind"],
                     reason=form.cleaned_data["reason"],
-                    lines=form.chosen_lines(),
+                    lines=form.line_counts(),
                     source=AfterSalesSource.STAFF,
                     actor=user,
                     photos=[photo] if photo else [],

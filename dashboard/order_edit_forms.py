@@ -16,6 +16,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, OrderLine, OrderStatus
+from shared.forms import LineCountsMixin
 from shared.money import minor_units
 
 # Lines and shipping price may change until packing starts; address and contact until shipped.
@@ -194,30 +195,18 @@ class OrderEditForm(_OrderStepForm):
         return arguments
 
 
-class CancelItemsForm(_OrderStepForm):
+class CancelItemsForm(LineCountsMixin, _OrderStepForm):
     """How many of each line to cancel, and why."""
+
+    line_field_prefix = "cancel"
 
     def __init__(self, data=None, *, order: Order) -> None:
         super().__init__(data, order=order)
-        for line in self.lines:
-            self.fields[f"cancel_{line.pk}"] = forms.IntegerField(
-                label=line.name, min_value=0, max_value=line.quantity, initial=0, required=False
-            )
+        self.line_counts_add(self.lines)
         self.order_fields([name for name in self.fields if name not in ("reason", "note")])
-
-    def line_fields(self) -> list[tuple[OrderLine, forms.BoundField]]:
-        return [(line, self[f"cancel_{line.pk}"]) for line in self.lines]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if not self.errors and not self.cancel_lines():
+        if not self.errors and not self.line_counts():
             raise forms.ValidationError(_("Choose how many of at least one item to cancel."))
         return cleaned
-
-    def cancel_lines(self) -> list[dict[str, Any]]:
-        """The service's `lines`: the quantities to cancel, per SKU."""
-        return [
-            {"sku": line.sku, "quantity": self.cleaned_data[f"cancel_{line.pk}"]}
-            for line in self.lines
-            if self.cleaned_data.get(f"cancel_{line.pk}")
-        ]

@@ -206,17 +206,9 @@ def order_cancel_items(request: HttpRequest, number: str) -> HttpResponse:
         template=template,
         form=form,
         commit=request.POST.get("confirmed") == "1",
-        change=lambda **common: edit_service.order_cancel_lines(
-            **common, lines=form.cancel_lines()
-        ),
+        change=lambda **common: edit_service.order_cancel_lines(**common, lines=form.line_counts()),
         done_message=_items_cancelled_message,
-        preview_context=lambda: {
-            "cancelling": [
-                (line, form.cleaned_data[f"cancel_{line.pk}"])
-                for line in form.lines
-                if form.cleaned_data.get(f"cancel_{line.pk}")
-            ]
-        },
+        preview_context=lambda: {"cancelling": form.line_counts_chosen()},
     )
 
 

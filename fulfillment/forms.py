@@ -17,11 +17,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import OrderLine
+from shared.forms import LineCountsMixin
 
 from .models import AfterSalesKind
 
 
-class AfterSalesRequestForm(forms.Form):
+class AfterSalesRequestForm(LineCountsMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("What would you like to do?"),
         widget=forms.RadioSelect,
@@ -55,38 +56,14 @@ class AfterSalesRequestForm(forms.Form):
         self.fields["photo"].help_text = gettext(
             "A JPEG, PNG or WebP photo of up to %(limit)s."
         ) % {"limit": filesizeformat(settings.AFTER_SALES_PHOTO_MAX_BYTES)}
-        self.order_lines = order_lines
-        for line in order_lines:
-            self.fields[self.line_field_name(line)] = forms.IntegerField(
-                label=line.name,
-                min_value=0,
-                max_value=line.quantity,
-                initial=0,
-                required=False,
-                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-            )
-
-    @staticmethod
-    def line_field_name(line: OrderLine) -> str:
-        return f"line_{line.pk}"
-
-    def line_fields(self) -> list[tuple[OrderLine, forms.BoundField]]:
-        return [(line, self[self.line_field_name(line)]) for line in self.order_lines]
+        self.line_counts_add(order_lines)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         kind = cleaned.get("kind")
         # Only a problem report may name no items (the service says the same).
-        if kind and kind != AfterSalesKind.COMPLAINT and not self.chosen_lines():
+        if kind and kind != AfterSalesKind.COMPLAINT and not self.line_counts():
             raise forms.ValidationError(
                 _("Choose which items, and how many of each, this is about."), code="no_lines"
             )
         return cleaned
-
-    def chosen_lines(self) -> list[dict[str, Any]]:
-        """The items and quantities picked, as the after-sales service takes them."""
-        return [
-            {"sku": line.sku, "quantity": self.cleaned_data[self.line_field_name(line)]}
-            for line in self.order_lines
-            if self.cleaned_data.get(self.line_field_name(line))
-        ]

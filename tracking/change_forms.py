@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.models import ChangeRequestKind, OrderLine
 from orders.services.change_requests import ADDRESS_FIELDS, MESSAGE_MAX_LENGTH
+from shared.forms import LineCountsMixin
 
 _LONGEST = {name: longest for name, _required, longest in ADDRESS_FIELDS}
 
@@ -57,7 +58,7 @@ class AddressChangeForm(forms.Form):
         return {"shipping_address": address}
 
 
-class CancelRequestForm(forms.Form):
+class CancelRequestForm(LineCountsMixin, forms.Form):
     """The whole order, or some quantities of its lines."""
 
     kind = forms.ChoiceField(
@@ -80,34 +81,12 @@ class CancelRequestForm(forms.Form):
         self.fields["kind"].choices = [(kind, words[kind]) for kind in kinds if kind in words]
         if len(self.fields["kind"].choices) == 1:
             self.fields["kind"].initial = self.fields["kind"].choices[0][0]
-        self.order_lines = order_lines
-        for line in order_lines:
-            self.fields[self.line_field_name(line)] = forms.IntegerField(
-                label=line.name,
-                min_value=0,
-                max_value=line.quantity,
-                initial=0,
-                required=False,
-                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-            )
-
-    @staticmethod
-    def line_field_name(line: OrderLine) -> str:
-        return f"line_{line.pk}"
-
-    def line_fields(self) -> list[tuple[OrderLine, forms.BoundField]]:
-        return [(line, self[self.line_field_name(line)]) for line in self.order_lines]
+        self.line_counts_add(order_lines)
 
     def change_data(self) -> dict[str, Any]:
         if self.cleaned_data["kind"] != ChangeRequestKind.CANCEL_ITEMS:
             return {}
-        return {
-            "lines": [
-                {"sku": line.sku, "quantity": self.cleaned_data[self.line_field_name(line)]}
-                for line in self.order_lines
-                if self.cleaned_data.get(self.line_field_name(line))
-            ]
-        }
+        return {"lines": self.line_counts()}
 
     def field_for_detail(self, detail: str) -> str | None:
         """The form field a service refusal names ("lines[0].quantity" -> that line's field)."""

@@ -242,7 +242,7 @@ def track_after_sales(request: HttpRequest, token: str) -> HttpResponse:
                 order=order,
                 kind=form.cleaned_data["kind"],
                 reason=form.cleaned_data["reason"],
-                lines=form.chosen_lines(),
+                lines=form.line_counts(),
                 source=AfterSalesSource.CUSTOMER,
                 photos=[photo] if photo else [],
                 submission_key=form.cleaned_data["submission_key"],
