@@ -59,6 +59,8 @@ class OrderPaymentChanged:
     from_status: str
     to_status: str
     amount: Decimal | None = None
+    # The change that ran this payment transition, if not a person ("cancel", "edit").
+    caused_by: str = ""
 
     @property
     def is_refund(self) -> bool:
@@ -87,6 +89,9 @@ class OrderEdited:
     # SKU -> the line's name, for every line the edit touched: a removed line is
     # gone from the order, and the customer reads its name, not its SKU.
     line_names: dict[str, str] = field(default_factory=dict)
+    # What the edit refunded (its refund follows as an OrderPaymentChanged with
+    # caused_by "edit"), so followers state the money without working it out again.
+    refunded: Decimal = Decimal("0")
 
 
 @dataclass(frozen=True, kw_only=True)

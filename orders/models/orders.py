@@ -171,7 +171,8 @@ class BalanceCaptured:
     def __call__(self, order: "Order") -> bool:
         return not (
             order.payment_method in (PaymentMethod.CARD, PaymentMethod.INVOICE)
-            and order.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
+            and order.payment_status
+            in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
             and order.balance_due > 0
         )
 
@@ -242,6 +243,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
     total = models.DecimalField(_("total"), **MONEY, default=Decimal("0.00"))
     amount_paid = models.DecimalField(_("amount paid"), **MONEY, default=Decimal("0.00"))
     amount_refunded = models.DecimalField(_("amount refunded"), **MONEY, default=Decimal("0.00"))
+    # What edits added to a paid order's total and nobody has captured yet. Kept, not
+    # derived from amount_paid - amount_refunded: a refund given by hand (goodwill, a
+    # return) lowers what was paid without leaving anything due.
+    amount_due = models.DecimalField(_("amount due"), **MONEY, default=Decimal("0.00"))
 
     held_from_status = models.CharField(
         _("held from"), max_length=20, choices=OrderStatus.choices, blank=True
@@ -295,6 +300,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
                 condition=Q(amount_refunded__lte=models.F("amount_paid")),
                 name="order_refund_not_above_paid",
             ),
+            models.CheckConstraint(condition=Q(amount_due__gte=0), name="order_due_not_negative"),
         ]
         indexes = [
             models.Index(fields=["status", "created_at"], name="order_status_created_idx"),
@@ -352,14 +358,14 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def balance_due(self) -> Decimal:
         """What is still to collect for the order; never negative.
 
-        Unpaid or authorized: the whole total. Paid (or partly refunded): what an
-        edit added to the total since the capture. Voided or cancelled: nothing.
+        Unpaid or authorized: the whole total. Paid (or refunded): what edits added
+        to the total since the capture (`amount_due`). Voided or cancelled: nothing.
         """
         if self.status == OrderStatus.CANCELLED or self.payment_status == PaymentStatus.VOIDED:
             return Decimal("0.00")
         if self.payment_status in (PaymentStatus.UNPAID, PaymentStatus.AUTHORIZED):
             return self.total
-        return max(Decimal("0.00"), self.total - (self.amount_paid - self.amount_refunded))
+        return self.amount_due
 
     # -- fulfilment lifecycle ------------------------------------------------
 
@@ -523,11 +529,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
         Captured once more, after an edit raised the total, the balance due is
         taken: amount_paid then covers the total plus what was refunded.
         """
-        self.amount_paid = self.total + (
-            self.amount_refunded
-            if self.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
-            else Decimal("0.00")
-        )
+        if self.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
+            self.amount_paid += self.amount_due
+        else:
+            self.amount_paid = self.total
+        self.amount_due = Decimal("0.00")
 
     @transition(
         field=payment_status,

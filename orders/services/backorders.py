@@ -54,6 +54,7 @@ from ..planning import confirmation_clock, order_plan_confirmed
 from .creation import order_number_generate
 
 SPLIT_PERMISSION = "orders.split_order"
+_PAID = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 # Before the goods leave: a held order counts by where it was held from.
 SPLITTABLE_STATUSES = (
     OrderStatus.RECEIVED,
@@ -238,8 +239,13 @@ def _backorder_create(
     order.subtotal -= moved_total
     order.total -= moved_total
     order.amount_paid -= paid_moved
+    # Goods the money did not cover take their part of what is due with them.
+    unpaid_moved = moved_total - paid_moved if order.payment_status in _PAID else Decimal("0")
+    order.amount_due = max(order.amount_due - unpaid_moved, Decimal("0.00"))
     order.version += 1
-    order.save(update_fields=["subtotal", "total", "amount_paid", "version", "updated_at"])
+    order.save(
+        update_fields=["subtotal", "total", "amount_paid", "amount_due", "version", "updated_at"]
+    )
 
     backorder = _backorder_insert(order, moved_total=moved_total, paid_moved=paid_moved, now=now)
     OrderLine.objects.bulk_create(
@@ -389,6 +395,7 @@ def _backorder_insert(
         shipping_price=Decimal("0.00"),
         total=moved_total,
         amount_paid=paid_moved,
+        amount_due=moved_total - paid_moved if payment_status == PaymentStatus.PAID else 0,
         placed_at=order.placed_at,
         confirmed_at=now if confirmed else None,
         priority=order.priority,

@@ -10,15 +10,19 @@ from ..models import Order, OrderEvent, OrderStatus, PaymentMethod, PaymentStatu
 from .transitions import TRANSITIONS, _transition_apply, cancel_payment_consequence
 
 
-def money_follow(order: Order, *, kind: str) -> list[OrderEvent]:
-    """Refund what a paid order was overpaid by the new total; return the unsaved payment rows.
+def money_follow(order: Order, *, kind: str, total_before: Decimal) -> list[OrderEvent]:
+    """Move a paid order's money by what the edit changed its total; return the payment rows.
 
     Authorized and unpaid orders need nothing: capture takes the total as it is
-    then. A higher total on a paid order leaves `balance_due` for a second capture.
+    then. On a paid order a higher total adds to `amount_due` (a second capture
+    takes it); a lower one first lowers what is due, then refunds the rest, never
+    more than is refundable. Refunds given before (goodwill, returns) stay given.
     """
     if order.payment_status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
         return []
-    overpaid = order.amount_paid - order.amount_refunded - order.total
+    due = order.amount_due + (order.total - total_before)
+    order.amount_due = max(due, Decimal("0.00"))
+    overpaid = min(-due, order.amount_refundable)
     if overpaid <= 0:
         return []
     # The system's doing, as a cancellation's refund is: the person who edited did not

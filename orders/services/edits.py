@@ -523,7 +523,7 @@ def _edit_write(
         customer_visible=True,
         data={"kind": kind, "changes": changes},
     )
-    payment_events = money_follow(locked, kind=kind)
+    payment_events = money_follow(locked, kind=kind, total_before=total_before)
     locked.version += 1
     try:
         locked.save(update_fields=[*_fields_changed(locked, loaded), "updated_at"])
@@ -544,6 +544,7 @@ def _edit_write(
             total_before=total_before,
             shipping_price_before=shipping_before,
             line_names={line.sku: line.name for line in [*lines, *added]},
+            refunded=sum((Decimal(event.data["amount"]) for event in payment_events), Decimal("0")),
         )
     )
     for payment_event in payment_events:

@@ -490,3 +490,38 @@ def test_a_received_paid_order_lowered_can_still_be_confirmed():
         OrderStatus.PROCESSING,
         PaymentStatus.PARTIALLY_REFUNDED,
     )
+
+
+def test_a_refund_given_by_hand_leaves_nothing_due_and_an_edit_refunds_all_it_lowers():
+    """A goodwill refund is not a balance to claim back; lowering the total refunds in full."""
+    order = _paid()
+    order = order_transition(
+        order=order, transition="refund_payment", actor=None, amount=Decimal("10000")
+    )
+    assert order.balance_due == 0
+    assert transition_unmet_conditions(order, TRANSITIONS["capture_payment"])  # nothing to take
+
+    result = order_edit(
+        order=order, actor=None, reason="One mug less", lines=[{"sku": "MUG-1", "quantity": 1}]
+    )
+
+    order = _fresh(order)
+    assert result.refunded == Decimal("120000.00")
+    assert order.amount_refunded == Decimal("130000.00")
+    assert (order.amount_due, order.balance_due) == (Decimal("0.00"), Decimal("0.00"))
+
+
+def test_a_balance_due_is_lowered_before_anything_is_refunded():
+    order = _paid()
+    order_edit(order=order, actor=None, reason="More", lines=[{"sku": "MUG-1", "quantity": 4}])
+    assert _fresh(order).balance_due == Decimal("240000.00")
+
+    result = order_edit(
+        order=order, actor=None, reason="Fewer", lines=[{"sku": "MUG-1", "quantity": 1}]
+    )
+
+    order = _fresh(order)
+    # 240,000 due went first; the other 120,000 of the drop was paid for: refunded.
+    assert result.refunded == Decimal("120000.00")
+    assert (order.amount_due, order.amount_refunded) == (Decimal("0.00"), Decimal("120000.00"))
+    assert order.amount_paid - order.amount_refunded == order.total
