@@ -37,32 +37,31 @@ MONEY_CARD_CHARGE = "card_charge"  # authorized card: the new total will be take
 MONEY_ON_DELIVERY = "on_delivery"  # cash on delivery: the courier collects the new total
 MONEY_TO_PAY = "to_pay"  # nothing paid yet: the new total is what to pay
 
-_PAID = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
+_PAID = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 
 
 def _quantity(value: Any) -> str:
     return str(value if value not in (None, "") else "0")
 
 
-def order_edit_money(order: Order, *, total_before: Decimal) -> tuple[str, Decimal]:
+def order_edit_money(
+    order: Order, *, total_before: Decimal, refunded: Decimal
+) -> tuple[str, Decimal]:
     """Return the money consequence of an edit of `order` and its amount ("", 0 for none).
 
-    As the edit service moves it (orders.services.edit_money): a paid order is
-    refunded what it was overpaid or owes the rest (`balance_due`); an authorized
-    card is captured for the new total; cash on delivery collects it.
+    As the edit service moved it (orders.services.edit_money), read from what it
+    did, never worked out again: `refunded` is what it gave back, `balance_due`
+    what a paid order still owes; an authorized card is captured for the new
+    total; cash on delivery collects it.
     """
     total = order.total
     if total == total_before:
         return "", Decimal("0")
     if order.payment_status in _PAID:
-        if order.amount_refundable > total:
-            # Published before the refund is written: it follows, for this much.
-            return MONEY_REFUND, order.amount_refundable - total
+        if refunded > 0:
+            return MONEY_REFUND, refunded
         if order.balance_due > 0:
             return MONEY_BALANCE_DUE, order.balance_due
-        if total < total_before:
-            # Refunded inside the edit, before it was published; its own event fills it in.
-            return MONEY_REFUND, total_before - total
         return "", Decimal("0")
     if order.payment_status == PaymentStatus.AUTHORIZED:
         return MONEY_CARD_CHARGE, total
@@ -88,13 +87,15 @@ def order_edit_snapshot(
     total_before: Decimal,
     shipping_price_before: Decimal,
     line_names: dict[str, str] | None = None,
+    refunded: Decimal = Decimal("0"),
 ) -> dict[str, Any]:
     """Return what the e-mail about this edit of `order` says, kept as it is now.
 
     Call it inside the edit's transaction: `order` and its lines are as the
     edit left them.
     """
-    names = {**(line_names or {}), **dict(order.lines.values_list("sku", "name"))}
+    # Every line the edit touched, removed ones included: no query inside the edit.
+    names = line_names or {}
     rows: list[dict[str, str]] = []
     for change in changes:
         field = change.get("field", "")
@@ -128,7 +129,7 @@ def order_edit_snapshot(
                     "to": str(order.shipping_price),
                 }
             )
-    money, amount = order_edit_money(order, total_before=total_before)
+    money, amount = order_edit_money(order, total_before=total_before, refunded=refunded)
     return {
         "edit_kind": kind,
         "changes": rows,
@@ -136,8 +137,6 @@ def order_edit_snapshot(
         "total_after": str(order.total),
         "money": money,
         "money_amount": str(amount),
-        # A refund still to be published in this transaction fills in its amount here.
-        "refund_open": money == MONEY_REFUND,
     }
 
 
@@ -178,7 +177,7 @@ def _before_after(row: dict[str, str]) -> dict[str, str]:
 def order_edit_money_sentence(context: dict[str, Any], currency: str) -> str:
     """Return what the edit means for the customer's money, in the active language."""
     money = context.get("money", "")
-    amount = format_money(context.get("refunded") or context.get("money_amount"), currency)
+    amount = format_money(context.get("money_amount"), currency)
     if money == MONEY_REFUND:
         return _(
             "We are refunding %(amount)s to you. Depending on your bank, it can take a few "

@@ -98,37 +98,6 @@ def notification_record(
     return notification
 
 
-def notification_edit_refund_attach(*, order, amount) -> bool:
-    """Put a refund in the e-mail about the edit that caused it; False if there is none.
-
-    Call it inside the refund's transaction. The edit's e-mail, written moments
-    before in the same transaction and still waiting for its refund
-    (`refund_open`), states this amount, so the customer gets one e-mail per edit.
-    """
-    notification = (
-        Notification.objects.select_for_update()
-        .filter(
-            order=order,
-            kind=NotificationKind.ORDER_EDITED,
-            status__in=(NotificationStatus.PENDING, NotificationStatus.CANCELLED),
-            context__refund_open=True,
-        )
-        .order_by("-pk")
-        .first()
-    )
-    if notification is None:
-        return False
-    context = dict(notification.context)
-    context["refund_open"] = False
-    context["refunded"] = "" if amount is None else str(amount)
-    context["payment_status"] = order.payment_status
-    Notification.objects.filter(pk=notification.pk).update(context=context)
-    return True
-
-
-notification_edit_refund_attach.alters_data = True
-
-
 def _notification_send_soon(notification_id: int) -> None:
     # By name: notifications.tasks imports the sending side, not this module.
     enqueue_soon("customers.notification_send", notification_id)

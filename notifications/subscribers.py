@@ -23,7 +23,7 @@ from orders.services.change_requests import CUSTOMER_REASON
 
 from .models import NotificationKind
 from .order_edits import order_edit_snapshot
-from .services import notification_edit_refund_attach, notification_record
+from .services import notification_record
 
 # The order status a status change must reach to tell the customer, and what about.
 _KIND_OF_STATUS = {
@@ -65,7 +65,7 @@ def notify_refund(event: OrderPaymentChanged) -> None:
     if not event.is_refund:
         return
     # A refund an edit caused is told in the edit's own e-mail: one e-mail per edit.
-    if not notification_edit_refund_attach(order=event.order, amount=event.amount):
+    if event.caused_by != "edit":
         notification_record(
             order=event.order,
             kind=NotificationKind.REFUND_ISSUED,
@@ -82,6 +82,7 @@ def notify_order_edited(event: OrderEdited) -> None:
         total_before=event.total_before,
         shipping_price_before=event.shipping_price_before,
         line_names=event.line_names,
+        refunded=event.refunded,
     )
     # A change the customer asked for (tracking page) says so, instead of "if you
     # did not ask for this"; it is also their answer when care approved it.

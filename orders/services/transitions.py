@@ -469,6 +469,7 @@ def _transition_published(order: Order, event: OrderEvent) -> None:
             from_status=event.from_status,
             to_status=event.to_status,
             amount=None if amount is None else Decimal(amount),
+            caused_by=event.data.get("caused_by", ""),
         )
     )
 

@@ -155,6 +155,7 @@ def test_a_transition_publishes_one_event_per_history_row(published):
             from_status=PaymentStatus.PAID,
             to_status=PaymentStatus.REFUNDED,
             amount=order.total,
+            caused_by="cancel",
         ),
     ]
     assert published[0].order.pk == order.pk
