@@ -361,7 +361,9 @@ def change_request_approve(
             try:
                 with transaction.atomic():
                     _apply(order, locked, actor=actor)
-            except (InvalidTransition, OrderConflict) as error:
+            # The request was checked when the customer sent it: a refusal now (a line
+            # lowered since, the address already set) means the order moved on.
+            except (InvalidTransition, OrderConflict, OrderValidationError) as error:
                 failure = error.message
         if failure:
             logger.info(
