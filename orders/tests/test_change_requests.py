@@ -24,6 +24,7 @@ from orders.services import (
     change_request_submit,
     order_transition,
 )
+from orders.services.edits import order_edit
 from shared.errors import (
     InvalidTransition,
     OrderConflict,
@@ -436,3 +437,23 @@ def test_cancelling_every_item_cancels_the_order():
     order.refresh_from_db()
     assert request.status == ChangeRequestStatus.APPLIED
     assert order.status == OrderStatus.CANCELLED
+
+
+def test_approving_items_care_has_already_lowered_declines_it_with_the_reason():
+    manager = user_with_role(MANAGER)
+    order = order_in_state(OrderStatus.PROCESSING)
+    request = change_request_submit(
+        order=order,
+        kind=ChangeRequestKind.CANCEL_ITEMS,
+        data={"lines": [{"sku": "MUG-1", "quantity": 2}]},
+    )
+    order_edit(
+        order=order, actor=None, reason="Phone call", lines=[{"sku": "MUG-1", "quantity": 1}]
+    )
+
+    decided = change_request_approve(request=request, actor=manager)
+
+    order.refresh_from_db()
+    assert decided.status == ChangeRequestStatus.REJECTED
+    assert decided.decision_note == "Your order has moved on and this change is no longer possible."
+    assert dict(order.lines.values_list("sku", "quantity")) == {"MUG-1": 1, "TEA-7": 1}
