@@ -29,10 +29,11 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from orders.locking import user_may_work_order
+from orders.locking import order_version_require, user_may_work_order
 from orders.models import Order, OrderStatus
 from orders.services import edits as edit_service
 from shared.errors import OrderError, StaleOrderVersion, TransitionPermissionDenied
+from shared.parsing import whole_number
 
 from . import selectors
 from .frame import dashboard_render, dashboard_staff_required, forbidden
@@ -127,6 +128,13 @@ def _previewed_change(
     stale page says so (412); a refusal lands on the form with its status; a
     preview shows what would happen; a committed change goes back to the order.
     """
+    # Stale first: the form is drawn from the order as it is now, so a page drawn
+    # before someone added a line or lowered one would fail as bad input instead.
+    # (The service checks again on the locked row.)
+    try:
+        order_version_require(order, whole_number(request.POST.get("version", "")))
+    except StaleOrderVersion as error:
+        return _stale_page(request, order, template, error)
     if not form.is_valid():
         return dashboard_render(request, template, {"order": order, "form": form}, status=400)
     try:

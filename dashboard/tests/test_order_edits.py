@@ -322,6 +322,31 @@ def test_a_stale_version_is_refused_with_412_and_nothing_is_written(care):
     assert snapshot(order) == before
 
 
+def test_a_page_drawn_before_a_line_was_added_is_stale_not_bad_input(care):
+    order = paid_order()
+    form = edit_form(order, quantity_MUG_1="1")
+    # Someone else adds a line: today's form has a required field the old page lacks.
+    care.post(
+        edit_url(order),
+        {
+            **edit_form(order),
+            "add_sku": "VASE-3",
+            "add_name": "Vase",
+            "add_unit_price": "50000",
+            "add_quantity": "1",
+            "action": "save",
+        },
+    )
+    before = snapshot(order)
+    assert Order.objects.get(pk=order.pk).lines.filter(sku="VASE-3").exists()  # it went in
+
+    response = care.post(edit_url(order), {**form, "action": "save"})
+
+    assert response.status_code == 412
+    assert "Nothing was saved." in response.content.decode()
+    assert snapshot(order) == before
+
+
 # -- cancelling items ------------------------------------------------------------------
 
 
