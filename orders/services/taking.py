@@ -66,10 +66,21 @@ class TakenOrderTotals:
     total: Decimal
 
 
+def _taker_require(actor: Actor, channel: str) -> None:
+    """Only staff who take orders, through a channel we know, preview or take one."""
+    permission_require(actor, TAKE_ORDER_PERMISSION, "take orders for customers")
+    if channel not in OrderChannel.values:
+        raise OrderValidationError(
+            f"Unknown channel '{channel}'.",
+            details={"channel": [f"Must be one of: {', '.join(OrderChannel.values)}."]},
+        )
+
+
 def order_take_preview(
     *, actor: Actor, storefront: Storefront, channel: str, **order_fields: Any
 ) -> TakenOrderTotals:
     """Check an order staff are taking and return its totals; refuse it as creating would."""
+    _taker_require(actor, channel)
     # The external id is the creation's to draw: a preview only needs a placeholder.
     order_fields.setdefault("external_id", "")
     checked = _order_request_check(
@@ -100,12 +111,7 @@ def order_take(
     again, answered with the first order). Takes `order_create`'s fields; the
     created history row names `actor` and keeps `channel` and `note`.
     """
-    permission_require(actor, TAKE_ORDER_PERMISSION, "take orders for customers")
-    if channel not in OrderChannel.values:
-        raise OrderValidationError(
-            f"Unknown channel '{channel}'.",
-            details={"channel": [f"Must be one of: {', '.join(OrderChannel.values)}."]},
-        )
+    _taker_require(actor, channel)
     return order_create_idempotent(
         storefront=storefront,
         idempotency_key=idempotency_key,
