@@ -43,18 +43,35 @@ class EditCustomerSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+EDITABLE_PARTS = (
+    "lines",
+    "shipping_address",
+    "customer",
+    "shipping_price",
+    "discount_total",
+    "tax_total",
+)
+
+
 class OrderEditSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
     lines = EditLineSerializer(many=True, required=False, allow_empty=False, max_length=500)
     shipping_address = AddressInputSerializer(required=False)
     customer = EditCustomerSerializer(required=False)
     shipping_price = serializers.DecimalField(**MONEY, min_value=Decimal("0"), required=False)
+    discount_total = serializers.DecimalField(
+        **MONEY, min_value=Decimal("0"), required=False, help_text="The goods' discounts."
+    )
+    tax_total = serializers.DecimalField(
+        **MONEY,
+        min_value=Decimal("0"),
+        required=False,
+        help_text="The order's tax (added to the total unless the order's prices include it).",
+    )
 
     def validate(self, data: dict) -> dict:
-        if not {"lines", "shipping_address", "customer", "shipping_price"} & set(data):
-            raise serializers.ValidationError(
-                "Send at least one of lines, shipping_address, customer, shipping_price."
-            )
+        if not set(EDITABLE_PARTS) & set(data):
+            raise serializers.ValidationError(f"Send at least one of {', '.join(EDITABLE_PARTS)}.")
         return data
 
 
@@ -143,4 +160,6 @@ def order_edit_arguments(data: dict[str, Any]) -> dict[str, Any]:
         "shipping_address": dict(data["shipping_address"]) if "shipping_address" in data else None,
         "customer": dict(data["customer"]) if "customer" in data else None,
         "shipping_price": data.get("shipping_price"),
+        "discount_total": data.get("discount_total"),
+        "tax_total": data.get("tax_total"),
     }

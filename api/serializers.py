@@ -75,6 +75,13 @@ class AddressInputSerializer(serializers.Serializer):
     line1 = serializers.CharField(max_length=255)
     line2 = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     city = serializers.CharField(max_length=120)
+    province = serializers.CharField(
+        max_length=120,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="State or province, e.g. HCM or CA.",
+    )
     postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     country = serializers.RegexField(
         r"^[A-Za-z]{2}$",
@@ -103,6 +110,32 @@ class OrderCreateSerializer(serializers.Serializer):
     lines = LineInputSerializer(many=True, allow_empty=False, max_length=500)
     shipping_price = serializers.DecimalField(
         **MONEY, min_value=Decimal("0"), required=False, default=Decimal("0")
+    )
+    discount_total = serializers.DecimalField(
+        **MONEY,
+        min_value=Decimal("0"),
+        required=False,
+        default=Decimal("0"),
+        help_text="Discounts on the goods; the total is net of them.",
+    )
+    tax_total = serializers.DecimalField(
+        **MONEY,
+        min_value=Decimal("0"),
+        required=False,
+        default=Decimal("0"),
+        help_text="Tax on the order. Added to the total unless taxes_included.",
+    )
+    taxes_included = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The unit and shipping prices already include tax_total.",
+    )
+    platform_reference = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The order number the shop's platform shows, e.g. #1001.",
     )
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
     payment_status = serializers.ChoiceField(
@@ -305,6 +338,7 @@ class AddressSerializer(serializers.Serializer):
     line1 = serializers.CharField()
     line2 = serializers.CharField()
     city = serializers.CharField()
+    province = serializers.CharField()
     postal_code = serializers.CharField()
     country = serializers.CharField()
 
@@ -462,7 +496,11 @@ class OrderSerializer(OrderSummarySerializer):
     class Meta(OrderSummarySerializer.Meta):
         fields = [
             *OrderSummarySerializer.Meta.fields,
+            "platform_reference",
             "subtotal",
+            "discount_total",
+            "tax_total",
+            "taxes_included",
             "shipping_price",
             "amount_paid",
             "amount_refunded",

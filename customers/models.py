@@ -72,6 +72,8 @@ class Address(models.Model):
     line1 = models.CharField(_("address line 1"), max_length=255)
     line2 = models.CharField(_("address line 2"), max_length=255, blank=True)
     city = models.CharField(_("city"), max_length=120)
+    # State or province as the shop gave it (Shopify `province_code`, WooCommerce `state`).
+    province = models.CharField(_("province or state"), max_length=120, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2"))
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -82,7 +84,15 @@ class Address(models.Model):
         verbose_name_plural = _("addresses")
 
     def __str__(self) -> str:
-        parts = [self.name, self.line1, self.line2, self.city, self.postal_code, self.country]
+        parts = [
+            self.name,
+            self.line1,
+            self.line2,
+            self.city,
+            self.province,
+            self.postal_code,
+            self.country,
+        ]
         return ", ".join(part for part in parts if part)
 
 

@@ -201,6 +201,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
     external_id = models.CharField(
         _("external id"), max_length=100, help_text=_("The storefront's own order id")
     )
+    # The number the shop's platform shows its staff and customer (Shopify's "#1001").
+    platform_reference = models.CharField(_("platform reference"), max_length=64, blank=True)
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="orders"
     )
@@ -240,6 +242,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     subtotal = models.DecimalField(_("subtotal"), **MONEY, default=Decimal("0.00"))
     shipping_price = models.DecimalField(_("shipping price"), **MONEY, default=Decimal("0.00"))
+    # What the shop took off the goods (coupons, automatic discounts); the total is net of it.
+    discount_total = models.DecimalField(_("discounts"), **MONEY, default=Decimal("0.00"))
+    # Tax on the order as the shop computed it. With `taxes_included` the prices (and so
+    # the total) already hold it and it is shown only; otherwise the total adds it.
+    tax_total = models.DecimalField(_("tax"), **MONEY, default=Decimal("0.00"))
+    taxes_included = models.BooleanField(_("prices include tax"), default=False)
     total = models.DecimalField(_("total"), **MONEY, default=Decimal("0.00"))
     amount_paid = models.DecimalField(_("amount paid"), **MONEY, default=Decimal("0.00"))
     amount_refunded = models.DecimalField(_("amount refunded"), **MONEY, default=Decimal("0.00"))
@@ -301,6 +309,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
                 name="order_refund_not_above_paid",
             ),
             models.CheckConstraint(condition=Q(amount_due__gte=0), name="order_due_not_negative"),
+            models.CheckConstraint(
+                condition=Q(discount_total__gte=0, tax_total__gte=0),
+                name="order_discount_tax_not_negative",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "created_at"], name="order_status_created_idx"),

@@ -32,6 +32,7 @@ from .creation import (
     order_create,
     order_create_idempotent,
     order_number_generate,
+    order_total_compute,
 )
 from .edits import OrderEditResult, edit_money_sentence, order_cancel_lines, order_edit
 from .storefronts import (
@@ -92,6 +93,7 @@ __all__ = [
     "order_take",
     "order_take_preview",
     "order_team_reassign",
+    "order_total_compute",
     "order_transition",
     "refund_amount_validate",
     "staff_external_id_generate",

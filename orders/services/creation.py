@@ -48,6 +48,39 @@ ORDER_CREATE_TRIES = 3
 TAKE_ORDER_PERMISSION = "orders.take_order"
 
 
+def order_total_compute(
+    *,
+    subtotal: Decimal,
+    shipping_price: Decimal,
+    discount_total: Decimal = Decimal("0.00"),
+    tax_total: Decimal = Decimal("0.00"),
+    taxes_included: bool = False,
+) -> Decimal:
+    """The one rule for an order's total: goods less discounts, plus shipping, plus tax.
+
+    Tax is added only when the prices do not already include it (the shop says
+    which); included tax is kept on the order to be shown, not counted twice.
+    """
+    return (
+        subtotal
+        - discount_total
+        + shipping_price
+        + (Decimal("0.00") if taxes_included else tax_total)
+    )
+
+
+def order_amount_read(value: Any, currency: str, *, field: str, what: str) -> Decimal:
+    """An order-level amount (shipping, discounts, tax): in the currency's units, 0 or more."""
+    amount = amount_in_minor_units(value, currency, field=field)
+    if amount < 0:
+        raise OrderValidationError(
+            f"{what} must be a decimal amount, 0 or more.",
+            details={field: ["Must be a decimal amount, 0 or more."]},
+        )
+    _money_within_column(field, amount, what)
+    return amount
+
+
 def order_number_generate() -> str:
     """Return a new public order number: short, unambiguous when read aloud, not sequential."""
     # One read of the system's random source (secrets.choice reads it about twice a
@@ -90,6 +123,10 @@ def _order_request_check(
     actor: Actor = None,
     channel: str = "",
     note: str = "",
+    discount_total: Decimal | str = Decimal("0.00"),
+    tax_total: Decimal | str = Decimal("0.00"),
+    taxes_included: bool = False,
+    platform_reference: str = "",
 ) -> dict[str, Any]:
     """Refuse (400) what no order may be; return the keyword arguments of `_order_insert`.
 
@@ -165,14 +202,26 @@ def _order_request_check(
             }
         )
     subtotal = sum((line["line_total"] for line in order_lines), Decimal("0.00"))
-    shipping_price = amount_in_minor_units(shipping_price, currency, field="shipping_price")
-    if shipping_price < 0:
+    shipping_price = order_amount_read(
+        shipping_price, currency, field="shipping_price", what="The shipping price"
+    )
+    discount_total = order_amount_read(
+        discount_total, currency, field="discount_total", what="The discount"
+    )
+    tax_total = order_amount_read(tax_total, currency, field="tax_total", what="The tax")
+    total = order_total_compute(
+        subtotal=subtotal,
+        shipping_price=shipping_price,
+        discount_total=discount_total,
+        tax_total=tax_total,
+        taxes_included=bool(taxes_included),
+    )
+    _money_within_column("total", total, "The order total")
+    if total < 0:
         raise OrderValidationError(
-            "The shipping price must be a decimal amount, 0 or more.",
-            details={"shipping_price": ["Must be a decimal amount, 0 or more."]},
+            "The discount is larger than the goods, shipping and tax together.",
+            details={"discount_total": ["Larger than the order it discounts."]},
         )
-    _money_within_column("shipping_price", shipping_price, "The shipping price")
-    _money_within_column("total", subtotal + shipping_price, "The order total")
     return {
         "storefront": storefront,
         "external_id": external_id,
@@ -185,7 +234,11 @@ def _order_request_check(
         "currency": currency,
         "subtotal": subtotal,
         "shipping_price": shipping_price,
-        "total": subtotal + shipping_price,
+        "discount_total": discount_total,
+        "tax_total": tax_total,
+        "taxes_included": bool(taxes_included),
+        "platform_reference": str(platform_reference or "")[:64],
+        "total": total,
         "actor": actor,
         "created_event": {"note": note, "data": {"channel": channel} if channel else {}},
     }

@@ -18,6 +18,7 @@ ADDRESS_FIELDS = {
     "line1": 255,
     "line2": 255,
     "city": 120,
+    "province": 120,
     "postal_code": 20,
     "country": 2,
     "phone": 40,
@@ -42,6 +43,9 @@ class EditRequest:
     shipping_address: dict[str, str] | None
     customer: dict[str, str] | None
     shipping_price: Any
+    # The shop's own discount and tax figures (a platform's update carries them).
+    discount_total: Any = None
+    tax_total: Any = None
 
     @property
     def empty(self) -> bool:
@@ -50,7 +54,22 @@ class EditRequest:
             and not self.shipping_address
             and not self.customer
             and self.shipping_price is None
+            and self.discount_total is None
+            and self.tax_total is None
         )
+
+    @property
+    def money_fields(self) -> dict[str, Any]:
+        """The order-level amounts asked for: shipping price, discounts, tax."""
+        return {
+            name: value
+            for name, value in (
+                ("shipping_price", self.shipping_price),
+                ("discount_total", self.discount_total),
+                ("tax_total", self.tax_total),
+            )
+            if value is not None
+        }
 
 
 def permission_require(actor: Actor, permission: str, message: str) -> None:

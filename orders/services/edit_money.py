@@ -1,13 +1,36 @@
 """Where the money goes after an edit of an order, and the sentence that says so."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 
 from shared.money import format_money
 
 from ..models import Order, OrderEvent, OrderStatus, PaymentMethod, PaymentStatus
+from .creation import order_amount_read
 from .transitions import TRANSITIONS, _transition_apply, cancel_payment_consequence
+
+_AMOUNT_NAMES = {
+    "shipping_price": "The shipping price",
+    "discount_total": "The discount",
+    "tax_total": "The tax",
+}
+
+
+def order_amounts_set(order: Order, amounts: dict[str, Any]) -> list[dict[str, str]]:
+    """Set the order-level amounts an edit asks for; return the discount and tax changes.
+
+    The shipping price's change is stated with the totals (`_edit_write`).
+    """
+    changes = []
+    for name, value in amounts.items():
+        before = getattr(order, name)
+        after = order_amount_read(value, order.currency, field=name, what=_AMOUNT_NAMES[name])
+        setattr(order, name, after)
+        if name != "shipping_price" and after != before:
+            changes.append({"field": name, "from": str(before), "to": str(after)})
+    return changes
 
 
 def money_follow(order: Order, *, kind: str, total_before: Decimal) -> list[OrderEvent]:

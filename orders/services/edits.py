@@ -65,7 +65,11 @@ from ..models import (
     OrderLine,
     OrderStatus,
 )
-from .creation import _line_within_columns, _money_within_column
+from .creation import (
+    _line_within_columns,
+    _money_within_column,
+    order_total_compute,
+)
 from .edit_input import (
     EditRequest,
     LineRequest,
@@ -75,7 +79,7 @@ from .edit_input import (
     permission_require,
     reason_require,
 )
-from .edit_money import edit_money_sentence, money_follow
+from .edit_money import edit_money_sentence, money_follow, order_amounts_set
 from .transitions import (
     _field_values,
     _fields_changed,
@@ -131,8 +135,14 @@ def order_edit(
     expected_version: int | None = None,
     preview: bool = False,
     note: str = "",
+    discount_total: Decimal | str | None = None,
+    tax_total: Decimal | str | None = None,
 ) -> OrderEditResult:
-    """Change `order`'s lines, shipping price, address or contact in one edit (see the module)."""
+    """Change `order`'s lines, shipping price, address or contact in one edit (see the module).
+
+    `discount_total` and `tax_total` (the shop's own figures, as a platform's update
+    sends them) change under the same rule as the shipping price.
+    """
     permission_require(actor, "orders.edit_order", _("You may not edit orders."))
     reason = reason_require(reason)
     requested = EditRequest(
@@ -140,6 +150,8 @@ def order_edit(
         shipping_address=address_read(shipping_address) if shipping_address is not None else None,
         customer=customer_read(customer) if customer is not None else None,
         shipping_price=shipping_price,
+        discount_total=discount_total,
+        tax_total=tax_total,
     )
     if requested.empty:
         raise OrderValidationError(
@@ -253,17 +265,11 @@ def _edit_locked(
     status = _status_for_edit(locked)
     if status not in CONTACT_EDITABLE:
         raise _closed_refusal(locked)
-    lines_wanted = requested.lines is not None or requested.shipping_price is not None
+    money_fields = requested.money_fields
+    lines_wanted = requested.lines is not None or bool(money_fields)
     if lines_wanted and status not in LINES_EDITABLE:
         message = _("Packing has started: the lines and the shipping price can no longer change.")
-        fields = [
-            name
-            for name, value in (
-                ("lines", requested.lines),
-                ("shipping_price", requested.shipping_price),
-            )
-            if value is not None
-        ]
+        fields = [*(["lines"] if requested.lines is not None else []), *money_fields]
         raise OrderConflict(message, details={name: [message] for name in fields})
 
     loaded = _field_values(locked)
@@ -274,15 +280,7 @@ def _edit_locked(
     added: list[OrderLine] = []
     if requested.lines:
         new_quantities, added = _lines_plan(locked, lines, requested.lines)
-    if requested.shipping_price is not None:
-        shipping = amount_in_minor_units(
-            requested.shipping_price, locked.currency, field="shipping_price"
-        )
-        if shipping < 0:
-            message = _("Must be a decimal amount, 0 or more.")
-            raise OrderValidationError(message, details={"shipping_price": [message]})
-        _money_within_column("shipping_price", shipping, "The shipping price")
-        locked.shipping_price = shipping
+    changes += order_amounts_set(locked, money_fields)
 
     changes += _lines_changes(lines, new_quantities, added)
     return _edit_write(
@@ -489,8 +487,17 @@ def _edit_write(
         (line.unit_price * new_quantities.get(line.pk, line.quantity) for line in kept),
         Decimal("0.00"),
     ) + sum((line.line_total for line in added), Decimal("0.00"))
-    total = subtotal + locked.shipping_price
+    total = order_total_compute(
+        subtotal=subtotal,
+        shipping_price=locked.shipping_price,
+        discount_total=locked.discount_total,
+        tax_total=locked.tax_total,
+        taxes_included=locked.taxes_included,
+    )
     _money_within_column("total", total, "The order total")
+    if total < 0:
+        message = _("The discount is larger than the goods, shipping and tax together.")
+        raise OrderConflict(message, details={"discount_total": [message]})
     for name, before, after in (
         ("shipping_price", shipping_before, locked.shipping_price),
         ("subtotal", locked.subtotal, subtotal),
