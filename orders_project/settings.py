@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "reports",
     "notifications",
     "webhooks",
+    "connectors",
     "privacy",
     # The faces: they may import every app above, and no app imports them.
     "api",
@@ -298,6 +299,11 @@ AFTER_SALES_WARRANTY_DAYS = env.int("AFTER_SALES_WARRANTY_DAYS", default=365)
 IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 3600)
 # The public address of this site, for links in e-mails and API responses.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Encrypts the platforms' signing secrets and API tokens at rest (connectors.secrets): a
+# Fernet key; make one with
+# python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+# Without it a key is derived from SECRET_KEY.
+CONNECTOR_SECRETS_KEY = env("CONNECTOR_SECRETS_KEY", default="")
 # Benchmarks only (benchmarks/api_creation.py): routes POST /bench/floor/, an unauthenticated
 # endpoint that inserts one row into bench_floor. Must never be set in production.
 BENCH_FLOOR_ENDPOINT = env.bool("BENCH_FLOOR_ENDPOINT", default=False)
