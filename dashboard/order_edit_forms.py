@@ -26,7 +26,7 @@ CONTACT_OPEN_STATUSES = LINES_OPEN_STATUSES | {OrderStatus.PACKING, OrderStatus.
 # The most of one item an order line takes from a page (a typo guard, not a business rule).
 QUANTITY_MAX = 100_000
 
-ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postal_code", "country")
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "province", "postal_code", "country")
 CONTACT_FIELDS = ("name", "phone")
 
 
@@ -103,6 +103,7 @@ class OrderEditForm(_OrderStepForm):
                 ("line1", _("Address line 1"), 255, True),
                 ("line2", _("Address line 2"), 255, False),
                 ("city", _("City"), 120, True),
+                ("province", _("Province or state"), 120, False),
                 ("postal_code", _("Postal code"), 20, False),
                 ("country", _("Country (2 letters)"), 2, True),
             ):

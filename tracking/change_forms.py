@@ -35,6 +35,9 @@ class AddressChangeForm(forms.Form):
         label=_("Address line 2 (optional)"), max_length=_LONGEST["line2"], required=False
     )
     city = forms.CharField(label=_("City"), max_length=_LONGEST["city"])
+    province = forms.CharField(
+        label=_("Province or state (optional)"), max_length=_LONGEST["province"], required=False
+    )
     postal_code = forms.CharField(
         label=_("Postal code (optional)"), max_length=_LONGEST["postal_code"], required=False
     )

@@ -579,7 +579,16 @@ def _replacement_order_create(order: Order, request: AfterSalesRequest, *, actor
         customer={"email": customer.email, "name": customer.name, "phone": customer.phone},
         shipping_address={
             field: getattr(address, field)
-            for field in ("name", "line1", "line2", "city", "postal_code", "country", "phone")
+            for field in (
+                "name",
+                "line1",
+                "line2",
+                "city",
+                "province",
+                "postal_code",
+                "country",
+                "phone",
+            )
         },
         lines=lines,
         payment_method=order.payment_method,

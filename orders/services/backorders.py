@@ -33,6 +33,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.models import Address
 from shared.actors import Actor, actor_or_none, permission_require
@@ -224,6 +225,12 @@ def _backorder_create(
     now = timezone.now()
     moved_lines = [(line, moves[line.pk]) for line in order_lines if moves.get(line.pk)]
     moved_total = sum((line.unit_price * quantity for line, quantity in moved_lines), Decimal("0"))
+    if moved_total > order.total:
+        # The order's discount stays with it: the goods left must still carry it.
+        raise OrderConflict(
+            _("The order's discount is larger than what would stay on it; move fewer items."),
+            details={"lines": [str(order.discount_total)]},
+        )
     # Captured money goes with the goods, never more than the original still holds.
     paid_moved = min(moved_total, max(order.amount_paid - order.amount_refunded, Decimal("0")))
 
@@ -367,6 +374,7 @@ def _backorder_insert(
         line1=address.line1,
         line2=address.line2,
         city=address.city,
+        province=address.province,
         postal_code=address.postal_code,
         country=address.country,
         phone=address.phone,

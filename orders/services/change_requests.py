@@ -77,6 +77,7 @@ ADDRESS_FIELDS = (
     ("line1", True, 255),
     ("line2", False, 255),
     ("city", True, 120),
+    ("province", False, 120),
     ("postal_code", False, 20),
     ("country", True, 2),
     ("phone", False, 40),

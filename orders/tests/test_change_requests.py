@@ -70,7 +70,7 @@ def test_an_address_change_waits_for_care_and_the_customer_sees_it_asked():
     request.refresh_from_db()
     assert request.status == ChangeRequestStatus.PENDING
     assert request.message == "I moved last week."
-    assert request.address == {**NEW_ADDRESS, "country": "VN"}
+    assert request.address == {**NEW_ADDRESS, "country": "VN", "province": ""}
     assert request.address_before["line1"] == "12 Lê Lợi"
     [row] = _history(order)
     assert row.customer_visible
