@@ -279,3 +279,24 @@ def test_a_page_size_that_is_not_a_whole_number_is_400(shop, page_size):
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_discounts_taxes_province_and_the_shops_number_go_in_and_come_back(shop):
+    _, client = shop
+    body = order_body(
+        discount_total="20000",
+        tax_total="35000",
+        taxes_included=True,
+        platform_reference="#1001",
+    )
+    body["shipping_address"]["province"] = "HCM"
+
+    created = create(client, body).json()
+
+    assert created["discount_total"] == "20000.00"
+    assert created["tax_total"] == "35000.00"
+    assert created["taxes_included"] is True
+    assert created["platform_reference"] == "#1001"
+    assert created["shipping_address"]["province"] == "HCM"
+    # 2 x 120,000 + 85,001 - 20,000 + 30,000; the included tax is not added again.
+    assert created["total"] == "335001.00"
