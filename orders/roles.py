@@ -74,6 +74,22 @@ FINANCE_MODEL_PERMISSIONS = [
     ],
 ]
 
+# Orders from the shops' platforms and from files (connectors): the deliveries the
+# platforms sent and applying them again, what went back to them, and file imports.
+CONNECTOR_CARE_PERMISSIONS = [
+    ("connectors", "view_platformdelivery"),
+    ("connectors", "change_platformdelivery"),
+    ("connectors", "reapply_platformdelivery"),
+    ("connectors", "view_platformstatuspush"),
+    ("connectors", "view_statuspushattempt"),
+    ("connectors", "view_importjob"),
+    ("connectors", "add_importjob"),
+    ("connectors", "import_orders"),
+]
+CONNECTOR_SETUP_PERMISSIONS = [
+    ("connectors", f"{action}_platformconnection") for action in ("view", "add", "change")
+] + [("connectors", "change_platformstatuspush")]
+
 # What each role may read and change on the dashboard (and, for managers, in the
 # admin, where they also change the set-up).
 ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
@@ -98,6 +114,9 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ]
     # Managers watch webhook deliveries and resend them.
     + [("webhooks", "view_webhookevent"), ("webhooks", "change_webhookevent")]
+    # They connect storefronts to their platforms and watch what comes and goes.
+    + CONNECTOR_CARE_PERMISSIONS
+    + CONNECTOR_SETUP_PERMISSIONS
     # They organise the work: teams, regions, categories, service levels, holidays,
     # and may act on and reassign every team's orders.
     + [
@@ -179,6 +198,8 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("fulfillment", "view_supplierrequest"),
         ("fulfillment", "add_supplierrequest"),
         ("fulfillment", "change_supplierrequest"),
+        # Platform deliveries our orders refused, and marketplace files to import.
+        *CONNECTOR_CARE_PERMISSIONS,
     ],
     FINANCE: [
         ("orders", "view_order"),
