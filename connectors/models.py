@@ -196,6 +196,8 @@ class StatusPushAttempt(models.Model):
 
 
 class ImportJobStatus(models.TextChoices):
+    # Uploaded on the dashboard and checked: waits for staff to confirm the preview.
+    PREVIEW = "preview", _("Waiting for confirmation")
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
