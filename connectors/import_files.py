@@ -175,7 +175,10 @@ def _csv_table(content: bytes) -> list[list[Any]]:
         raise ImportFileError(
             _("The CSV file is not UTF-8 text: save it as 'CSV UTF-8' and try again.")
         ) from None
-    return _dataset_rows(_blank_lines_marked(text), "csv")
+    # Excel saves CSV with semicolons where the decimal mark is a comma: the header says which.
+    header = text.split("\n", 1)[0]
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    return _dataset_rows(_blank_lines_marked(text), "csv", delimiter=delimiter)
 
 
 def _blank_lines_marked(text: str) -> Iterator[str]:
@@ -197,10 +200,10 @@ def _xlsx_table(content: bytes) -> list[list[Any]]:
     return _dataset_rows(io.BytesIO(content), "xlsx")
 
 
-def _dataset_rows(stream: Any, file_format: str) -> list[list[Any]]:
+def _dataset_rows(stream: Any, file_format: str, **options: Any) -> list[list[Any]]:
     """The file's rows (the header first), read by tablib; the first sheet of a workbook."""
     try:
-        dataset = tablib.Dataset().load(stream, format=file_format, headers=False)
+        dataset = tablib.Dataset().load(stream, format=file_format, headers=False, **options)
     except InvalidDimensions:
         raise ImportFileError(
             _("A row has more cells than the first row has columns: name every column.")

@@ -258,6 +258,14 @@ def test_a_blank_line_in_a_csv_keeps_the_row_numbers_a_spreadsheet_shows(shop):
     assert [(error.row, error.field) for error in check.row_errors()] == [(4, "quantity")]
 
 
+def test_a_csv_separated_by_semicolons_is_read_too(shop):
+    content = GOOD_AND_BAD.decode().replace(",", ";").encode()
+
+    check = import_check(order_file_read(content, name="o.csv"), storefront=shop)
+
+    assert [order.external_id for order in check.to_create] == ["A-1", "A-2"]
+
+
 @pytest.mark.parametrize(
     ("content", "name", "message"),
     [
