@@ -50,6 +50,8 @@ def dashboard_render(
         "may_take_orders": user.has_perm("orders.take_order"),
         # What customers asked to change before shipping: customer care and managers.
         "may_see_change_requests": user.has_perm("orders.view_orderchangerequest"),
+        # Orders from CSV and XLSX files (dashboard.imports): managers and customer care.
+        "may_import_orders": user.has_perm("connectors.import_orders"),
         **context,
     }
     return render(request, template, context, status=status)

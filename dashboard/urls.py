@@ -5,6 +5,7 @@ from . import (
     backorders,
     bulk,
     change_requests,
+    imports,
     order_edit_urls,
     pick_lists,
     requests,
@@ -49,4 +50,6 @@ urlpatterns = [
     path("bulk/jobs/<int:pk>/", bulk.bulk_job_detail, name="bulk-job"),
     path("bulk/jobs/<int:pk>/progress/", bulk.bulk_job_progress, name="bulk-job-progress"),
     *take_order.take_order_urls(),
+    # Orders from CSV and XLSX files (dashboard/imports.py).
+    *imports.import_urls(),
 ]
