@@ -50,6 +50,16 @@ class PayloadReader:
     def refuse(self, message: str, *, field: str) -> PlatformPayloadError:
         return PlatformPayloadError(message, field=field)
 
+    def objects(self, value: Any, *, field: str) -> list[dict[str, Any]]:
+        """A list of JSON objects (lines, refunds, allocations); missing is empty."""
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise self.refuse(
+                _("%(field)s is not a list of objects.") % {"field": field}, field=field
+            )
+        return value
+
     # --- amounts -------------------------------------------------------------
 
     def amount(self, value: Any, *, field: str, default: Decimal | None = None) -> Decimal:

@@ -142,14 +142,13 @@ def _reference(payload: dict, order_id: str) -> str:
 
 def _lines_read(reader: PayloadReader, items: Any) -> tuple[list[dict[str, Any]], Decimal]:
     """Our lines (unit price = Shopify's `price`) and the sum of every discount on goods."""
-    if not isinstance(items, list) or not items:
+    items = reader.objects(items, field="line_items")
+    if not items:
         raise reader.refuse(_("The Shopify order has no line items."), field="line_items")
     lines: list[dict[str, Any]] = []
     discount = ZERO
     for index, item in enumerate(items):
         where = f"line_items[{index}]"
-        if not isinstance(item, dict):
-            raise reader.refuse(_("%(where)s is not an object.") % {"where": where}, field=where)
         quantity = reader.quantity(item.get("quantity"), field=f"{where}.quantity")
         unit_price = reader.amount(_shop_amount(item, "price"), field=f"{where}.price")
         if unit_price < 0:
@@ -157,7 +156,9 @@ def _lines_read(reader: PayloadReader, items: Any) -> tuple[list[dict[str, Any]]
                 _("%(where)s has a negative price.") % {"where": where}, field=f"{where}.price"
             )
         name = str(item.get("name") or item.get("title") or "").strip()
-        allocations = item.get("discount_allocations") or []
+        allocations = reader.objects(
+            item.get("discount_allocations"), field=f"{where}.discount_allocations"
+        )
         if allocations:
             # Shopify allocates every discount (line or order level) onto the lines here.
             line_discount = sum(
@@ -184,6 +185,15 @@ def _lines_read(reader: PayloadReader, items: Any) -> tuple[list[dict[str, Any]]
             )
         if item.get("gift_card"):
             reader.note(_("%(name)s is a gift card (nothing to ship).") % {"name": name or sku})
+        current = item.get("current_quantity")
+        if isinstance(current, int) and not isinstance(current, bool) and current != quantity:
+            reader.note(
+                _(
+                    "%(name)s: %(current)s of the %(quantity)s ordered are left on Shopify "
+                    "(removed or refunded there); the order keeps the quantity ordered."
+                )
+                % {"name": name or sku, "current": current, "quantity": quantity}
+            )
         lines.append(
             {
                 "sku": sku,
@@ -207,12 +217,14 @@ def _stand_in_sku(item: dict, index: int) -> str:
 def _shipping_read(reader: PayloadReader, shipping_lines: Any) -> Decimal:
     """What the customer pays for shipping: each line's price less its own discounts."""
     shipping = ZERO
-    for index, line in enumerate(shipping_lines or []):
+    for index, line in enumerate(reader.objects(shipping_lines, field="shipping_lines")):
         where = f"shipping_lines[{index}]"
-        if not isinstance(line, dict) or line.get("is_removed"):
+        if line.get("is_removed"):
             continue
         price = reader.amount(_shop_amount(line, "price"), field=f"{where}.price", default=ZERO)
-        allocations = line.get("discount_allocations") or []
+        allocations = reader.objects(
+            line.get("discount_allocations"), field=f"{where}.discount_allocations"
+        )
         if allocations:
             # The allocations, not `discounted_price`, which has been seen left undiscounted.
             line_discount = sum(
@@ -263,7 +275,11 @@ def _unmapped_note(reader: PayloadReader, payload: dict) -> None:
             reader.note(
                 _("%(what)s of %(amount)s are not mapped.") % {"what": what, "amount": amount}
             )
-    codes = [str(code.get("code")) for code in payload.get("discount_codes") or [] if code]
+    codes = [
+        str(code.get("code"))
+        for code in payload.get("discount_codes") or []
+        if isinstance(code, dict) and code.get("code")
+    ]
     if codes:
         reader.note(_("Discount codes used on Shopify: %(codes)s.") % {"codes": ", ".join(codes)})
     if payload.get("note"):
@@ -356,8 +372,11 @@ def _payment_read(reader: PayloadReader, payload: dict, *, total: Decimal) -> tu
             _("Shopify's payment state %(state)r is read as unpaid.") % {"state": financial_status}
         )
     refunded = ZERO
-    for number, refund in enumerate(payload.get("refunds") or []):
-        for index, transaction in enumerate((refund or {}).get("transactions") or []):
+    for number, refund in enumerate(reader.objects(payload.get("refunds"), field="refunds")):
+        transactions = reader.objects(
+            refund.get("transactions"), field=f"refunds[{number}].transactions"
+        )
+        for index, transaction in enumerate(transactions):
             if transaction.get("kind") != "refund" or transaction.get("status") != "success":
                 continue
             where = f"refunds[{number}].transactions[{index}].amount"

@@ -118,13 +118,12 @@ def deleted_order_id(payload: dict) -> str:
 
 
 def _lines_read(reader: PayloadReader, items: Any, *, included: bool) -> list[dict[str, Any]]:
-    if not isinstance(items, list) or not items:
+    items = reader.objects(items, field="line_items")
+    if not items:
         raise reader.refuse(_("The WooCommerce order has no line items."), field="line_items")
     lines = []
     for index, item in enumerate(items):
         where = f"line_items[{index}]"
-        if not isinstance(item, dict):
-            raise reader.refuse(_("%(where)s is not an object.") % {"where": where}, field=where)
         quantity = reader.quantity(item.get("quantity"), field=f"{where}.quantity")
         goods = reader.amount(item.get("subtotal"), field=f"{where}.subtotal")
         if included:
@@ -194,7 +193,7 @@ def _sku(reader: PayloadReader, item: dict, *, where: str, name: str) -> str:
 def _fees_as_discount(reader: PayloadReader, fee_lines: Any, *, included: bool) -> Decimal:
     """Negative fees (a discount added as a fee) as discount; positive fees are refused."""
     discount = ZERO
-    for index, fee in enumerate(fee_lines or []):
+    for index, fee in enumerate(reader.objects(fee_lines, field="fee_lines")):
         where = f"fee_lines[{index}]"
         amount = reader.amount(fee.get("total"), field=f"{where}.total", default=ZERO)
         if included:
@@ -220,7 +219,7 @@ def _fees_as_discount(reader: PayloadReader, fee_lines: Any, *, included: bool) 
 
 
 def _shipping_read(reader: PayloadReader, payload: dict, *, included: bool) -> Decimal:
-    shipping_lines = payload.get("shipping_lines") or []
+    shipping_lines = reader.objects(payload.get("shipping_lines"), field="shipping_lines")
     if not shipping_lines:
         shipping = reader.amount(
             payload.get("shipping_total"), field="shipping_total", default=ZERO
@@ -244,7 +243,11 @@ def _shipping_read(reader: PayloadReader, payload: dict, *, included: bool) -> D
 
 
 def _unmapped_note(reader: PayloadReader, payload: dict) -> None:
-    codes = [str(line.get("code")) for line in payload.get("coupon_lines") or [] if line]
+    codes = [
+        str(line.get("code"))
+        for line in payload.get("coupon_lines") or []
+        if isinstance(line, dict) and line.get("code")
+    ]
     if codes:
         reader.note(_("Coupons used on WooCommerce: %(codes)s.") % {"codes": ", ".join(codes)})
     if payload.get("customer_note"):
@@ -322,7 +325,7 @@ def _payment_read(
 ) -> tuple[str, Decimal]:
     status = str(payload.get("status") or "")
     refunded = ZERO
-    for index, refund in enumerate(payload.get("refunds") or []):
+    for index, refund in enumerate(reader.objects(payload.get("refunds"), field="refunds")):
         # Refund totals are negative strings ("-10.00").
         refunded -= reader.amount(refund.get("total"), field=f"refunds[{index}].total")
     if status == "refunded":

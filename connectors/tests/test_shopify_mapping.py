@@ -340,3 +340,23 @@ def test_create_fields_are_the_order_services_arguments():
     assert fields["payment_method"] == "cod"
     assert fields["payment_status"] == "unpaid"
     assert fields["taxes_included"] is True
+
+
+def test_quantities_removed_on_shopify_since_are_said_not_applied():
+    payload = payload_load("shopify_order_paid")
+    payload["line_items"][1]["current_quantity"] = 1
+
+    order = shopify.order_read(payload, currency="USD")
+
+    assert order.lines[1]["quantity"] == 3
+    assert any("1 of the 3 ordered are left on Shopify" in note for note in order.notes)
+
+
+def test_line_items_that_are_not_objects_are_refused():
+    payload = payload_load("shopify_order_paid")
+    payload["line_items"] = ["AERO-01"]
+
+    with pytest.raises(PlatformPayloadError) as refused:
+        shopify.order_read(payload, currency="USD")
+
+    assert refused.value.field == "line_items"
