@@ -4,7 +4,10 @@ import logging
 
 from celery import shared_task
 
+from shared.outbox import enqueue
+
 from .import_jobs import IMPORT_TASK, import_job_run_now
+from .status_pushes import status_push_send_now, status_pushes_due
 
 logger = logging.getLogger(__name__)
 
@@ -24,3 +27,27 @@ def import_job_run(job_id: int) -> None:
         job.orders_existing,
         job.orders_failed,
     )
+
+
+# -- status pushed back to the platforms (connectors.status_pushes) ---------------------
+
+
+@shared_task(name="connectors.status_push_send", ignore_result=True)
+def status_push_send(push_id: int) -> None:
+    """Tell the platform one shipment went out; safe to run twice or at once (a lease decides)."""
+    status_push_send_now(push_id)
+
+
+@shared_task(name="connectors.status_pushes_send_due", ignore_result=True)
+def status_pushes_send_due() -> int:
+    """Queue the pending pushes whose own scheduled try was lost; return how many.
+
+    Beat runs this every minute (CELERY_BEAT_SCHEDULE): a dropped broker message
+    or a worker that died mid-send delays a push, never loses it.
+    """
+    due = status_pushes_due()
+    for push_id in due:
+        enqueue(status_push_send, push_id)
+    if due:
+        logger.info("status push sweeper: %d overdue push(es) queued", len(due))
+    return len(due)

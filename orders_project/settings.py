@@ -398,6 +398,9 @@ WEBHOOK_RETRY_IN_PROCESS = env.bool("WEBHOOK_RETRY_IN_PROCESS", default=CELERY_T
 CELERY_TASK_ROUTES = {
     "orders.webhook_event_deliver": {"queue": "webhooks"},
     "orders.webhook_events_send_due": {"queue": "webhooks"},
+    # Shipping status told back to Shopify/WooCommerce: outgoing HTTP to shops, as webhooks.
+    "connectors.status_push_send": {"queue": "webhooks"},
+    "connectors.status_pushes_send_due": {"queue": "webhooks"},
     "customers.notification_send": {"queue": "notifications"},
     "customers.notifications_send_due": {"queue": "notifications"},
     "fulfillment.supplier_request_email_send": {"queue": "notifications"},
@@ -416,6 +419,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "customers.notifications_send_due": {
         "task": "customers.notifications_send_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Shipped platform orders whose push to Shopify/WooCommerce was lost are sent again.
+    "connectors.status_pushes_send_due": {
+        "task": "connectors.status_pushes_send_due",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
@@ -448,6 +457,19 @@ CELERY_BEAT_SCHEDULE = {
 NOTIFICATION_LEASE_SECONDS = env.float("NOTIFICATION_LEASE_SECONDS", default=120.0)
 NOTIFICATION_RESEND_AFTER_SECONDS = env.float("NOTIFICATION_RESEND_AFTER_SECONDS", default=180.0)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+
+# --- Shipping status pushed back to Shopify/WooCommerce (connectors/status_pushes.py) --
+# Each request waits this long; timeouts, 5xx, 408 and 429 are retried after
+# CONNECTOR_PUSH_RETRY_BASE_SECONDS doubled per attempt (capped, with jitter, a 429's
+# Retry-After respected), up to CONNECTOR_PUSH_MAX_ATTEMPTS attempts; other answers fail
+# for good (the admin can send again). Keep the cap below CELERY_VISIBILITY_TIMEOUT.
+# The API URL must resolve to public addresses unless WEBHOOKS_ALLOW_PRIVATE_ADDRESSES.
+CONNECTOR_PUSH_TIMEOUT_SECONDS = env.float("CONNECTOR_PUSH_TIMEOUT_SECONDS", default=10.0)
+CONNECTOR_PUSH_RETRY_BASE_SECONDS = env.float("CONNECTOR_PUSH_RETRY_BASE_SECONDS", default=30.0)
+CONNECTOR_PUSH_RETRY_MAX_DELAY_SECONDS = env.float(
+    "CONNECTOR_PUSH_RETRY_MAX_DELAY_SECONDS", default=3600.0
+)
+CONNECTOR_PUSH_MAX_ATTEMPTS = env.int("CONNECTOR_PUSH_MAX_ATTEMPTS", default=10)
 
 # --- Security hardening (README "Security") -----------------------------------
 # Kept in one block: CSP, the login lockout, staff sessions, client addresses.

@@ -63,7 +63,13 @@ def enqueue(task, *args, countdown: float | None = None) -> bool:
 
 
 # The tasks an outbox row's message may run (a sweeper re-sends their rows), by name.
-OUTBOX_TASKS = frozenset({"customers.notification_send", "orders.webhook_event_deliver"})
+OUTBOX_TASKS = frozenset(
+    {
+        "customers.notification_send",
+        "orders.webhook_event_deliver",
+        "connectors.status_push_send",
+    }
+)
 # The task that fans a batch of outbox messages out to their own queues (orders/tasks.py).
 OUTBOX_BATCH_TASK = "orders.outbox_messages_send"
 

@@ -12,5 +12,6 @@ from . import (  # noqa: F401 - each registers its models
     notifications,
     orders,
     reports,
+    status_pushes,
     webhooks,
 )

@@ -51,6 +51,7 @@ EXPECTED_SUBSCRIBERS = {
         "reports.subscribers.ledger_book_status_change",
         "notifications.subscribers.notify_status_change",
         "webhooks.subscribers.webhook_order_status_changed",
+        "connectors.subscribers.status_push_order_shipped",
     ],
     OrderPaymentChanged: [
         "reports.subscribers.ledger_book_payment_change",
@@ -70,6 +71,7 @@ EXPECTED_SUBSCRIBERS = {
     ShipmentCreated: [
         "reports.subscribers.ledger_book_shipment",
         "webhooks.subscribers.webhook_shipment_created",
+        "connectors.subscribers.status_push_shipment_created",
     ],
     CarrierScanRecorded: [
         "notifications.subscribers.notify_out_for_delivery",
