@@ -10,7 +10,9 @@ failure, which is what a retry does:
   create one fulfillment of all those still open or in progress, with the
   tracking number, URL and company. A fulfillment order already closed is
   not fulfilled again, so a retry after a fulfillment that did go through
-  finds nothing open and stops there.
+  finds nothing open and stops there. A shipment handed over to another
+  carrier after shipping (a last-mile leg) updates the tracking of the
+  fulfillment that carries the earlier leg's number instead.
 - WooCommerce (REST API v3; base URL `https://<shop>/wp-json/wc/v3`, HTTP Basic
   auth with `consumer_key:consumer_secret`): set the order `completed`, then add
   a note with the carrier, tracking number and URL unless a note with that
@@ -55,6 +57,8 @@ class Tracking:
     carrier_name: str
     number: str
     url: str
+    # The earlier leg's tracking number when this shipment continues it (a hand-over).
+    replaces: str = ""
 
 
 @dataclass
@@ -114,23 +118,81 @@ def shopify_ship(
         and fulfillment_order.get("status") in SHOPIFY_FULFILLABLE_STATUSES
         and "id" in fulfillment_order
     ]
+    if not open_ids and tracking.replaces:
+        return _shopify_tracking_update(send, result, api_url, order_path, headers, tracking)
     if not open_ids:
         # Fulfilled already (by an earlier try, an earlier parcel, or by hand on Shopify).
         result.note = "Nothing left to fulfil on Shopify: its fulfillment orders are closed."
         return result
-    tracking_info = {"company": shopify_company(tracking), "number": tracking.number}
-    if tracking.url:
-        tracking_info["url"] = tracking.url
     payload = {
         "fulfillment": {
             "line_items_by_fulfillment_order": [
                 {"fulfillment_order_id": fulfillment_order_id} for fulfillment_order_id in open_ids
             ],
-            "tracking_info": tracking_info,
+            "tracking_info": _shopify_tracking_info(tracking),
             "notify_customer": False,  # we e-mail the customer ourselves
         }
     }
     result.stop_on(send("POST", f"{api_url}/fulfillments.json", headers=headers, payload=payload))
+    return result
+
+
+def _shopify_tracking_info(tracking: Tracking) -> dict[str, str]:
+    tracking_info = {"company": shopify_company(tracking), "number": tracking.number}
+    if tracking.url:
+        tracking_info["url"] = tracking.url
+    return tracking_info
+
+
+def _shopify_tracking_numbers(fulfillment: dict) -> set[str]:
+    numbers = fulfillment.get("tracking_numbers")
+    return {
+        fulfillment.get("tracking_number") or "",
+        *(numbers if isinstance(numbers, list) else []),
+    }
+
+
+def _shopify_tracking_update(
+    send: Send,
+    result: PushResult,
+    api_url: str,
+    order_path: str,
+    headers: dict[str, str],
+    tracking: Tracking,
+) -> PushResult:
+    """A hand-over: the fulfillment that carries the earlier number gets the new one."""
+    call = send("GET", f"{order_path}/fulfillments.json", headers=headers)
+    if result.stop_on(call):
+        return result
+    answer = call.json()
+    fulfillments = answer.get("fulfillments") if isinstance(answer, dict) else None
+    if not isinstance(fulfillments, list):
+        return result.fail("Shopify's answer has no fulfillments list.")
+    fulfillments = [
+        fulfillment
+        for fulfillment in fulfillments
+        if isinstance(fulfillment, dict) and fulfillment.get("status") != "cancelled"
+    ]
+    if any(tracking.number in _shopify_tracking_numbers(f) for f in fulfillments):
+        result.note = "Shopify's fulfillment has this tracking number already."
+        return result
+    carrying = next(
+        (f for f in fulfillments if tracking.replaces in _shopify_tracking_numbers(f)), None
+    )
+    if carrying is None or "id" not in carrying:
+        result.note = (
+            f"No Shopify fulfillment carries the earlier number {tracking.replaces}: "
+            "nothing to update."
+        )
+        return result
+    payload = {
+        "fulfillment": {
+            "tracking_info": _shopify_tracking_info(tracking),
+            "notify_customer": False,
+        }
+    }
+    url = f"{api_url}/fulfillments/{_path_id(str(carrying['id']))}/update_tracking.json"
+    result.stop_on(send("POST", url, headers=headers, payload=payload))
     return result
 
 

@@ -198,14 +198,17 @@ def _status_push_run(push: PlatformStatusPush, *, timeout: float) -> PushResult:
         token = secret_decrypt(connection.api_token_encrypted)
     except SecretUnreadable as error:
         return PushResult().fail(str(error))
-    carrier_code = (
-        Shipment.objects.filter(pk=push.shipment_id).values_list("carrier__code", flat=True).first()
-    )
+    carrier_code, replaces = (
+        Shipment.objects.filter(pk=push.shipment_id)
+        .values_list("carrier__code", "previous_leg__tracking_number")
+        .first()
+    ) or ("", "")
     tracking = Tracking(
         carrier_code=carrier_code or "",
         carrier_name=push.carrier,
         number=push.tracking_number,
         url=push.tracking_url,
+        replaces=replaces or "",
     )
     return shipper(
         partial(platform_request, timeout=timeout),

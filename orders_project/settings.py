@@ -464,12 +464,10 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 # Retry-After respected), up to CONNECTOR_PUSH_MAX_ATTEMPTS attempts; other answers fail
 # for good (the admin can send again). Keep the cap below CELERY_VISIBILITY_TIMEOUT.
 # The API URL must resolve to public addresses unless WEBHOOKS_ALLOW_PRIVATE_ADDRESSES.
-CONNECTOR_PUSH_TIMEOUT_SECONDS = env.float("CONNECTOR_PUSH_TIMEOUT_SECONDS", default=10.0)
-CONNECTOR_PUSH_RETRY_BASE_SECONDS = env.float("CONNECTOR_PUSH_RETRY_BASE_SECONDS", default=30.0)
-CONNECTOR_PUSH_RETRY_MAX_DELAY_SECONDS = env.float(
-    "CONNECTOR_PUSH_RETRY_MAX_DELAY_SECONDS", default=3600.0
-)
-CONNECTOR_PUSH_MAX_ATTEMPTS = env.int("CONNECTOR_PUSH_MAX_ATTEMPTS", default=10)
+CONNECTOR_PUSH_TIMEOUT_SECONDS = 10.0
+CONNECTOR_PUSH_RETRY_BASE_SECONDS = 30.0
+CONNECTOR_PUSH_RETRY_MAX_DELAY_SECONDS = 3600.0
+CONNECTOR_PUSH_MAX_ATTEMPTS = 10
 
 # --- Security hardening (README "Security") -----------------------------------
 # Kept in one block: CSP, the login lockout, staff sessions, client addresses.

@@ -535,6 +535,70 @@ def test_a_shipment_handed_over_after_shipping_is_pushed_with_its_own_number(
     assert platform.received[-1].body["note"].startswith("Shipped with Vietnam Post: EE123456789VN")
 
 
+def test_a_hand_over_after_shipping_updates_the_tracking_of_the_shopify_fulfillment(
+    platform, django_capture_on_commit_callbacks
+):
+    shopify_answers(platform)
+    order = ship(shopify_order(platform), django_capture_on_commit_callbacks)
+    first = Shipment.objects.get(order=order)
+    # Shopify now has everything fulfilled, under the first leg's number.
+    platform.answer(
+        "GET",
+        f"{SHOPIFY_BASE}/orders/450789469/fulfillment_orders.json",
+        Answer(200, {"fulfillment_orders": [{"id": 1046000778, "status": "closed"}]}),
+    )
+    platform.answer(
+        "GET",
+        f"{SHOPIFY_BASE}/orders/450789469/fulfillments.json",
+        Answer(
+            200,
+            {
+                "fulfillments": [
+                    {"id": 1, "status": "cancelled", "tracking_number": first.tracking_number},
+                    {
+                        "id": 255858046,
+                        "status": "success",
+                        "tracking_number": first.tracking_number,
+                        "tracking_numbers": [first.tracking_number],
+                    },
+                ]
+            },
+        ),
+    )
+    platform.answer(
+        "POST",
+        f"{SHOPIFY_BASE}/fulfillments/255858046/update_tracking.json",
+        Answer(200, {"fulfillment": {"id": 255858046}}),
+    )
+    CarrierFactory(code="vnpost", name="Vietnam Post")
+    with django_capture_on_commit_callbacks(execute=True):
+        shipment_hand_over(
+            order=order,
+            previous_leg_id=first.pk,
+            carrier_code="vnpost",
+            tracking_number="EE123456789VN",
+            actor=None,
+        )
+
+    assert platform.requests()[2:] == [
+        ("GET", f"{SHOPIFY_BASE}/orders/450789469/fulfillment_orders.json"),
+        ("GET", f"{SHOPIFY_BASE}/orders/450789469/fulfillments.json"),
+        ("POST", f"{SHOPIFY_BASE}/fulfillments/255858046/update_tracking.json"),
+    ]
+    assert platform.received[-1].body == {
+        "fulfillment": {
+            "tracking_info": {
+                "company": "Vietnam Post",
+                "number": "EE123456789VN",
+                "url": "https://track.example/EE123456789VN",
+            },
+            "notify_customer": False,
+        }
+    }
+    statuses = PlatformStatusPush.objects.filter(order=order).values_list("status", flat=True)
+    assert list(statuses) == [StatusPushStatus.SENT, StatusPushStatus.SENT]
+
+
 def test_the_note_names_carrier_number_and_link():
     tracking = Tracking(carrier_code="ghn", carrier_name="GHN", number="A1", url="https://t/A1")
     assert woocommerce_note(tracking) == "Shipped with GHN: A1 https://t/A1"
@@ -606,3 +670,12 @@ def test_sending_again_needs_the_permission(platform, django_capture_on_commit_c
     push.refresh_from_db()
     assert push.status == StatusPushStatus.FAILED
     assert len(platform.received) == 1
+
+
+def test_beat_sweeps_pending_pushes_every_minute_on_the_outgoing_http_queue(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["connectors.status_pushes_send_due"]
+    assert (entry["task"], entry["schedule"]) == ("connectors.status_pushes_send_due", 60.0)
+    assert settings.CELERY_TASK_ROUTES["connectors.status_push_send"] == {"queue": "webhooks"}
+    # The longest wait between tries stays below the broker's redelivery timeout.
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert visibility > settings.CONNECTOR_PUSH_RETRY_MAX_DELAY_SECONDS

@@ -310,6 +310,7 @@ ADMIN_EMPTY = {
     "authtoken.TokenProxy": "staff tokens are made by drf_create_token when a tool needs one",
     "rest_framework_api_key.APIKey": "storefront keys are StorefrontAPIKey rows",
     "webhooks.WebhookEvent": "the demo storefronts have no webhook URL to deliver to",
+    "connectors.PlatformStatusPush": "no demo storefront sells through Shopify or WooCommerce",
 }
 
 
