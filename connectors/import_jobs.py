@@ -1,8 +1,9 @@
 """Import jobs: a file uploaded on the dashboard, previewed, then imported in the background.
 
 1. `import_job_upload` keeps the file (default storage) on a job waiting for
-   confirmation, once it could be read and has the required columns.
-2. `import_job_check` checks it (nothing written): the preview page.
+   confirmation, once it could be read and has the required columns, and
+   checks it (nothing written): the preview.
+2. `import_job_check` checks it again when the preview is shown later.
 3. `import_job_confirm` queues the job (Celery task `connectors.import_job_run`).
 4. `import_job_run_now` checks the file again (the orders may have changed
    since the preview) and creates its good orders one by one, updating the
@@ -38,10 +39,14 @@ IMPORT_TASK = "connectors.import_job_run"
 _PROGRESS_EVERY_SECONDS = 0.5
 
 
-def import_job_upload(*, storefront: Storefront, user: Actor, uploaded: UploadedFile) -> ImportJob:
-    """Keep an uploaded file on a new job waiting for confirmation; refuse an unreadable one.
+def import_job_upload(
+    *, storefront: Storefront, user: Actor, uploaded: UploadedFile
+) -> tuple[ImportJob, ImportCheck]:
+    """Keep an uploaded file on a new job waiting for confirmation, and its check (the preview).
 
-    Raises ImportFileError (too large, wrong type, unreadable, columns missing).
+    Raises ImportFileError (too large, wrong type, unreadable, columns missing):
+    nothing is kept then. The file is read once here, so that a large one is
+    previewed within one request.
     """
     if uploaded.size is not None and uploaded.size > MAX_FILE_BYTES:
         raise ImportFileError(
@@ -61,7 +66,7 @@ def import_job_upload(*, storefront: Storefront, user: Actor, uploaded: Uploaded
     )
     job.file.save(name, ContentFile(content), save=False)
     job.save()
-    return job
+    return job, import_check(order_file, storefront=storefront)
 
 
 def import_job_check(job: ImportJob) -> ImportCheck:

@@ -4,8 +4,9 @@
 
 1. Upload a file for a storefront: it is read and its columns checked at once
    (a file that cannot be imported is a form error) and kept on a job.
-2. The job's page previews it: the orders to create, those already there, and
-   each row that would not be imported, by row number. Nothing is written yet.
+2. The answer previews it (and the job's page again later): the orders to
+   create, those already there, and each row that would not be imported, by
+   row number. Nothing is written yet.
 3. "Import N orders" queues the job (a Celery task); its page shows a progress
    bar (htmx polls it) and then the counts and the rows not imported.
 
@@ -13,6 +14,8 @@ The work is `connectors.import_jobs`; this module only shows it.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -38,6 +41,7 @@ from connectors.import_jobs import (
     import_job_seen_before,
     import_job_upload,
 )
+from connectors.imports import ImportCheck
 from connectors.models import ImportJob, ImportJobStatus
 from orders.services import storefronts_for_taking
 
@@ -101,14 +105,14 @@ def _may_import(request: HttpRequest) -> HttpResponse | None:
 @dashboard_staff_required
 @require_http_methods(["GET", "POST"])
 def imports_page(request: HttpRequest) -> HttpResponse:
-    """Recent imports and the upload form; an upload goes to its preview."""
+    """Recent imports and the upload form; an upload is answered with its preview."""
     refused = _may_import(request)
     if refused is not None:
         return refused
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = import_job_upload(
+            job, check = import_job_upload(
                 storefront=form.cleaned_data["storefront"],
                 user=request.user,
                 uploaded=form.cleaned_data["file"],
@@ -116,7 +120,9 @@ def imports_page(request: HttpRequest) -> HttpResponse:
         except ImportFileError as error:
             form.add_error("file", error.message)
         else:
-            return redirect("dashboard:import-job", pk=job.pk)
+            # The preview at once, from the one reading of the file (a large XLSX
+            # takes seconds to read); the job's own page shows it again later.
+            return _job_render(request, job, check=check)
     jobs = ImportJob.objects.select_related("storefront", "created_by")[:30]
     return dashboard_render(
         request,
@@ -139,22 +145,30 @@ def import_job_page(request: HttpRequest, pk: int) -> HttpResponse:
     if refused is not None:
         return refused
     job = get_object_or_404(ImportJob.objects.select_related("storefront", "created_by"), pk=pk)
-    context = {"job": job, "progress": _progress(job)}
-    if job.status == ImportJobStatus.PREVIEW:
-        try:
-            check = import_job_check(job)
-        except (ImportFileError, OSError) as error:
-            context["file_error"] = getattr(error, "message", str(error))
-        else:
-            row_errors = check.row_errors()
-            context.update(
-                check=check,
-                to_create=check.to_create[:PREVIEW_LIST_LIMIT],
-                existing=check.existing[:PREVIEW_LIST_LIMIT],
-                row_errors=row_errors[:ROW_ERRORS_SHOWN],
-                row_errors_hidden=max(0, len(row_errors) - ROW_ERRORS_SHOWN),
-                seen_before=import_job_seen_before(job),
-            )
+    if job.status != ImportJobStatus.PREVIEW:
+        return _job_render(request, job)
+    try:
+        check = import_job_check(job)
+    except (ImportFileError, OSError) as error:
+        return _job_render(request, job, file_error=getattr(error, "message", str(error)))
+    return _job_render(request, job, check=check)
+
+
+def _job_render(
+    request: HttpRequest, job: ImportJob, *, check: ImportCheck | None = None, file_error: str = ""
+) -> HttpResponse:
+    """A job's page: its preview (from `check`), or its progress and result."""
+    context: dict[str, Any] = {"job": job, "progress": _progress(job), "file_error": file_error}
+    if check is not None:
+        row_errors = check.row_errors()
+        context.update(
+            check=check,
+            to_create=check.to_create[:PREVIEW_LIST_LIMIT],
+            existing=check.existing[:PREVIEW_LIST_LIMIT],
+            row_errors=row_errors[:ROW_ERRORS_SHOWN],
+            row_errors_hidden=max(0, len(row_errors) - ROW_ERRORS_SHOWN),
+            seen_before=import_job_seen_before(job),
+        )
     elif job.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED):
         context.update(
             row_errors=job.row_errors[:ROW_ERRORS_SHOWN],
