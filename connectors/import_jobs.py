@@ -98,6 +98,19 @@ def import_job_confirm(job: ImportJob) -> bool:
     return bool(queued)
 
 
+def import_job_discard(job: ImportJob) -> bool:
+    """Delete a previewed job and its file; False if it was already started."""
+    with transaction.atomic():
+        deleted, _rows = ImportJob.objects.filter(
+            pk=job.pk, status=ImportJobStatus.PREVIEW
+        ).delete()
+        if deleted and job.file:
+            # The file goes once the row is gone for good (a rollback keeps both).
+            storage, name = job.file.storage, job.file.name
+            transaction.on_commit(lambda: storage.delete(name))
+    return bool(deleted)
+
+
 def import_job_run_now(job_id: int) -> ImportJob:
     """Run a queued job; a job already started (or previewed only) is left as it is."""
     started = ImportJob.objects.filter(pk=job_id, status=ImportJobStatus.QUEUED).update(

@@ -38,6 +38,7 @@ from connectors.import_files import (
 from connectors.import_jobs import (
     import_job_check,
     import_job_confirm,
+    import_job_discard,
     import_job_seen_before,
     import_job_upload,
 )
@@ -58,6 +59,7 @@ def import_urls() -> list:
         path("imports/", imports_page, name="imports"),
         path("imports/<int:pk>/", import_job_page, name="import-job"),
         path("imports/<int:pk>/confirm/", import_job_start, name="import-job-confirm"),
+        path("imports/<int:pk>/discard/", import_job_discard_view, name="import-job-discard"),
         path("imports/<int:pk>/progress/", import_job_progress, name="import-job-progress"),
     ]
 
@@ -187,6 +189,21 @@ def import_job_start(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob, pk=pk)
     if not import_job_confirm(job):
         messages.info(request, _("This import was already started."))
+    return redirect("dashboard:import-job", pk=job.pk)
+
+
+@dashboard_staff_required
+@require_POST
+def import_job_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Drop a preview that will not be imported: the job and its stored file go."""
+    refused = _may_import(request)
+    if refused is not None:
+        return refused
+    job = get_object_or_404(ImportJob, pk=pk)
+    if import_job_discard(job):
+        messages.success(request, _("The file was discarded; nothing was imported."))
+        return redirect("dashboard:imports")
+    messages.info(request, _("This import was already started."))
     return redirect("dashboard:import-job", pk=job.pk)
 
 

@@ -160,10 +160,11 @@ def test_staff_without_the_import_permission_are_refused(client, shop):
         upload(client),
         client.get(f"/dashboard/imports/{job.pk}/"),
         client.post(f"/dashboard/imports/{job.pk}/confirm/"),
+        client.post(f"/dashboard/imports/{job.pk}/discard/"),
         client.get(f"/dashboard/imports/{job.pk}/progress/"),
     ]
 
-    assert [page.status_code for page in pages] == [403] * 5
+    assert [page.status_code for page in pages] == [403] * 6
     assert ImportJob.objects.count() == 1
     job.refresh_from_db()
     assert job.status == "preview"
@@ -184,3 +185,21 @@ def test_the_upload_needs_csrf(shop):
 
     assert response.status_code == 403
     assert not ImportJob.objects.exists()
+
+
+def test_a_discarded_preview_leaves_neither_job_nor_file(
+    client, shop, settings, django_capture_on_commit_callbacks
+):
+    client.force_login(user_with_role(MANAGER))
+    upload(client)
+    job = ImportJob.objects.get()
+    stored = settings.MEDIA_ROOT / job.file.name
+    assert stored.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        discarded = client.post(f"/dashboard/imports/{job.pk}/discard/", follow=True)
+
+    assert discarded.redirect_chain[-1][0] == "/dashboard/imports/"
+    assert "The file was discarded; nothing was imported." in discarded.content.decode()
+    assert not ImportJob.objects.exists() and not stored.exists()
+    assert not Order.objects.exists()
