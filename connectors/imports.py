@@ -173,11 +173,12 @@ class ImportCheck:
 
     @property
     def existing(self) -> list[FileOrder]:
-        return [order for order in self.orders if not order.is_bad and order.exists]
+        # Left alone whatever its rows say now: nothing of it would be written anyway.
+        return [order for order in self.orders if order.exists]
 
     @property
     def refused(self) -> list[FileOrder]:
-        return [order for order in self.orders if order.is_bad]
+        return [order for order in self.orders if order.is_bad and not order.exists]
 
     def row_errors(self) -> list[RowError]:
         """Every row not imported, by row number."""
@@ -260,10 +261,14 @@ def _row_add(order: FileOrder, row: FileRow, *, currency: str) -> None:
         order.order_values = values
         order.amounts = _amounts_read(cells, currency, errors)
     else:
+        wrong = {column for column, _message in errors}
         for column in ORDER_COLUMNS:
-            given = cells.get(column, "")
             # An empty cell on a later row means "as on the first row".
-            if given and values.get(column) != order.order_values.get(column):
+            if not cells.get(column) or column in wrong:
+                continue
+            if _comparable(column, values[column]) != _comparable(
+                column, order.order_values.get(column, "")
+            ):
                 errors.append(
                     (
                         column,
@@ -278,6 +283,11 @@ def _row_add(order: FileOrder, row: FileRow, *, currency: str) -> None:
         ]
     elif line is not None:
         order.lines.append(line)
+
+
+def _comparable(column: str, value: str) -> str:
+    # E-mail addresses are told apart without regard to case, as customers are found.
+    return value.casefold() if column == "customer_email" else value
 
 
 def _order_values_read(

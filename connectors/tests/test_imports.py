@@ -286,3 +286,26 @@ def test_too_many_rows_are_refused(shop, monkeypatch):
     monkeypatch.setattr("connectors.import_files.MAX_ROWS", 2)
     with pytest.raises(ImportFileError, match="at most 2"):
         order_file_read(GOOD_AND_BAD, name="o.csv")
+
+
+def test_an_order_already_there_is_left_alone_even_if_its_rows_are_now_wrong(shop):
+    run(GOOD_AND_BAD, shop)
+    edited = GOOD_AND_BAD.replace(b"TEE-1,T-shirt,1,200000", b"TEE-1,T-shirt,x,200000")
+
+    check = import_check(order_file_read(edited, name="o.csv"), storefront=shop)
+
+    assert [order.external_id for order in check.existing] == ["A-1", "A-2"]
+    assert [order.external_id for order in check.refused] == ["A-3"]
+    assert {error.external_id for error in check.row_errors()} == {"A-3"}
+
+
+def test_a_later_row_may_write_the_e_mail_in_another_case(shop):
+    content = csv_bytes(
+        "F-1,an@example.com,An,,,1 Le Loi,,HCMC,,VN,MUG-1,Mug,1,150000,,0,card,",
+        "F-1,AN@Example.com,An,,,1 Le Loi,,HCMC,,vn,TEE-1,T-shirt,1,200000,,,CARD,unpaid",
+    )
+
+    check = import_check(order_file_read(content, name="o.csv"), storefront=shop)
+
+    assert check.row_errors() == []
+    assert len(check.to_create[0].lines) == 2
