@@ -184,6 +184,9 @@ def _job_finish(job: ImportJob, *, status: str, error: str = "") -> ImportJob:
     job.error = error
     job.finished_at = timezone.now()
     if job.file:
-        job.file.delete(save=False)
+        try:
+            job.file.delete(save=False)
+        except OSError:  # the storage is unreachable: the job's end is recorded all the same
+            logger.warning("import job %s: stored file %s not deleted", job.pk, job.file.name)
     job.save(update_fields=["status", "error", "finished_at", "file"])
     return job
