@@ -20,6 +20,7 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from connectors.models import ImportJob, ImportJobStatus
 from customers.preferences import preferences_url
 from fulfillment.models import (
     AfterSalesPhoto,
@@ -57,6 +58,8 @@ POST_ONLY = {
     "dashboard:change-request-approve",
     "dashboard:change-request-reject",
     "tracking:track_change_request",
+    "dashboard:import-job-confirm",
+    "dashboard:import-job-discard",
 }
 # Pages that send the user on (the landing page picks a queue).
 REDIRECTS = {"dashboard:home"}
@@ -70,6 +73,8 @@ ROW_MARKERS = {
     "dashboard:refund-queue": 'data-refund-proposal="',
     "dashboard:change-requests": 'data-change-request="',
     "dashboard:bulk-job": 'class="bulk-result ',
+    "dashboard:imports": 'data-import-job="',
+    "dashboard:import-job": 'data-row="',
     "finance:runs": 'href="/dashboard/reports/[0-9]+/"',
     "finance:ledger": 'data-entry="',
     "finance:cost-rates": 'data-carrier-rate="',
@@ -99,6 +104,7 @@ class Demo:
     pick_list: int
     package: int
     change_request: int
+    import_job: int
 
 
 @pytest.fixture(scope="module")
@@ -131,10 +137,26 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Demo]
                 pick_list=PickList.objects.get().pk,
                 package=Package.objects.order_by("id").first().pk,
                 change_request=OrderChangeRequest.objects.pending().first().pk,
+                import_job=_import_job_done().pk,
             )
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+
+
+def _import_job_done() -> ImportJob:
+    """A file imported with one row refused: the demo seed (orders) cannot make connectors' rows."""
+    return ImportJob.objects.create(
+        storefront=Storefront.objects.order_by("code").first(),
+        file_name="orders.csv",
+        status=ImportJobStatus.DONE,
+        rows_total=3,
+        orders_total=2,
+        orders_done=2,
+        orders_created=1,
+        orders_failed=1,
+        row_errors=[{"row": 3, "external_id": "X", "field": "quantity", "message": "Must be..."}],
+    )
 
 
 def _order_numbers(demo: Demo) -> list[dict]:
@@ -182,6 +204,15 @@ ARGUMENTS: dict[str, Callable[[Demo], list[dict]]] = {
     ),
     "dashboard:bulk-job": lambda demo: [{"pk": demo.bulk_job}],
     "dashboard:bulk-job-progress": lambda demo: [{"pk": demo.bulk_job}],
+    **{
+        f"dashboard:{name}": lambda demo: [{"pk": demo.import_job}]
+        for name in (
+            "import-job",
+            "import-job-confirm",
+            "import-job-discard",
+            "import-job-progress",
+        )
+    },
     "finance:run": lambda demo: [{"pk": demo.report_run}],
     "finance:run-progress": lambda demo: [{"pk": demo.report_run}],
     "finance:run-download": lambda demo: [

@@ -250,10 +250,23 @@ def test_permission_matrix(client, role):
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        (CUSTOMER_CARE, ["take-order", "after-sales", "change-requests", "supplier-requests"]),
+        (
+            CUSTOMER_CARE,
+            ["take-order", "imports", "after-sales", "change-requests", "supplier-requests"],
+        ),
         (WAREHOUSE, ["supplier-requests"]),
         (FINANCE, ["refunds"]),
-        (MANAGER, ["take-order", "after-sales", "change-requests", "refunds", "supplier-requests"]),
+        (
+            MANAGER,
+            [
+                "take-order",
+                "imports",
+                "after-sales",
+                "change-requests",
+                "refunds",
+                "supplier-requests",
+            ],
+        ),
     ],
 )
 def test_the_navigation_links_follow_the_view_permissions(client, role, links):
