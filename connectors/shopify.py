@@ -19,6 +19,7 @@ Amounts are read in the shop's currency (`*_set.shop_money`), which must be the
 storefront's.
 """
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +50,10 @@ PAYMENT_STATUSES = {
     "refunded": "refunded",
     "voided": "voided",
 }
+
+# A merchant may name the manual method in the shop's language ("Thanh toán khi nhận
+# hàng (COD)"): the word COD on its own says cash on delivery too.
+COD_WORD = re.compile(r"\bcod\b")
 
 # Shopify's manual payment methods paid later by transfer or post become "invoice".
 INVOICE_GATEWAYS = ("bank deposit", "money order", "manual")
@@ -356,7 +361,7 @@ def _payment_method(payload: dict) -> str:
     if payload.get("gateway"):
         names.append(str(payload["gateway"]))
     lowered = [name.casefold() for name in names]
-    if any("cash on delivery" in name for name in lowered):
+    if any("cash on delivery" in name or COD_WORD.search(name) for name in lowered):
         return "cod"
     if any(gateway in name for name in lowered for gateway in INVOICE_GATEWAYS):
         return "invoice"

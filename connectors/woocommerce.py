@@ -41,6 +41,7 @@ INVOICE_METHODS = ("bacs", "cheque")
 UNPAID_STATUSES = ("pending", "on-hold", "failed")
 PAID_STATUSES = ("processing", "completed")
 CANCELLED_STATUSES = ("cancelled", "trash")
+KNOWN_STATUSES = (*UNPAID_STATUSES, *PAID_STATUSES, *CANCELLED_STATUSES, "refunded")
 
 
 def order_read(payload: dict, *, currency: str) -> PlatformOrder:
@@ -80,6 +81,11 @@ def order_read(payload: dict, *, currency: str) -> PlatformOrder:
         reader, payload, payment_method=payment_method, total=total
     )
     status = str(payload.get("status") or "")
+    if status not in KNOWN_STATUSES:
+        reader.note(
+            _("WooCommerce's order status %(status)r is not one we know; read as not cancelled.")
+            % {"status": status}
+        )
     return PlatformOrder(
         platform_order_id=order_id,
         platform_reference=str(payload.get("number") or order_id).strip()[:64],

@@ -161,6 +161,8 @@ def test_refunded_without_transactions_in_the_body_counts_the_whole_total():
         (["Bank Deposit"], None, "invoice"),
         (["Money Order"], None, "invoice"),
         (["manual"], None, "invoice"),
+        (["Thanh toán khi nhận hàng (COD)"], None, "cod"),
+        (["Codapay"], None, "card"),
         (["shopify_payments"], None, "card"),
         (["paypal"], "paypal", "card"),
     ],

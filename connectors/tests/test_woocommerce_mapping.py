@@ -306,3 +306,15 @@ def test_amounts_in_vnd_with_decimals_are_refused():
         woocommerce.order_read(payload, currency="VND")
 
     assert refused.value.field == "shipping_lines[0].total"
+
+
+def test_a_status_added_by_a_plugin_is_said_in_the_notes():
+    payload = payload_load("woocommerce_order_processing")
+    payload["status"] = "checkout-draft"
+    payload["date_paid"] = None
+
+    order = woocommerce.order_read(payload, currency="USD")
+
+    assert order.cancelled is False
+    assert order.payment_status == "unpaid"
+    assert any("'checkout-draft' is not one we know" in note for note in order.notes)
