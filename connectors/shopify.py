@@ -128,13 +128,16 @@ def order_read(payload: dict, *, currency: str) -> PlatformOrder:
 
 
 def _shop_amount(item: dict, key: str) -> Any:
-    """An amount in the shop's currency: `<key>_set.shop_money.amount`, else `<key>`."""
+    """An amount in the shop's currency: `<key>` (documented in it), else `<key>_set.shop_money`.
+
+    Never `presentment_money`, the customer's currency when the shop sells in several.
+    """
+    if item.get(key) not in (None, ""):
+        return item[key]
     money_set = item.get(f"{key}_set")
-    if isinstance(money_set, dict):
-        shop_money = money_set.get("shop_money")
-        if isinstance(shop_money, dict) and shop_money.get("amount") not in (None, ""):
-            return shop_money["amount"]
-    return item.get(key)
+    if isinstance(money_set, dict) and isinstance(money_set.get("shop_money"), dict):
+        return money_set["shop_money"].get("amount")
+    return None
 
 
 def _reference(payload: dict, order_id: str) -> str:

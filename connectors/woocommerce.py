@@ -102,18 +102,20 @@ def order_read(payload: dict, *, currency: str) -> PlatformOrder:
         payment_status=payment_status,
         amount_refunded=amount_refunded,
         cancelled=status in CANCELLED_STATUSES,
-        cancel_reason=(
-            _("Moved to the trash on WooCommerce.")
-            if status == "trash"
-            else _("Cancelled on WooCommerce.")
-            if status == "cancelled"
-            else ""
-        ),
+        cancel_reason=_cancel_reason(status),
         updated_at=reader.moment(
             payload.get("date_modified_gmt"), field="date_modified_gmt", naive_is_utc=True
         ),
         notes=reader.notes,
     )
+
+
+def _cancel_reason(status: str) -> str:
+    if status == "trash":
+        return _("Moved to the trash on WooCommerce.")
+    if status == "cancelled":
+        return _("Cancelled on WooCommerce.")
+    return ""
 
 
 def deleted_order_id(payload: dict) -> str:
@@ -332,8 +334,8 @@ def _payment_read(
     status = str(payload.get("status") or "")
     refunded = ZERO
     for index, refund in enumerate(reader.objects(payload.get("refunds"), field="refunds")):
-        # Refund totals are negative strings ("-10.00").
-        refunded -= reader.amount(refund.get("total"), field=f"refunds[{index}].total")
+        # Refund totals are negative strings ("-10.00"): counted by their size.
+        refunded += abs(reader.amount(refund.get("total"), field=f"refunds[{index}].total"))
     if status == "refunded":
         return "refunded", refunded or total
     if refunded:

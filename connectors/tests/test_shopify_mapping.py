@@ -362,3 +362,11 @@ def test_line_items_that_are_not_objects_are_refused():
         shopify.order_read(payload, currency="USD")
 
     assert refused.value.field == "line_items"
+
+
+def test_an_amount_missing_beside_its_set_is_read_in_the_shop_currency():
+    payload = payload_load("shopify_order_paid")
+    del payload["total_price"]
+    payload["total_price_set"]["presentment_money"] = {"amount": "117.35", "currency_code": "EUR"}
+
+    assert shopify.order_read(payload, currency="USD").total == Decimal("125.07")
