@@ -3,10 +3,12 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from shared.outbox import enqueue
 
 from .import_jobs import IMPORT_TASK, import_job_run_now
+from .services.deliveries import deliveries_waiting_ids, delivery_apply
 from .status_pushes import status_push_send_now, status_pushes_due
 
 logger = logging.getLogger(__name__)
@@ -51,3 +53,30 @@ def status_pushes_send_due() -> int:
     if due:
         logger.info("status push sweeper: %d overdue push(es) queued", len(due))
     return len(due)
+
+
+# -- platform deliveries (connectors.services.deliveries) ---------------------
+
+
+@shared_task(name="connectors.delivery_apply", ignore_result=True)
+def delivery_apply_task(delivery_id: int) -> None:
+    """Apply one stored delivery (queued after the delivery is committed)."""
+    delivery = delivery_apply(delivery_id)
+    if delivery is not None:
+        logger.info(
+            "platform delivery %s (%s %s): %s",
+            delivery.pk,
+            delivery.platform,
+            delivery.topic,
+            delivery.outcome,
+        )
+
+
+@shared_task(name="connectors.deliveries_apply_waiting", ignore_result=True)
+def deliveries_apply_waiting() -> None:
+    """Queue again the deliveries still waiting after a while: their task was lost (beat)."""
+    waiting = deliveries_waiting_ids(older_than_seconds=settings.PLATFORM_DELIVERY_RESEND_SECONDS)
+    for delivery_id in waiting:
+        enqueue(delivery_apply_task, delivery_id)
+    if waiting:
+        logger.warning("%s platform deliveries were still waiting: queued again", len(waiting))
