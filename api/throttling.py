@@ -116,3 +116,7 @@ class UnauthenticatedThrottle(WindowCountThrottle):
 
 class CarrierThrottle(FailOpenThrottleMixin, ClientAddressMixin, ScopedRateThrottle):
     """The carrier webhook's limit (`throttle_scope = "carrier"` on the view)."""
+
+
+class PlatformWebhookThrottle(FailOpenThrottleMixin, ClientAddressMixin, ScopedRateThrottle):
+    """Shopify's and WooCommerce's webhooks' limit (`throttle_scope = "platform"`), per address."""

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .backorders import OrderSplitView
+from .connectors import PlatformDeliveryView
 from .views import CarrierEventView, OrderViewSet, PickListCreateView
 
 app_name = "api"
@@ -18,4 +19,9 @@ urlpatterns = [
     ),
     path("carriers/<slug:code>/events/", CarrierEventView.as_view(), name="carrier-events"),
     path("pick-lists/", PickListCreateView.as_view(), name="pick-lists"),
+    path(
+        "connectors/<slug:platform>/<slug:code>/",
+        PlatformDeliveryView.as_view(),
+        name="platform-delivery",
+    ),
 ]

@@ -245,6 +245,8 @@ REST_FRAMEWORK = {
         "staff": env("API_STAFF_THROTTLE_RATE", default="1200/min"),
         "anon": env("API_ANON_THROTTLE_RATE", default="60/min"),
         "carrier": env("API_CARRIER_THROTTLE_RATE", default="1200/min"),
+        # Shopify's and WooCommerce's webhooks, per sending address (api/connectors.py).
+        "platform": env("API_PLATFORM_THROTTLE_RATE", default="1200/min"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
@@ -304,6 +306,9 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 # python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 # Without it a key is derived from SECRET_KEY.
 CONNECTOR_SECRETS_KEY = env("CONNECTOR_SECRETS_KEY", default="")
+# A platform delivery still waiting this long after it was stored lost its task: the
+# sweeper (beat, every minute) queues it again.
+PLATFORM_DELIVERY_RESEND_SECONDS = env.float("PLATFORM_DELIVERY_RESEND_SECONDS", default=300.0)
 # Benchmarks only (benchmarks/api_creation.py): routes POST /bench/floor/, an unauthenticated
 # endpoint that inserts one row into bench_floor. Must never be set in production.
 BENCH_FLOOR_ENDPOINT = env.bool("BENCH_FLOOR_ENDPOINT", default=False)
@@ -425,6 +430,12 @@ CELERY_BEAT_SCHEDULE = {
     # Shipped platform orders whose push to Shopify/WooCommerce was lost are sent again.
     "connectors.status_pushes_send_due": {
         "task": "connectors.status_pushes_send_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Platform deliveries stored but never applied (their task was lost) are queued again.
+    "connectors.deliveries_apply_waiting": {
+        "task": "connectors.deliveries_apply_waiting",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
