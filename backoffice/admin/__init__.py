@@ -7,6 +7,7 @@ API; it has no rules of its own.
 
 from . import (  # noqa: F401 - each registers its models
     change_requests,
+    connectors,
     customers,
     fulfillment,
     notifications,
