@@ -246,7 +246,7 @@ REST_FRAMEWORK = {
         "anon": env("API_ANON_THROTTLE_RATE", default="60/min"),
         "carrier": env("API_CARRIER_THROTTLE_RATE", default="1200/min"),
         # Shopify's and WooCommerce's webhooks, per sending address (api/connectors.py).
-        "platform": env("API_PLATFORM_THROTTLE_RATE", default="1200/min"),
+        "platform": "1200/min",
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
@@ -308,7 +308,7 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 CONNECTOR_SECRETS_KEY = env("CONNECTOR_SECRETS_KEY", default="")
 # A platform delivery still waiting this long after it was stored lost its task: the
 # sweeper (beat, every minute) queues it again.
-PLATFORM_DELIVERY_RESEND_SECONDS = env.float("PLATFORM_DELIVERY_RESEND_SECONDS", default=300.0)
+PLATFORM_DELIVERY_RESEND_SECONDS = 300.0
 # Benchmarks only (benchmarks/api_creation.py): routes POST /bench/floor/, an unauthenticated
 # endpoint that inserts one row into bench_floor. Must never be set in production.
 BENCH_FLOOR_ENDPOINT = env.bool("BENCH_FLOOR_ENDPOINT", default=False)

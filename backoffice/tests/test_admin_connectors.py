@@ -7,7 +7,7 @@ from django.urls import reverse
 from connectors.models import DeliveryOutcome, PlatformConnection, PlatformDelivery
 from connectors.secrets import secret_decrypt
 from connectors.tests.platform_requests import connected_storefront, order_body, shopify_post
-from orders.roles import MANAGER
+from orders.roles import MANAGER, WAREHOUSE
 from orders.services import storefront_create
 from orders.tests.factories import user_with_role
 
@@ -96,7 +96,7 @@ def test_apply_again_and_mark_dealt_with_are_admin_actions(client, manager):
 
 
 def test_without_the_permission_the_actions_are_not_offered(client):
-    user = user_with_role(MANAGER)
+    user = user_with_role(WAREHOUSE)
     user.user_permissions.add(
         Permission.objects.get(
             codename="view_platformdelivery", content_type__app_label="connectors"

@@ -49,6 +49,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from orders.locking import order_lock
 from orders.models import Order, OrderStatus, PaymentStatus
 from orders.services import order_create, order_edit, order_total_compute, order_transition
 from shared.actors import Actor, permission_require
@@ -282,11 +283,12 @@ def _totals_check(platform_order: PlatformOrder, currency: str) -> None:
 
 def _order_locked(storefront, platform_order_id: str) -> Order | None:
     """The storefront's order with this external id, locked: deliveries of one order queue here."""
-    return (
-        Order.objects.select_for_update(of=("self",))
-        .filter(storefront=storefront, external_id=platform_order_id)
+    order_pk = (
+        Order.objects.filter(storefront=storefront, external_id=platform_order_id)
+        .values_list("pk", flat=True)
         .first()
     )
+    return None if order_pk is None else order_lock(order_pk)
 
 
 def _newer_applied(

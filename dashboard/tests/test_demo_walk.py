@@ -342,6 +342,8 @@ ADMIN_EMPTY = {
     "rest_framework_api_key.APIKey": "storefront keys are StorefrontAPIKey rows",
     "webhooks.WebhookEvent": "the demo storefronts have no webhook URL to deliver to",
     "connectors.PlatformStatusPush": "no demo storefront sells through Shopify or WooCommerce",
+    "connectors.PlatformConnection": "no demo storefront sells on Shopify or WooCommerce",
+    "connectors.PlatformDelivery": "no demo storefront sells on Shopify or WooCommerce",
 }
 
 
