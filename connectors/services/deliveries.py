@@ -55,6 +55,7 @@ from orders.services import order_create, order_edit, order_total_compute, order
 from shared.actors import Actor, permission_require
 from shared.errors import OrderConflict, OrderError
 
+from .. import shopify, woocommerce
 from ..models import DeliveryOutcome, Platform, PlatformDelivery
 from ..platform_orders import PlatformOrder, PlatformPayloadError
 
@@ -63,8 +64,13 @@ logger = logging.getLogger(__name__)
 REAPPLY_PERMISSION = "connectors.reapply_platformdelivery"
 
 # Each platform's reader of an order body, and of a deleted order's id (WooCommerce).
-READERS: dict[str, Callable[..., PlatformOrder]] = {}
-DELETED_ID_READERS: dict[str, Callable[[dict[str, Any]], str]] = {}
+READERS: dict[str, Callable[..., PlatformOrder]] = {
+    Platform.SHOPIFY: shopify.order_read,
+    Platform.WOOCOMMERCE: woocommerce.order_read,
+}
+DELETED_ID_READERS: dict[str, Callable[[dict[str, Any]], str]] = {
+    Platform.WOOCOMMERCE: woocommerce.deleted_order_id,
+}
 # Topics that say the order is cancelled whatever the body says.
 CANCEL_TOPICS = frozenset({"orders/cancelled"})
 DELETE_TOPICS = frozenset({"order.deleted"})
