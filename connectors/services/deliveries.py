@@ -229,12 +229,7 @@ def _apply(delivery: PlatformDelivery) -> ApplyResult:
     order = _order_locked(storefront, platform_order.platform_order_id)
     newer = _newer_applied(delivery, platform_order)
     if newer is not None:
-        return ApplyResult(
-            DeliveryOutcome.IGNORED,
-            f"Older than what was applied: delivery {newer.delivery_id} changed on "
-            f"{newer.platform_updated_at.isoformat()}.",
-            order_id=order.pk if order is not None else None,
-        )
+        return _older_result(newer, order)
     if order is None:
         if platform_order.cancelled:
             return ApplyResult(
@@ -242,6 +237,11 @@ def _apply(delivery: PlatformDelivery) -> ApplyResult:
                 "Cancelled on the platform before it reached us: not created.",
             )
         order, created = _create(delivery, platform_order, platform)
+        if not created:
+            # Another delivery of this order created it meanwhile; it may be the later one.
+            newer = _newer_applied(delivery, platform_order)
+            if newer is not None:
+                return _older_result(newer, order)
         if created:
             done = _payment_follow(order.pk, platform_order)
             text = f"Created order {order.number}."
@@ -249,6 +249,15 @@ def _apply(delivery: PlatformDelivery) -> ApplyResult:
                 text += f" Payment: {'; '.join(done)}."
             return ApplyResult(DeliveryOutcome.APPLIED, text, order_id=order.pk)
     return _update(order, platform_order, platform)
+
+
+def _older_result(newer: PlatformDelivery, order: Order | None) -> ApplyResult:
+    return ApplyResult(
+        DeliveryOutcome.IGNORED,
+        f"Older than what was applied: delivery {newer.delivery_id} changed on "
+        f"{newer.platform_updated_at.isoformat()}.",
+        order_id=order.pk if order is not None else None,
+    )
 
 
 def _reader(readers: dict[str, Callable], platform: Platform) -> Callable:
