@@ -161,12 +161,13 @@ def _apply_locked(delivery_id: int, *, again: bool) -> PlatformDelivery | None:
 
 
 def _order_error_text(error: OrderError) -> str:
-    details = "; ".join(
-        f"{name}: {' '.join(map(str, value)) if isinstance(value, list) else value}"
-        for name, value in error.details.items()
-        if str(value) not in error.message
-    )
-    return f"{error.message} ({details})" if details else error.message
+    """The service's refusal, with the details it names that the message does not say."""
+    parts = []
+    for name, value in error.details.items():
+        text = " ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+        if text and text not in error.message:
+            parts.append(f"{name}: {text}")
+    return f"{error.message} ({'; '.join(parts)})" if parts else error.message
 
 
 def _outcome_record(delivery: PlatformDelivery, result: ApplyResult) -> None:
