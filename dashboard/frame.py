@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from connectors.selectors import deliveries_needing_attention
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -52,9 +53,20 @@ def dashboard_render(
         "may_see_change_requests": user.has_perm("orders.view_orderchangerequest"),
         # Orders from CSV and XLSX files (dashboard.imports): managers and customer care.
         "may_import_orders": user.has_perm("connectors.import_orders"),
+        # Platform deliveries our orders refused, waiting for someone (connectors).
+        **_platform_deliveries_nav(user),
         **context,
     }
     return render(request, template, context, status=status)
+
+
+def _platform_deliveries_nav(user: Any) -> dict[str, Any]:
+    if not user.has_perm("connectors.view_platformdelivery"):
+        return {"may_see_platform_deliveries": False}
+    return {
+        "may_see_platform_deliveries": True,
+        "platform_deliveries_open": deliveries_needing_attention().count(),
+    }
 
 
 def forbidden(request: HttpRequest, message: str) -> HttpResponse:

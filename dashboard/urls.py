@@ -8,6 +8,7 @@ from . import (
     imports,
     order_edit_urls,
     pick_lists,
+    platform_deliveries,
     requests,
     take_order,
     views,
@@ -52,4 +53,6 @@ urlpatterns = [
     *take_order.take_order_urls(),
     # Orders from CSV and XLSX files (dashboard/imports.py).
     *imports.import_urls(),
+    # What the shops' platforms sent (dashboard/platform_deliveries.py).
+    *platform_deliveries.urlpatterns,
 ]
