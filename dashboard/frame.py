@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from connectors.selectors import deliveries_needing_attention
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from connectors.selectors import deliveries_needing_attention
 from fulfillment.workflows import AFTER_SALES, SUPPLIER_REQUESTS
 from orders.planning import sla_alerts_open
 from reports.services import user_may_see_cost_rates

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 
-from connectors.selectors import delivery_list
-from connectors.services.deliveries import delivery_reapply, delivery_resolve
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from connectors.models import DeliveryOutcome, Platform, PlatformDelivery
+from connectors.selectors import delivery_detail, delivery_list
+from connectors.services.deliveries import delivery_reapply, delivery_resolve
 from shared.errors import OrderError, TransitionPermissionDenied
 
 from .frame import dashboard_render, dashboard_staff_required, forbidden
@@ -54,7 +54,12 @@ def delivery_list_view(request: HttpRequest) -> HttpResponse:
     query = {name: value for name, value in filters.items() if value}
     if filters["attention"]:
         query["attention"] = "1"
-    page = Paginator(delivery_list(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    deliveries = delivery_list(
+        platform=filters["platform"],
+        outcome=filters["outcome"],
+        needs_attention=True if filters["attention"] else None,
+    )
+    page = Paginator(deliveries, PAGE_SIZE).get_page(request.GET.get("page"))
     return dashboard_render(
         request,
         "dashboard/platform_deliveries.html",
@@ -69,11 +74,7 @@ def delivery_list_view(request: HttpRequest) -> HttpResponse:
 
 
 def _delivery_or_404(pk: int) -> PlatformDelivery:
-    found = (
-        PlatformDelivery.objects.select_related("connection__storefront", "order", "resolved_by")
-        .filter(pk=pk)
-        .first()
-    )
+    found = delivery_detail(pk)
     if found is None:
         raise Http404("No such delivery.")
     return found

@@ -4,8 +4,9 @@
 page pays its one query here and only for staff who may see deliveries.
 """
 
-from connectors.selectors import deliveries_needing_attention
 from django import template
+
+from connectors.selectors import deliveries_needing_attention
 
 register = template.Library()
 
