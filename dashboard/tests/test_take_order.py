@@ -20,9 +20,10 @@ from .conftest import order_make
 pytestmark = pytest.mark.django_db
 
 URL = "/dashboard/take-order/"
-# Session, user, permissions (2), the storefront, the customers, the SKUs, the header (3) and
-# the storefront lists of the two forms (2); the same for 2 customers or 10.
-QUERIES_TO_FIND = 12
+# Session, user, permissions (2), the storefront, the customers, the SKUs, the header (4:
+# the SLA badge, the platform deliveries needing attention...) and the storefront lists of
+# the two forms (2); the same for 2 customers or 10.
+QUERIES_TO_FIND = 13
 
 
 @pytest.fixture
