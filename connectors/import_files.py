@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from tablib.exceptions import InvalidDimensions, UnsupportedFormat
 
 # The documented columns (DESIGN.md), in the documented order.
-REQUIRED_COLUMNS: tuple[str, ...] = (
+DOCUMENTED_COLUMNS: tuple[str, ...] = (
     "external_id",
     "customer_email",
     "customer_name",
@@ -43,9 +43,31 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "payment_method",
     "payment_status",
 )
-# Read when present, not required: the address's province or state, and the
-# order's discounts and tax (read from an order's first row, like its shipping price).
-OPTIONAL_COLUMNS: tuple[str, ...] = ("ship_province", "discount_total", "tax_total")
+# A file must have the columns whose values every row needs. The others may be left
+# out altogether (a marketplace export without a phone or category column): they read
+# as empty cells, with the same defaults.
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "external_id",
+    "customer_email",
+    "customer_name",
+    "ship_line1",
+    "ship_city",
+    "ship_country",
+    "sku",
+    "name",
+    "quantity",
+    "unit_price",
+    "payment_method",
+)
+# Read when present: the documented columns a row may leave empty, the address's
+# province or state, and the order's discounts and tax (read from an order's first
+# row, like its shipping price).
+OPTIONAL_COLUMNS: tuple[str, ...] = (
+    *(column for column in DOCUMENTED_COLUMNS if column not in REQUIRED_COLUMNS),
+    "ship_province",
+    "discount_total",
+    "tax_total",
+)
 
 FORMATS: tuple[str, ...] = ("csv", "xlsx")
 
@@ -119,7 +141,7 @@ def order_file_read(content: bytes, *, name: str, file_format: str | None = None
     if not table or not any(_cell_text(cell) for cell in table[0]):
         raise ImportFileError(
             _("The file is empty: its first row must name the columns (%(columns)s).")
-            % {"columns": ", ".join(REQUIRED_COLUMNS)}
+            % {"columns": ", ".join(DOCUMENTED_COLUMNS)}
         )
     header = [_cell_text(cell).strip().lower() for cell in table[0]]
     positions, notes = _columns_find(header)
@@ -129,7 +151,9 @@ def order_file_read(content: bytes, *, name: str, file_format: str | None = None
             column: _cell_text(values[position]) if position < len(values) else ""
             for column, position in positions.items()
         }
-        if any(value.strip() for value in cells.values()):  # empty rows are skipped, not refused
+        # Empty rows are skipped, not refused; a column left out reads as empty cells.
+        if any(value.strip() for value in cells.values()):
+            cells = {column: "" for column in OPTIONAL_COLUMNS} | cells
             rows.append(FileRow(number=index, cells=cells))
     if len(rows) > MAX_ROWS:
         raise ImportFileError(
@@ -156,7 +180,7 @@ def _columns_find(header: list[str]) -> tuple[dict[str, int], list[str]]:
     if missing:
         raise ImportFileError(
             _("The first row must name the columns; missing: %(missing)s. Expected: %(columns)s.")
-            % {"missing": ", ".join(missing), "columns": ", ".join(REQUIRED_COLUMNS)}
+            % {"missing": ", ".join(missing), "columns": ", ".join(DOCUMENTED_COLUMNS)}
         )
     notes = []
     if ignored:

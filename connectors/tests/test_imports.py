@@ -309,3 +309,19 @@ def test_a_later_row_may_write_the_e_mail_in_another_case(shop):
 
     assert check.row_errors() == []
     assert len(check.to_create[0].lines) == 2
+
+
+def test_a_file_may_leave_out_the_columns_whose_cells_may_be_empty(shop):
+    content = (
+        b"external_id,customer_email,customer_name,ship_line1,ship_city,ship_country,"
+        b"sku,name,quantity,unit_price,payment_method\n"
+        b"M-1,an@example.com,An,1 Le Loi,Hue,VN,TEA-1,Tea,2,50000,cod\n"
+    )
+
+    _job, result = run(content, shop)
+
+    order = Order.objects.get(storefront=shop, external_id="M-1")
+    assert result.created == 1
+    assert order.total == Decimal("100000")  # no shipping column: no shipping price
+    assert order.payment_status == PaymentStatus.UNPAID
+    assert order.lines.get().category == ""
