@@ -9,7 +9,12 @@ class ConnectorsConfig(AppConfig):
     verbose_name = _("Platform connectors and imports")
 
     def ready(self) -> None:
-        # A shipped platform order tells its platform: the connectors' handlers on the event seam.
+        from orders.demo.seeders import demo_seeder_register
+
+        from .demo import ConnectorsDemoSeeder
         from .subscribers import order_events_subscribe
 
+        # A shipped platform order tells its platform: the connectors' handlers on the event seam.
         order_events_subscribe()
+        # The app's share of `seed_demo` (see orders.demo.seeders).
+        demo_seeder_register(ConnectorsDemoSeeder())

@@ -20,7 +20,7 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from connectors.models import ImportJob, ImportJobStatus
+from connectors.models import ImportJob, ImportJobStatus, PlatformDelivery
 from customers.preferences import preferences_url
 from fulfillment.models import (
     AfterSalesPhoto,
@@ -60,6 +60,8 @@ POST_ONLY = {
     "tracking:track_change_request",
     "dashboard:import-job-confirm",
     "dashboard:import-job-discard",
+    "dashboard:platform-delivery-apply",
+    "dashboard:platform-delivery-resolve",
 }
 # Pages that send the user on (the landing page picks a queue).
 REDIRECTS = {"dashboard:home"}
@@ -75,6 +77,7 @@ ROW_MARKERS = {
     "dashboard:bulk-job": 'class="bulk-result ',
     "dashboard:imports": 'data-import-job="',
     "dashboard:import-job": 'data-row="',
+    "dashboard:platform-deliveries": 'data-delivery="',
     "finance:runs": 'href="/dashboard/reports/[0-9]+/"',
     "finance:ledger": 'data-entry="',
     "finance:cost-rates": 'data-carrier-rate="',
@@ -105,6 +108,7 @@ class Demo:
     package: int
     change_request: int
     import_job: int
+    platform_delivery: int
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +142,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Demo]
                 package=Package.objects.order_by("id").first().pk,
                 change_request=OrderChangeRequest.objects.pending().first().pk,
                 import_job=_import_job_done().pk,
+                platform_delivery=PlatformDelivery.objects.order_by("id").first().pk,
             )
         finally:
             transaction.set_rollback(True)
@@ -212,6 +217,10 @@ ARGUMENTS: dict[str, Callable[[Demo], list[dict]]] = {
             "import-job-discard",
             "import-job-progress",
         )
+    },
+    **{
+        f"dashboard:{name}": lambda demo: [{"pk": demo.platform_delivery}]
+        for name in ("platform-delivery", "platform-delivery-apply", "platform-delivery-resolve")
     },
     "finance:run": lambda demo: [{"pk": demo.report_run}],
     "finance:run-progress": lambda demo: [{"pk": demo.report_run}],

@@ -252,7 +252,14 @@ def test_permission_matrix(client, role):
     [
         (
             CUSTOMER_CARE,
-            ["take-order", "imports", "after-sales", "change-requests", "supplier-requests"],
+            [
+                "take-order",
+                "imports",
+                "after-sales",
+                "change-requests",
+                "platform-deliveries",
+                "supplier-requests",
+            ],
         ),
         (WAREHOUSE, ["supplier-requests"]),
         (FINANCE, ["refunds"]),
@@ -263,6 +270,7 @@ def test_permission_matrix(client, role):
                 "imports",
                 "after-sales",
                 "change-requests",
+                "platform-deliveries",
                 "refunds",
                 "supplier-requests",
             ],

@@ -57,6 +57,7 @@ def test_confirmation_then_fulfillment_then_reports_add_their_demo_data():
         ("orders.demo.change_requests", "change_requests"),
         ("fulfillment.demo", "fulfillment"),
         ("reports.demo", "reports"),
+        ("connectors.demo", "connectors"),
     ]
 
 
@@ -70,6 +71,7 @@ def test_registering_a_seeder_again_replaces_it_in_place(registry):
         "change_requests",
         "fulfillment",
         "reports",
+        "connectors",
     ]
     assert registry[0] is replacement
 
@@ -87,6 +89,7 @@ def test_a_seeder_is_refused_before_the_seeders_it_needs(registry):
         "change_requests",
         "fulfillment",
         "reports",
+        "connectors",
     ]
 
 
