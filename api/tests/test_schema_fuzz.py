@@ -182,6 +182,9 @@ def test_every_operation_with_its_callers_credentials_and_data_off_the_schema_ne
                 if isinstance(case.body, dict) and "storefront" in case.body and pick:
                     # A key naming another storefront is refused (400): mostly name its own.
                     case.body["storefront"] = every_caller["storefront_code"]
+                if isinstance(case.body, dict) and pick and case.body.get("discount_total"):
+                    # Any discount fits the schema, but one above the goods is refused (400).
+                    case.body["discount_total"] = "0"
                 headers = {**every_caller[caller], **hostile}  # noqa: B023 - used at once
                 response = case.call_and_validate(headers=headers, checks=[not_a_server_error])
                 statuses.add(response.status_code)  # noqa: B023
