@@ -21,7 +21,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from shared.outbound import AddressRefused, connection_to_public_address
+from shared.outbound import AddressRefused, public_address_opener
 
 PLATFORM_USER_AGENT = "order-status-connectors/1"
 # Answers worth trying again (plus every 5xx): the platform may answer differently later.
@@ -64,38 +64,6 @@ class PlatformCall:
             return None
 
 
-class _PublicHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # http.client sets this per instance: connect only to addresses just checked.
-        self._create_connection = connection_to_public_address
-
-
-class _PublicHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._create_connection = connection_to_public_address
-
-
-class _PublicHTTPHandler(urllib.request.HTTPHandler):
-    def http_open(self, req):
-        return self.do_open(_PublicHTTPConnection, req)
-
-
-class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
-    def https_open(self, req):
-        return self.do_open(
-            _PublicHTTPSConnection, req, context=self._context, check_hostname=self._check_hostname
-        )
-
-
-class _RedirectRefused(urllib.request.HTTPRedirectHandler):
-    """A 3xx is the platform's answer: following it would send the credentials elsewhere."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
 def platform_request(
     method: str,
     url: str,
@@ -127,9 +95,7 @@ def platform_request(
         all_headers["Content-Type"] = "application/json"
     # The scheme was checked above (S310 warns of file:// and such).
     request = urllib.request.Request(url, data=body, headers=all_headers, method=method)  # noqa: S310
-    opener = urllib.request.build_opener(
-        urllib.request.ProxyHandler({}), _PublicHTTPHandler, _PublicHTTPSHandler, _RedirectRefused
-    )
+    opener = public_address_opener()
     try:
         with opener.open(request, timeout=timeout) as response:
             return call(status=response.status, body=_body_start(response))

@@ -12,9 +12,11 @@ check, so the delivery connects only to the addresses it has just checked.
 for a receiver on the developer's own machine.
 """
 
+import http.client
 import ipaddress
 import socket
 import urllib.parse
+import urllib.request
 
 from django.conf import settings
 
@@ -101,3 +103,51 @@ def connection_to_public_address(
             last_error = error
             sock.close()
     raise last_error or OSError(f"{host} has no address to connect to.")
+
+
+class _PublicHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Connects only to the addresses it has just resolved and found public
+        # (http.client sets this attribute per instance, so a class attribute would not do).
+        self._create_connection = connection_to_public_address
+
+
+class _PublicHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = connection_to_public_address
+
+
+class _PublicHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_PublicHTTPConnection, req)
+
+
+class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(
+            _PublicHTTPSConnection,
+            req,
+            context=self._context,
+            check_hostname=self._check_hostname,
+        )
+
+
+class _RedirectRefused(urllib.request.HTTPRedirectHandler):
+    """A 3xx is the receiver's answer: following it would send the request (and any
+    credentials in it) elsewhere, and a redirected POST would lose its body."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def public_address_opener() -> urllib.request.OpenerDirector:
+    """A urllib opener for the app's own requests: public addresses only, no redirects.
+
+    No proxy from the environment either: the address check must see the receiver
+    itself. Webhooks to storefronts and calls to the platforms' APIs both use it.
+    """
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), _PublicHTTPHandler, _PublicHTTPSHandler, _RedirectRefused
+    )

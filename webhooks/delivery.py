@@ -43,7 +43,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shared.outages import retry_through_database_outage
-from shared.outbound import AddressRefused, connection_to_public_address
+from shared.outbound import AddressRefused, public_address_opener
 from shared.outbox import enqueue
 
 from .models import WebhookAttempt, WebhookAttemptOutcome, WebhookEvent, WebhookEventStatus
@@ -204,49 +204,10 @@ def _webhook_url_problem(url: str) -> str:
     return ""
 
 
-class _PublicHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # Connects only to the addresses it has just resolved and found public
-        # (http.client sets this attribute per instance, so a class attribute would not do).
-        self._create_connection = connection_to_public_address
-
-
-class _PublicHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._create_connection = connection_to_public_address
-
-
-class _PublicHTTPHandler(urllib.request.HTTPHandler):
-    def http_open(self, req):
-        return self.do_open(_PublicHTTPConnection, req)
-
-
-class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
-    def https_open(self, req):
-        return self.do_open(
-            _PublicHTTPSConnection,
-            req,
-            context=self._context,
-            check_hostname=self._check_hostname,
-        )
-
-
-class _RedirectRefused(urllib.request.HTTPRedirectHandler):
-    """Take a 3xx as the receiver's answer: following it would send elsewhere, without a body."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
 def _webhook_post(*, url: str, body: bytes, headers: dict[str, str], timeout: float) -> _Answer:
     # The caller checked that the scheme is http or https (S310 warns of file:// and such).
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
-    # No proxy from the environment: the address check must see the receiver itself.
-    opener = urllib.request.build_opener(
-        urllib.request.ProxyHandler({}), _PublicHTTPHandler, _PublicHTTPSHandler, _RedirectRefused
-    )
+    opener = public_address_opener()
     try:
         with opener.open(request, timeout=timeout) as response:
             return _Answer(status=response.status, body=_response_body_start(response))
