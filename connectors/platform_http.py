@@ -9,7 +9,6 @@ from the environment and no redirect is followed: the answer logged is the
 platform's own.
 """
 
-import http.client
 import json
 import time
 import urllib.error
@@ -21,7 +20,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from shared.outbound import AddressRefused, public_address_opener
+from shared.outbound import outbound_send
 
 PLATFORM_USER_AGENT = "order-status-connectors/1"
 # Answers worth trying again (plus every 5xx): the platform may answer differently later.
@@ -95,46 +94,5 @@ def platform_request(
         all_headers["Content-Type"] = "application/json"
     # The scheme was checked above (S310 warns of file:// and such).
     request = urllib.request.Request(url, data=body, headers=all_headers, method=method)  # noqa: S310
-    opener = public_address_opener()
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            return call(status=response.status, body=_body_start(response))
-    except urllib.error.HTTPError as error:  # any answer but 2xx
-        try:
-            return call(
-                status=error.code,
-                body=_body_start(error),
-                error=f"HTTP {error.code} {error.reason}".strip(),
-                retry_after=_retry_after_parse(error.headers.get("Retry-After")),
-            )
-        finally:
-            error.close()
-    except TimeoutError:
-        return call(error=f"No answer within {timeout:g} s (timeout).")
-    except urllib.error.URLError as error:
-        if isinstance(error.reason, AddressRefused):
-            return call(error=f"Refused: {error.reason}", hopeless=True)
-        if isinstance(error.reason, TimeoutError):
-            return call(error=f"No connection within {timeout:g} s (timeout).")
-        return call(error=f"Connection failed: {error.reason}")
-    except (OSError, http.client.HTTPException, ValueError) as error:
-        # ValueError: a URL urllib cannot take at all (no host, bad port).
-        return call(error=f"Connection failed: {type(error).__name__}: {error}")
-
-
-def _body_start(response) -> str:
-    try:
-        # Read whole (up to a bound) so that JSON answers can be parsed; the log keeps the start.
-        raw = response.read(1024 * 1024)
-    except (OSError, http.client.HTTPException):
-        return ""  # the status line arrived, which is what counts
-    return raw.decode("utf-8", errors="replace").replace("\x00", "")
-
-
-def _retry_after_parse(value: str | None) -> float | None:
-    """Retry-After in seconds when it is a number (Shopify sends "2.0"); dates are ignored."""
-    try:
-        seconds = float((value or "").strip())
-    except ValueError:
-        return None
-    return seconds if 0 <= seconds < float("inf") else None
+    answer = outbound_send(request, timeout=timeout, body_bytes=1024 * 1024)
+    return call(**vars(answer))

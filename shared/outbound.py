@@ -15,8 +15,10 @@ for a receiver on the developer's own machine.
 import http.client
 import ipaddress
 import socket
+import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -151,3 +153,67 @@ def public_address_opener() -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(
         urllib.request.ProxyHandler({}), _PublicHTTPHandler, _PublicHTTPSHandler, _RedirectRefused
     )
+
+
+@dataclass(frozen=True)
+class OutboundAnswer:
+    """What one outgoing request came back with (never an exception)."""
+
+    status: int | None = None
+    body: str = ""
+    error: str = ""
+    retry_after: float | None = None
+    # No request was possible and none will ever help (a refused address, a bad URL).
+    hopeless: bool = False
+
+
+def outbound_send(
+    request: urllib.request.Request, *, timeout: float, body_bytes: int
+) -> OutboundAnswer:
+    """Send `request` through `public_address_opener`; any answer, timeout or error comes back.
+
+    `body_bytes`: how much of the answer's body to read (for the log, or to parse).
+    The caller checked the URL's scheme (http or https).
+    """
+    try:
+        with public_address_opener().open(request, timeout=timeout) as response:
+            return OutboundAnswer(status=response.status, body=_body_start(response, body_bytes))
+    except urllib.error.HTTPError as error:  # any answer but 2xx
+        try:
+            return OutboundAnswer(
+                status=error.code,
+                body=_body_start(error, body_bytes),
+                error=f"HTTP {error.code} {error.reason}".strip(),
+                retry_after=retry_after_parse(error.headers.get("Retry-After")),
+            )
+        finally:
+            error.close()
+    except TimeoutError:
+        return OutboundAnswer(error=f"No answer within {timeout:g} s (timeout).")
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, AddressRefused):  # a non-public address, as resolved now
+            return OutboundAnswer(error=f"Refused: {error.reason}", hopeless=True)
+        if isinstance(error.reason, TimeoutError):
+            return OutboundAnswer(error=f"No connection within {timeout:g} s (timeout).")
+        return OutboundAnswer(error=f"Connection failed: {error.reason}")
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        # ValueError: a URL urllib cannot take at all (no host, bad port).
+        return OutboundAnswer(error=f"Connection failed: {type(error).__name__}: {error}")
+
+
+def _body_start(response, limit: int) -> str:
+    try:
+        raw = response.read(limit)
+    except (OSError, http.client.HTTPException):
+        return ""  # the status line arrived, which is what counts; the body is for the log
+    # PostgreSQL text cannot hold NUL characters.
+    return raw.decode("utf-8", errors="replace").replace("\x00", "")
+
+
+def retry_after_parse(value: str | None) -> float | None:
+    """Retry-After in seconds when it is a number (Shopify sends "2.0"); dates are ignored."""
+    try:
+        seconds = float((value or "").strip())
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds < float("inf") else None

@@ -21,7 +21,6 @@ which calls `webhook_event_deliver_now`:
 
 import hashlib
 import hmac
-import http.client
 import json
 import logging
 import random
@@ -43,7 +42,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shared.outages import retry_through_database_outage
-from shared.outbound import AddressRefused, public_address_opener
+from shared.outbound import outbound_send
 from shared.outbox import enqueue
 
 from .models import WebhookAttempt, WebhookAttemptOutcome, WebhookEvent, WebhookEventStatus
@@ -207,50 +206,10 @@ def _webhook_url_problem(url: str) -> str:
 def _webhook_post(*, url: str, body: bytes, headers: dict[str, str], timeout: float) -> _Answer:
     # The caller checked that the scheme is http or https (S310 warns of file:// and such).
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
-    opener = public_address_opener()
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            return _Answer(status=response.status, body=_response_body_start(response))
-    except urllib.error.HTTPError as error:  # any answer but 2xx
-        try:
-            return _Answer(
-                status=error.code,
-                body=_response_body_start(error),
-                error=f"HTTP {error.code} {error.reason}".strip(),
-                retry_after=_retry_after_parse(error.headers.get("Retry-After")),
-            )
-        finally:
-            error.close()
-    except TimeoutError:
-        return _Answer(error=f"No answer within {timeout:g} s (timeout).")
-    except urllib.error.URLError as error:
-        if isinstance(error.reason, AddressRefused):  # a non-public address, as resolved now
-            return _Answer(error=f"Refused: {error.reason}", hopeless=True)
-        if isinstance(error.reason, TimeoutError):
-            return _Answer(error=f"No connection within {timeout:g} s (timeout).")
-        return _Answer(error=f"Connection failed: {error.reason}")
-    except (OSError, http.client.HTTPException) as error:
-        return _Answer(error=f"Connection failed: {type(error).__name__}: {error}")
-
-
-def _response_body_start(response) -> str:
-    try:
-        raw = response.read(4 * WEBHOOK_RESPONSE_BODY_KEPT_CHARS)
-    except (OSError, http.client.HTTPException):
-        # The status line arrived, which is what counts; the body is only for the log.
-        return ""
-    # PostgreSQL text cannot hold NUL characters.
-    text = raw.decode("utf-8", errors="replace").replace("\x00", "")
-    return text[:WEBHOOK_RESPONSE_BODY_KEPT_CHARS]
-
-
-def _retry_after_parse(value: str | None) -> float | None:
-    """Return Retry-After in seconds when it is a number; the HTTP-date form is ignored."""
-    try:
-        seconds = float((value or "").strip())
-    except ValueError:
-        return None
-    return seconds if 0 <= seconds < float("inf") else None
+    answer = outbound_send(
+        request, timeout=timeout, body_bytes=4 * WEBHOOK_RESPONSE_BODY_KEPT_CHARS
+    )
+    return _Answer(**{**vars(answer), "body": answer.body[:WEBHOOK_RESPONSE_BODY_KEPT_CHARS]})
 
 
 def _webhook_attempt_record(
