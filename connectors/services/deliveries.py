@@ -232,11 +232,9 @@ def _apply(delivery: PlatformDelivery) -> ApplyResult:
     if newer is not None:
         return _older_result(newer, order)
     if order is None:
-        if platform_order.cancelled:
-            return ApplyResult(
-                DeliveryOutcome.IGNORED,
-                "Cancelled on the platform before it reached us: not created.",
-            )
+        # An order the platform cancelled before we heard of it (Shopify's own test
+        # notification is one) is still created, then cancelled: staff and the
+        # platform's order list agree, and a later update finds it.
         order, created = _create(delivery, platform_order, platform)
         if not created:
             # Another delivery of this order created it meanwhile; it may be the later one.
@@ -248,6 +246,9 @@ def _apply(delivery: PlatformDelivery) -> ApplyResult:
             text = f"Created order {order.number}."
             if done:
                 text += f" Payment: {'; '.join(done)}."
+            if platform_order.cancelled:
+                order.refresh_from_db()
+                text += " " + _update(order, platform_order, platform).message
             return ApplyResult(DeliveryOutcome.APPLIED, text, order_id=order.pk)
     return _update(order, platform_order, platform)
 

@@ -200,12 +200,17 @@ def test_a_cancellation_after_shipping_is_refused(
     assert the_order().status == OrderStatus.SHIPPED
 
 
-def test_an_order_cancelled_before_it_reached_us_is_not_created(
+def test_an_order_cancelled_before_it_reached_us_is_created_cancelled(
     shopify, client, django_capture_on_commit_callbacks
 ):
     delivery, _ = send(client, django_capture_on_commit_callbacks, order_body(cancelled=True))
-    assert delivery.outcome == DeliveryOutcome.IGNORED
-    assert not Order.objects.exists()
+
+    assert delivery.outcome == DeliveryOutcome.APPLIED, delivery.error
+    order = the_order()
+    assert delivery.order_id == order.pk
+    assert order.status == OrderStatus.CANCELLED
+    assert order.total == Decimal("37.34")
+    assert "Cancelled on Shopify" in order.cancel_reason
 
 
 def test_woocommerce_deleted_cancels_the_order(db, client, django_capture_on_commit_callbacks):

@@ -223,6 +223,29 @@ def test_shopify_orders_cancelled_cancels_our_order(
     assert_ledger_equals_payments(order)
 
 
+def test_shopifys_own_sample_orders_create_becomes_a_cancelled_order_to_the_cent(
+    shop, client, django_capture_on_commit_callbacks
+):
+    # Shopify's "Send test notification" body: two lines of one SKU, a 5.00
+    # discount, 10.00 shipping, and cancelled_at already set.
+    delivery = deliver(
+        client,
+        django_capture_on_commit_callbacks,
+        payload_bytes("shopify_sample_orders_create"),
+        topic="orders/create",
+    )
+
+    assert delivery.outcome == DeliveryOutcome.APPLIED, delivery.error
+    order = Order.objects.get(external_id="820982911946154508")
+    assert order.total == Decimal("403.00")
+    assert order.platform_reference == "#9999"
+    assert sum(line.quantity for line in order.lines.all()) == 2
+    assert {line.sku for line in order.lines.all()} == {"IPOD2008PINK"}
+    assert order.customer.email == "jon@example.com"
+    assert order.status == OrderStatus.CANCELLED
+    assert order.cancel_reason.startswith("Cancelled on Shopify (#9999)")
+
+
 def test_a_woocommerce_order_arrives_and_order_deleted_cancels_it(
     db, client, django_capture_on_commit_callbacks
 ):
