@@ -74,9 +74,19 @@ def _revenue(order: Order) -> list[tuple[str, Decimal, dict[str, Any]]]:
 
 
 def ledger_record_order_created(order: Order) -> None:
-    """An order that arrives already paid (card captured by the storefront) earns now."""
-    if order.payment_status == PaymentStatus.PAID:
-        LedgerEntry.objects.bulk_create(_entries(order, _revenue(order)))
+    """An order that arrives already paid (card captured by the storefront) earns now.
+
+    Cash on delivery that arrives paid (a file or a platform saying the cash is
+    already in) is cash collected, as its capture would book: it earns at delivery,
+    like every cash-on-delivery order, so its revenue is never booked twice.
+    """
+    if order.payment_status != PaymentStatus.PAID:
+        return
+    if order.payment_method == PaymentMethod.CASH_ON_DELIVERY:
+        items = [(LedgerKind.COD_COLLECTED, order.amount_paid, {})]
+    else:
+        items = _revenue(order)
+    LedgerEntry.objects.bulk_create(_entries(order, items))
 
 
 def ledger_record_transition(

@@ -14,6 +14,7 @@ from orders.tests.factories import (
     StorefrontFactory,
     order_in_state,
     order_new,
+    order_step,
     user_with_role,
 )
 from reports.ledger import ledger_balance, ledger_entry_correct
@@ -78,6 +79,20 @@ def test_cash_on_delivery_earns_at_delivery_and_is_collected_later_not_twice():
 
     assert [kind for kind, _ in booked(order)] == ["revenue", "shipping_charged", "cod_collected"]
     assert ledger_balance(order, LedgerKind.COD_COLLECTED) == Decimal("355001")
+
+
+def test_cash_on_delivery_arriving_paid_is_cash_collected_and_earns_once_at_delivery():
+    # An import row or a platform order that says the cash was already collected.
+    order = order_new(payment_method=PaymentMethod.CASH_ON_DELIVERY, payment_status="paid")
+    assert booked(order) == [("cod_collected", Decimal("355001"))]
+    assert ledger_balance(order, LedgerKind.COD_COLLECTED) == order.amount_paid
+
+    for step in ("confirm", "start_picking", "start_packing", "mark_ready_to_ship", "ship"):
+        order = order_step(order, step)
+    order = order_transition(order=order, transition="deliver", actor=None)
+
+    assert ledger_balance(order, LedgerKind.REVENUE) == order.total == Decimal("355001")
+    assert ledger_balance(order, LedgerKind.COD_COLLECTED) == order.amount_paid
 
 
 def test_costs_come_from_the_storefronts_rates():
