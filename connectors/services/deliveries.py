@@ -52,6 +52,7 @@ from django.utils import timezone
 from orders.locking import order_lock
 from orders.models import Order, OrderStatus, PaymentStatus
 from orders.services import order_create, order_edit, order_total_compute, order_transition
+from orders.services.edits import CONTACT_EDITABLE
 from shared.actors import Actor, permission_require
 from shared.errors import OrderConflict, OrderError
 
@@ -454,16 +455,26 @@ def edit_arguments(order: Order, platform_order: PlatformOrder) -> dict[str, Any
     current = order.shipping_address
     if any(_text(getattr(current, name, "")) != value for name, value in address.items()):
         changes["shipping_address"] = address
-    person = order.customer
-    customer = {
-        name: _text(platform_order.customer.get(name))
-        for name in ("name", "phone")
-        if _text(platform_order.customer.get(name))
-        and _text(platform_order.customer.get(name)) != _text(getattr(person, name, ""))
-    }
-    if customer:
-        changes["customer"] = customer
+    if _contact_editable(order):
+        # The customer record is shared by the customer's orders (another one may have
+        # changed it): once this order is past contact edits, a difference there is not
+        # this order's change, and must not refuse the rest of the delivery (a payment).
+        person = order.customer
+        customer = {
+            name: _text(platform_order.customer.get(name))
+            for name in ("name", "phone")
+            if _text(platform_order.customer.get(name))
+            and _text(platform_order.customer.get(name)) != _text(getattr(person, name, ""))
+        }
+        if customer:
+            changes["customer"] = customer
     return changes
+
+
+def _contact_editable(order: Order) -> bool:
+    """Whether the edit service still takes contact changes (a held order: where it was)."""
+    status = order.held_from_status if order.status == OrderStatus.ON_HOLD else order.status
+    return status in CONTACT_EDITABLE
 
 
 def _payment_follow(order_pk: int, platform_order: PlatformOrder) -> list[str]:

@@ -13,6 +13,8 @@ import pytest
 from connectors.models import DeliveryOutcome
 from connectors.tests.payloads import payload_load
 from orders.models import Order, OrderStatus, PaymentStatus
+from orders.services import order_create
+from orders.tests.factories import order_step
 
 from .platform_requests import connected_storefront
 from .test_platform_payloads_e2e import assert_ledger_equals_payments, deliver
@@ -235,4 +237,41 @@ def test_a_partly_refunded_order_cancelled_on_the_platform_refunds_the_rest(
     order = Order.objects.get(pk=delivery.order_id)
     assert order.status == OrderStatus.CANCELLED
     assert order.amount_refunded == order.amount_paid == Decimal("125.07")
+    assert_ledger_equals_payments(order)
+
+
+def test_a_delivered_order_marked_paid_is_captured_though_the_customer_changed_elsewhere(
+    db, client, django_capture_on_commit_callbacks
+):
+    # The customer record is shared by the customer's orders: another order gave it
+    # another phone. A later update of this delivered order (the cash marked paid on
+    # Shopify) is not a contact change of this order, and must not be refused as one.
+    capture = django_capture_on_commit_callbacks
+    connection = connected_storefront("shopify", code="lan-vn", currency="VND")
+    body = payload_load("shopify_order_cod_vnd")
+    order = deliver(client, capture, body, topic="orders/create", code="lan-vn").order
+    order_create(
+        storefront=connection.storefront,
+        external_id="api-2",
+        customer={"email": body["email"], "name": "An Nguyen", "phone": "+84900000000"},
+        shipping_address={"name": "An", "line1": "1 Le Loi", "city": "HCM", "country": "VN"},
+        lines=[{"sku": "X", "name": "X", "quantity": 1, "unit_price": "1000"}],
+        payment_method="cod",
+        actor=None,
+    )
+    for step in ("confirm", "start_picking", "start_packing", "mark_ready_to_ship", "ship"):
+        order = order_step(order, step)
+    order = order_step(order, "deliver")
+
+    collected = deliver(
+        client,
+        capture,
+        {**body, "updated_at": "2026-12-09T10:00:00+07:00", "financial_status": "paid"},
+        topic="orders/updated",
+        code="lan-vn",
+    )
+
+    assert collected.outcome == DeliveryOutcome.APPLIED, collected.error
+    order = Order.objects.get(pk=order.pk)
+    assert order.amount_paid == order.total
     assert_ledger_equals_payments(order)
