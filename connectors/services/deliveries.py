@@ -359,10 +359,9 @@ def _update(order: Order, platform_order: PlatformOrder, platform: Platform) -> 
                 f"Order {order.number} is already cancelled.",
                 order_id=order.pk,
             )
-        reason = f"Cancelled on {platform.label} ({reference})"
-        if platform_order.cancel_reason:
-            reason += f": {platform_order.cancel_reason}"
-        return _cancel(order, reason=reason)
+        # The reader's reason already says where ("Cancelled on Shopify: the customer ...").
+        reason = platform_order.cancel_reason or f"Cancelled on {platform.label}."
+        return _cancel(order, reason=f"{reason.rstrip('.')} ({reference}).")
 
     done: list[str] = []
     changes = edit_arguments(order, platform_order)
