@@ -19,7 +19,7 @@ from connectors.tests.platform_requests import (
     woo_post,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process")]
 
 BODY = {"id": 820982911946154508, "name": "#1001", "email": "lan@example.com"}
 

@@ -9,7 +9,8 @@ from orders.models import Order
 from orders.roles import CUSTOMER_CARE, MANAGER, WAREHOUSE
 from orders.tests.factories import user_with_role
 
-pytestmark = pytest.mark.django_db
+# Applying a delivery is a Celery task: in this process, also where CI sets a broker.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process")]
 
 
 @pytest.fixture
