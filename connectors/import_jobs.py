@@ -111,6 +111,14 @@ def import_job_discard(job: ImportJob) -> bool:
     return bool(deleted)
 
 
+def _stopped() -> str:
+    """What staff read when an import stopped for a reason of ours (the traceback is logged)."""
+    return _(
+        "The import stopped unexpectedly; the orders created so far are kept. "
+        "Upload the file again to import the rest: orders already there are left alone."
+    )
+
+
 def import_job_run_now(job_id: int) -> ImportJob:
     """Run a queued job; a job already started (or previewed only) is left as it is."""
     started = ImportJob.objects.filter(pk=job_id, status=ImportJobStatus.QUEUED).update(
@@ -119,17 +127,25 @@ def import_job_run_now(job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("storefront", "created_by").get(pk=job_id)
     if not started:
         return job
+    seen: dict[str, ImportResult | int] = {}
     try:
         check = import_job_check(job)
     except (ImportFileError, OSError) as error:
         return _job_finish(job, status=ImportJobStatus.FAILED, error=str(error))
+    except Exception:
+        logger.exception("import job %s: its file could not be read", job.pk)
+        return _job_finish(job, status=ImportJobStatus.FAILED, error=_stopped())
     try:
-        _job_run(job, check, actor=job.created_by)
-    except Exception as error:
-        # Orders created so far stand (each had its own transaction); running the
-        # file again creates only the rest.
+        _job_run(job, check, actor=job.created_by, seen=seen)
+    except Exception:
+        # Orders created so far stand (each had its own transaction): the job says
+        # how far it got, and importing the file again creates only the rest.
         logger.exception("import job %s failed", job.pk)
-        return _job_finish(job, status=ImportJobStatus.FAILED, error=repr(error))
+        if seen:
+            result = seen["result"]
+            job.row_errors = [error.as_dict() for error in result.row_errors]
+            _job_counts_save(job, result, seen["processed"], "row_errors")
+        return _job_finish(job, status=ImportJobStatus.FAILED, error=_stopped())
     return _job_finish(job, status=ImportJobStatus.DONE)
 
 
@@ -149,7 +165,14 @@ def import_file_run(
     return _job_finish(job, status=ImportJobStatus.DONE), result
 
 
-def _job_run(job: ImportJob, check: ImportCheck, *, actor: Actor) -> ImportResult:
+def _job_run(
+    job: ImportJob, check: ImportCheck, *, actor: Actor, seen: dict | None = None
+) -> ImportResult:
+    """Import the checked orders, writing the job's counts as it goes.
+
+    `seen` keeps the latest counts (the writes are throttled), for a job that stops
+    half way to record how far it got.
+    """
     job.rows_total = check.rows_total
     job.orders_total = len(check.orders)
     job.save(update_fields=["rows_total", "orders_total"])
@@ -157,6 +180,8 @@ def _job_run(job: ImportJob, check: ImportCheck, *, actor: Actor) -> ImportResul
 
     def progress(result: ImportResult, processed: int) -> None:
         nonlocal last_write
+        if seen is not None:
+            seen.update(result=result, processed=processed)
         if time.monotonic() - last_write >= _PROGRESS_EVERY_SECONDS:
             last_write = time.monotonic()
             _job_counts_save(job, result, processed)
