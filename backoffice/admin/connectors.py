@@ -217,18 +217,23 @@ class PlatformDeliveryAdmin(admin.ModelAdmin):
     def reapply_selected(self, request: HttpRequest, queryset) -> None:
         outcomes: dict[str, int] = {}
         for delivery in queryset.order_by("received_at", "id"):
+            # Each one is applied and committed on its own: one refusal does not stop the
+            # rest, and the summary says what happened to every one of them.
             try:
                 delivery = delivery_reapply(delivery, actor=request.user)
             except OrderError as error:
-                self.message_user(request, error.message, level=messages.ERROR)
-                return
+                self.message_user(
+                    request, f"{delivery.delivery_id}: {error.message}", level=messages.ERROR
+                )
+                continue
             outcomes[delivery.get_outcome_display()] = (
                 outcomes.get(delivery.get_outcome_display(), 0) + 1
             )
-        summary = ", ".join(f"{label}: {count}" for label, count in outcomes.items())
-        self.message_user(
-            request, _("Applied again. %(summary)s") % {"summary": summary}, messages.SUCCESS
-        )
+        if outcomes:
+            summary = ", ".join(f"{label}: {count}" for label, count in outcomes.items())
+            self.message_user(
+                request, _("Applied again. %(summary)s") % {"summary": summary}, messages.SUCCESS
+            )
 
     @admin.action(description=_("Mark dealt with"), permissions=["reapply"])
     def resolve_selected(self, request: HttpRequest, queryset) -> None:
