@@ -10,6 +10,7 @@ from django.test import Client
 
 from connectors.models import DeliveryOutcome, PlatformConnection, PlatformDelivery
 from connectors.services.receiving import delivery_receive
+from connectors.tests.payloads import payload_bytes
 from connectors.tests.platform_requests import (
     SHOPIFY_SECRET,
     WOO_SECRET,
@@ -133,13 +134,25 @@ def test_without_a_delivery_id_the_body_itself_is_the_id(shopify, client):
     assert len(PlatformDelivery.objects.get().delivery_id) == 64
 
 
-def test_woocommerce_ids_shared_within_a_second_do_not_hide_a_different_delivery(woo, client):
+def test_woocommerce_ids_shared_within_a_second_do_not_hide_a_different_delivery(
+    woo, client, django_capture_on_commit_callbacks
+):
     # WooCommerce's delivery id hashes the webhook and the current second only.
-    woo_post(client, {"id": 1, "status": "processing"}, delivery_id="same-second")
-    woo_post(client, {"id": 1, "status": "completed"}, delivery_id="same-second")
-    woo_post(client, {"id": 1, "status": "completed"}, delivery_id="same-second")
+    with django_capture_on_commit_callbacks(execute=True):
+        woo_post(client, payload_bytes("woocommerce_order_processing"), delivery_id="same-second")
+    with django_capture_on_commit_callbacks(execute=True):
+        woo_post(client, {"id": 1, "status": "completed"}, delivery_id="same-second")
+    again = woo_post(client, {"id": 1, "status": "completed"}, delivery_id="same-second")
 
     assert PlatformDelivery.objects.count() == 2
+    # The repeat is answered with its own delivery's outcome, not the first body's.
+    second = PlatformDelivery.objects.exclude(delivery_id="same-second").get()
+    assert again.json()["status"] == "repeat"
+    assert (PlatformDelivery.objects.get(delivery_id="same-second").outcome, second.outcome) == (
+        DeliveryOutcome.APPLIED,
+        DeliveryOutcome.FAILED,
+    )
+    assert again.json().get("outcome") == DeliveryOutcome.FAILED
 
 
 def test_the_woocommerce_ping_is_answered_200_and_nothing_is_kept(woo, client):

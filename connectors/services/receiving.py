@@ -195,11 +195,8 @@ def delivery_receive(
         "error": error,
         "needs_attention": outcome == DeliveryOutcome.FAILED,
     }
-    delivery = _delivery_store(delivery_id=delivery_id, body_sha256=body_sha256, **fields)
+    delivery, seen = _delivery_store(delivery_id=delivery_id, body_sha256=body_sha256, **fields)
     if delivery is None:
-        seen = PlatformDelivery.objects.filter(
-            connection=connection, delivery_id=delivery_id
-        ).first()
         return Receipt("repeat", seen)
     if connection.platform == Platform.SHOPIFY:
         connection_shop_domain_note(connection, lowered.get(SHOP_DOMAIN_HEADER.lower(), ""))
@@ -209,8 +206,10 @@ def delivery_receive(
     return Receipt("stored", delivery)
 
 
-def _delivery_store(*, delivery_id: str, body_sha256: str, **fields) -> PlatformDelivery | None:
-    """Insert the delivery unless its id was seen; None for a repeat.
+def _delivery_store(
+    *, delivery_id: str, body_sha256: str, **fields
+) -> tuple[PlatformDelivery | None, PlatformDelivery | None]:
+    """Insert the delivery unless it was seen: (the new delivery, None) or (None, the one seen).
 
     WooCommerce's delivery id is a hash of the webhook and the current second, so
     two different deliveries of one webhook within a second share it. A
@@ -227,7 +226,7 @@ def _delivery_store(*, delivery_id: str, body_sha256: str, **fields) -> Platform
                 delivery = PlatformDelivery.objects.create(delivery_id=candidate, **fields)
                 if delivery.outcome == DeliveryOutcome.RECEIVED:
                     transaction.on_commit(partial(enqueue, APPLY_TASK, delivery.pk))
-            return delivery
+            return delivery, None
         except IntegrityError:
             seen = PlatformDelivery.objects.filter(
                 connection=fields["connection"], delivery_id=candidate
@@ -235,5 +234,5 @@ def _delivery_store(*, delivery_id: str, body_sha256: str, **fields) -> Platform
             if seen is None:  # not the delivery id that collided: not ours to explain
                 raise
             if seen.raw_body == fields["raw_body"]:
-                return None
-    return None
+                return None, seen  # the repeat is answered with that delivery's own outcome
+    return None, seen
