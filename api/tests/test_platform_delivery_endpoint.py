@@ -63,6 +63,7 @@ def test_a_signature_of_other_bytes_is_refused_even_for_the_same_json(shopify, c
     compact = json.dumps(BODY, separators=(",", ":")).encode()
     response = shopify_post(client, spaced, signature=sign(SHOPIFY_SECRET, compact))
     assert response.status_code == 401
+    assert not PlatformDelivery.objects.exists()
 
 
 def test_a_signed_delivery_is_stored_with_its_topic_id_and_body_and_answered_200(shopify, client):

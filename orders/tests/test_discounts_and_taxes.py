@@ -160,3 +160,27 @@ def test_a_split_never_leaves_the_discount_larger_than_what_stays():
     order.refresh_from_db()
     assert order.lines.count() == 2
     assert not order.backorders.exists()
+
+
+def test_a_larger_discount_on_a_paid_order_refunds_the_difference_and_the_ledger_says_so():
+    order = _order()  # paid, discount 20.00
+
+    result = order_edit(
+        order=order, actor=None, reason="Changed on Shopify (#1001)", discount_total="30.00"
+    )
+
+    order.refresh_from_db()
+    refunds = LedgerEntry.objects.filter(order=order, kind=LedgerKind.REFUND)
+    assert result.refunded == order.amount_refunded == Decimal("10.00")
+    assert sum(entry.amount for entry in refunds) == Decimal("10.00")
+
+
+def test_an_edit_of_an_order_whose_prices_include_tax_does_not_add_the_tax():
+    order = _order(payment_status=PaymentStatus.UNPAID, taxes_included=True, tax_total="69.67")
+
+    order_edit(
+        order=order, actor=None, reason="One less", lines=[{"sku": "IPOD-342-N", "quantity": 1}]
+    )
+
+    order.refresh_from_db()
+    assert order.total == Decimal("218.99") - Decimal("20.00") + Decimal("9.50")
