@@ -21,7 +21,6 @@ goes to Celery (`connectors.status_push_send`), which calls `status_push_send_no
 """
 
 import logging
-import random
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -35,6 +34,7 @@ from fulfillment.models import Shipment
 from orders.models import Order
 from shared.actors import Actor, permission_require
 from shared.outages import retry_through_database_outage
+from shared.outbound import retry_delay
 from shared.outbox import enqueue, enqueue_soon
 
 from .models import (
@@ -135,14 +135,13 @@ def _status_push_send_soon(push_id: int) -> None:
 
 
 def status_push_retry_delay(*, attempts: int, retry_after: float | None = None) -> float:
-    """Seconds to wait after the `attempts`-th failed attempt: doubling, capped, jittered."""
-    base = _setting("CONNECTOR_PUSH_RETRY_BASE_SECONDS", 30.0)
-    cap = _setting("CONNECTOR_PUSH_RETRY_MAX_DELAY_SECONDS", 3600.0)
-    delay = min(base * 2 ** min(max(attempts - 1, 0), 64), cap)
-    delay *= 1 - 0.1 * random.random()  # noqa: S311 - jitter, not a secret
-    if retry_after is not None and retry_after > delay:
-        delay = min(retry_after, cap)
-    return delay
+    """Seconds to wait after the `attempts`-th failed attempt, as webhooks wait."""
+    return retry_delay(
+        attempts=attempts,
+        base=_setting("CONNECTOR_PUSH_RETRY_BASE_SECONDS", 30.0),
+        cap=_setting("CONNECTOR_PUSH_RETRY_MAX_DELAY_SECONDS", 3600.0),
+        retry_after=retry_after,
+    )
 
 
 def status_pushes_due(*, now: datetime | None = None, limit: int = SWEEP_BATCH) -> list[int]:

@@ -14,6 +14,7 @@ for a receiver on the developer's own machine.
 
 import http.client
 import ipaddress
+import random
 import socket
 import urllib.error
 import urllib.parse
@@ -217,3 +218,20 @@ def retry_after_parse(value: str | None) -> float | None:
     except ValueError:
         return None
     return seconds if 0 <= seconds < float("inf") else None
+
+
+def retry_delay(
+    *, attempts: int, base: float, cap: float, retry_after: float | None = None
+) -> float:
+    """Seconds to wait after the `attempts`-th failed try of an outgoing request.
+
+    `base` doubled per attempt, capped at `cap`; up to 10% is taken off at random so
+    that requests failing together do not retry together, and never past the cap. A
+    larger `retry_after` (a 429's Retry-After) wins, still capped.
+    """
+    # The exponent is bounded only so that a huge attempt count cannot overflow a float.
+    delay = min(base * 2 ** min(max(attempts - 1, 0), 64), cap)
+    delay *= 1 - 0.1 * random.random()  # noqa: S311 - jitter, not a secret
+    if retry_after is not None and retry_after > delay:
+        delay = min(retry_after, cap)
+    return delay

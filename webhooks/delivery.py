@@ -23,7 +23,6 @@ import hashlib
 import hmac
 import json
 import logging
-import random
 import threading
 import time
 import urllib.error
@@ -42,7 +41,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shared.outages import retry_through_database_outage
-from shared.outbound import outbound_send
+from shared.outbound import outbound_send, retry_delay
 from shared.outbox import enqueue
 
 from .models import WebhookAttempt, WebhookAttemptOutcome, WebhookEvent, WebhookEventStatus
@@ -77,21 +76,13 @@ def webhook_signature(secret: str, body: bytes) -> str:
 
 
 def webhook_retry_delay(*, attempts: int, retry_after: float | None = None) -> float:
-    """Return the seconds to wait after the `attempts`-th failed try.
-
-    WEBHOOK_RETRY_BASE_SECONDS doubled per attempt, capped at
-    WEBHOOK_RETRY_MAX_DELAY_SECONDS; up to 10% is taken off at random so that
-    events failing together do not retry together, and never past the cap. A
-    larger `retry_after` (a 429's Retry-After) wins, still capped.
-    """
-    base = _setting("WEBHOOK_RETRY_BASE_SECONDS")
-    cap = _setting("WEBHOOK_RETRY_MAX_DELAY_SECONDS")
-    # The exponent is bounded only so that a huge attempt count cannot overflow a float.
-    delay = min(base * 2 ** min(max(attempts - 1, 0), 64), cap)
-    delay *= 1 - 0.1 * random.random()  # noqa: S311 - jitter, not a secret
-    if retry_after is not None and retry_after > delay:
-        delay = min(retry_after, cap)
-    return delay
+    """Seconds to wait after the `attempts`-th failed try (shared.outbound.retry_delay)."""
+    return retry_delay(
+        attempts=attempts,
+        base=_setting("WEBHOOK_RETRY_BASE_SECONDS"),
+        cap=_setting("WEBHOOK_RETRY_MAX_DELAY_SECONDS"),
+        retry_after=retry_after,
+    )
 
 
 def webhook_events_due(*, now: datetime | None = None, limit: int = WEBHOOK_SWEEP_BATCH):
