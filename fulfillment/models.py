@@ -276,6 +276,21 @@ class Carrier(models.Model):
     webhook_secret = models.CharField(
         _("webhook secret"), max_length=64, default=generate_carrier_secret
     )
+    # What the tracking aggregators call this carrier (AfterShip's courier slug, EasyPost's
+    # carrier name): an aggregator's update names one, and a tracking number shared by
+    # two carriers is told apart by it (aggregators.matching).
+    aftership_slug = models.CharField(
+        _("AfterShip courier slug"),
+        max_length=64,
+        blank=True,
+        help_text=_("e.g. ghn, dhl, vnpost; empty: matched by tracking number only"),
+    )
+    easypost_carrier = models.CharField(
+        _("EasyPost carrier"),
+        max_length=64,
+        blank=True,
+        help_text=_("e.g. DHLExpress, USPS; empty: matched by tracking number only"),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -298,6 +313,8 @@ class ShipmentStatus(models.TextChoices):
     OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
     DELIVERED = "delivered", _("Delivered")
     FAILED_ATTEMPT = "failed_attempt", _("Delivery attempt failed")
+    READY_FOR_PICKUP = "ready_for_pickup", _("Ready for pickup")
+    EXCEPTION = "exception", _("Delivery problem")
     RETURNED_TO_SENDER = "returned_to_sender", _("Returned to sender")
     HANDED_OVER = "handed_over", _("Handed over to the last-mile carrier")
 
@@ -380,12 +397,61 @@ class PackageLine(OrderLineQuantity):
         verbose_name_plural = _("package lines")
 
 
+class OpenPackage(models.Model):
+    """The box a packer is filling by scanning, before it is weighed and closed.
+
+    One per order. Its units are not packed yet: closing it makes a `Package`
+    through `package_create` (fulfillment.services.scanning), which is what
+    `mark_ready_to_ship` counts.
+    """
+
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.CASCADE, related_name="open_package"
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("open package")
+        verbose_name_plural = _("open packages")
+
+    def __str__(self) -> str:
+        return f"Open package of order {self.order_id}"
+
+
+class OpenPackageLine(OrderLineQuantity):
+    package = models.ForeignKey(OpenPackage, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta(OrderLineQuantity.Meta):
+        verbose_name = _("open package line")
+        verbose_name_plural = _("open package lines")
+        constraints = [
+            *OrderLineQuantity.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["package", "order_line"], name="open_package_line_once"
+            ),
+        ]
+
+
 class TrackingEventStatus(models.TextChoices):
+    # The carrier has the parcel's details but not the parcel (a scan for the timeline only).
+    INFO_RECEIVED = "info_received", _("Carrier has the parcel's details")
     IN_TRANSIT = "in_transit", _("In transit")
     OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
     DELIVERED = "delivered", _("Delivered")
     FAILED_ATTEMPT = "failed_attempt", _("Delivery attempt failed")
+    READY_FOR_PICKUP = "ready_for_pickup", _("Ready for pickup")
+    # Held at customs, damaged, lost, refused...: the order is held (`delivery_failed`).
+    EXCEPTION = "exception", _("Delivery problem")
     RETURNED_TO_SENDER = "returned_to_sender", _("Returned to sender")
+
+
+class TrackingSource(models.TextChoices):
+    CARRIER = "carrier", _("Carrier webhook")
+    AFTERSHIP = "aftership", "AfterShip"
+    EASYPOST = "easypost", "EasyPost"
 
 
 class TrackingEvent(models.Model):
@@ -398,6 +464,15 @@ class TrackingEvent(models.Model):
     occurred_at = models.DateTimeField(_("occurred at"))
     location = models.CharField(_("location"), max_length=200, blank=True)
     message = models.CharField(_("message"), max_length=500, blank=True)
+    # The scan's local time at its place, as the carrier gave it (minutes east of UTC);
+    # None when the carrier sent UTC only: the page then shows the shop's time zone.
+    utc_offset_minutes = models.SmallIntegerField(_("UTC offset (minutes)"), null=True, blank=True)
+    source = models.CharField(
+        _("reported through"),
+        max_length=20,
+        choices=TrackingSource.choices,
+        default=TrackingSource.CARRIER,
+    )
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
 
     class Meta:

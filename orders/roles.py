@@ -90,6 +90,14 @@ CONNECTOR_SETUP_PERMISSIONS = [
     ("connectors", f"{action}_platformconnection") for action in ("view", "add", "change")
 ] + [("connectors", "change_platformstatuspush")]
 
+# Tracking updates from the aggregators (AfterShip, EasyPost): the ones no shipment of
+# ours matched wait for staff, who apply them again once the shipment is right.
+AGGREGATOR_CARE_PERMISSIONS = [
+    ("aggregators", "view_trackingupdate"),
+    ("aggregators", "change_trackingupdate"),
+    ("aggregators", "reapply_trackingupdate"),
+]
+
 # What each role may read and change on the dashboard (and, for managers, in the
 # admin, where they also change the set-up).
 ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
@@ -117,6 +125,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     # They connect storefronts to their platforms and watch what comes and goes.
     + CONNECTOR_CARE_PERMISSIONS
     + CONNECTOR_SETUP_PERMISSIONS
+    + AGGREGATOR_CARE_PERMISSIONS
     # They organise the work: teams, regions, categories, service levels, holidays,
     # and may act on and reassign every team's orders.
     + [
@@ -200,6 +209,8 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("fulfillment", "change_supplierrequest"),
         # Platform deliveries our orders refused, and marketplace files to import.
         *CONNECTOR_CARE_PERMISSIONS,
+        # Carrier updates the aggregators sent for a tracking number we did not know.
+        *AGGREGATOR_CARE_PERMISSIONS,
     ],
     FINANCE: [
         ("orders", "view_order"),

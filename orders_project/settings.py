@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "notifications",
     "webhooks",
     "connectors",
+    "aggregators",
     "privacy",
     # The faces: they may import every app above, and no app imports them.
     "api",
@@ -247,6 +248,8 @@ REST_FRAMEWORK = {
         "carrier": env("API_CARRIER_THROTTLE_RATE", default="1200/min"),
         # Shopify's and WooCommerce's webhooks, per sending address (api/connectors.py).
         "platform": "1200/min",
+        # AfterShip's and EasyPost's tracking webhooks, per sending address (api/tracking_feeds.py).
+        "aggregator": "1200/min",
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
@@ -306,6 +309,15 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 # python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 # Without it a key is derived from SECRET_KEY.
 CONNECTOR_SECRETS_KEY = env("CONNECTOR_SECRETS_KEY", default="")
+# The tracking aggregators' webhook signing secrets (api/tracking_feeds.py): AfterShip's
+# "webhook secret" (Settings > Webhooks) and EasyPost's webhook secret. Without one, that
+# aggregator's webhook answers 401 to everything; `make run` (DEBUG) uses demo secrets.
+AFTERSHIP_WEBHOOK_SECRET = env(
+    "AFTERSHIP_WEBHOOK_SECRET", default="demo-aftership-secret" if DEBUG else ""
+)
+EASYPOST_WEBHOOK_SECRET = env(
+    "EASYPOST_WEBHOOK_SECRET", default="demo-easypost-secret" if DEBUG else ""
+)
 # A platform delivery still waiting this long after it was stored lost its task: the
 # sweeper (beat, every minute) queues it again.
 PLATFORM_DELIVERY_RESEND_SECONDS = 300.0

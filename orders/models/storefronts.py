@@ -63,6 +63,19 @@ class Storefront(models.Model):
         default="VN",
         help_text=_("ISO 3166-1 alpha-2; other destinations get the service level's abroad time"),
     )
+    # The sender on shipping labels (fulfillment.labels): where parcels come back to.
+    sender_name = models.CharField(
+        _("sender name"),
+        max_length=120,
+        blank=True,
+        help_text=_("On shipping labels; empty: the storefront's name"),
+    )
+    sender_address = models.TextField(
+        _("sender address"),
+        blank=True,
+        help_text=_("The warehouse or return address printed on labels, one part per line"),
+    )
+    sender_phone = models.CharField(_("sender phone"), max_length=40, blank=True)
     # How `confirm` routes this storefront's orders to teams (see orders.planning).
     management_mode = models.CharField(
         _("management mode"),
