@@ -11,6 +11,7 @@ from orders.models import Order, OrderLine
 
 from .models import (
     InventoryItem,
+    OpenPackageLine,
     Package,
     PackageLine,
     PickList,
@@ -33,6 +34,18 @@ def order_unpacked_quantities(order: Order) -> dict[str, int]:
     )
     # Goods a supplier delivered straight to the customer are never packed by us.
     return _left_per_sku(order, packed)
+
+
+def order_open_package_contents(order: Order) -> dict[str, int]:
+    """Return {sku: units} in `order`'s open package (scanned, not yet closed); {} if none."""
+    contents: dict[str, int] = {}
+    for sku, quantity in (
+        OpenPackageLine.objects.filter(package__order=order)
+        .order_by("order_line_id")
+        .values_list("order_line__sku", "quantity")
+    ):
+        contents[sku] = contents.get(sku, 0) + quantity
+    return contents
 
 
 def order_unpicked_quantities(order: Order) -> dict[str, int]:

@@ -119,6 +119,7 @@ def picking_record(
     picks: list[dict[str, Any]],
     actor: Actor,
     expected_version: int | None = None,
+    in_hand: bool = False,
 ) -> list[PickRecord]:
     """Record what was taken off the shelf for `order`; hold the order if anything was short.
 
@@ -127,6 +128,10 @@ def picking_record(
     pick takes min(quantity, on hand) and lowers the stock by that much; the
     rest, and `short`, are recorded as short and put the order on hold
     (`stock_shortage`) in the same transaction.
+
+    `in_hand`: the units are in the picker's hand (a scanned barcode), so all
+    of `quantity` is picked whatever the stock says; the stock goes down by as
+    much as it has (never below 0) and the history notes the difference.
     """
     permission_require(actor, "fulfillment.add_pickrecord", "record picks")
     if not picks:
@@ -185,14 +190,16 @@ def picking_record(
         records: list[PickRecord] = []
         picked: dict[str, int] = {}
         short: dict[str, int] = {}
+        unrecorded: dict[str, int] = {}  # in hand, but the stock said it was not there
         for sku, quantity in wanted.items():
             item = items.get(sku)
             on_hand = item.quantity_on_hand if item is not None else 0
-            taken = min(quantity, on_hand)
+            taken = quantity if in_hand else min(quantity, on_hand)
+            unrecorded[sku] = max(taken - on_hand, 0)
             asked = quantity + declared_short[sku]
             picked[sku], short[sku] = taken, asked - taken
-            if item is not None and taken:
-                item.quantity_on_hand -= taken
+            if item is not None and min(taken, on_hand):
+                item.quantity_on_hand -= min(taken, on_hand)
                 item.save(update_fields=["quantity_on_hand", "updated_at"])
             # Spread the SKU's pick over its lines, first line first.
             for line in lines_of[sku]:
@@ -214,15 +221,24 @@ def picking_record(
 
         picked_text = _quantities_text(picked)
         short_text = _quantities_text(short)
+        unrecorded_text = _quantities_text(unrecorded)
+        data: dict[str, Any] = {
+            "picked": {sku: n for sku, n in picked.items() if n},
+            "short": {sku: n for sku, n in short.items() if n},
+        }
+        if unrecorded_text:
+            data["not_in_stock_records"] = {sku: n for sku, n in unrecorded.items() if n}
         order_changed(
             locked,
             actor=actor,
             note=f"Picked: {picked_text or 'nothing'}."
-            + (f" Short: {short_text}." if short_text else ""),
-            data={
-                "picked": {sku: n for sku, n in picked.items() if n},
-                "short": {sku: n for sku, n in short.items() if n},
-            },
+            + (f" Short: {short_text}." if short_text else "")
+            + (
+                f" Stock discrepancy: {unrecorded_text} picked that the stock records did not show."
+                if unrecorded_text
+                else ""
+            ),
+            data=data,
             event_type=OrderEventType.PICK_RECORDED,
         )
         if short_text:
