@@ -10,6 +10,7 @@ from . import (
     pick_lists,
     platform_deliveries,
     requests,
+    scanning,
     take_order,
     views,
 )
@@ -27,6 +28,12 @@ urlpatterns = [
     path("orders/<str:number>/transition/", views.order_transition_view, name="order-transition"),
     path("orders/<str:number>/pick/", views.order_pick, name="order-pick"),
     path("orders/<str:number>/pack/", views.order_pack, name="order-pack"),
+    path(
+        "orders/<str:number>/open-package/empty/",
+        views.order_open_package_empty,
+        name="order-open-package-empty",
+    ),
+    path("scan/", scanning.scan, name="scan"),
     path("orders/<str:number>/shipment/", views.order_book_shipment, name="order-book-shipment"),
     path("orders/<str:number>/team/", views.order_team, name="order-team"),
     path("orders/<str:number>/split/", backorders.order_split_view, name="order-split"),

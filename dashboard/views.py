@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fulfillment.models import Carrier
 from fulfillment.selectors import (
+    order_open_package_contents,
     order_packages_without_shipment,
     order_pick_lines,
     order_unpacked_quantities,
@@ -30,6 +31,7 @@ from fulfillment.selectors import (
 )
 from fulfillment.services import package_create, shipment_create
 from fulfillment.services.picking import picking_record
+from fulfillment.services.scanning import open_package_close, open_package_empty
 from orders.locking import user_may_work_order
 from orders.models import Order, OrderStatus, Team
 from orders.planning import sla_alerts_open  # noqa: F401
@@ -208,8 +210,20 @@ def _panel_context(request: HttpRequest, order: Order) -> dict[str, Any]:
         else []
     )
     may_reassign = user.has_perm("orders.reassign_order")
+    # The box being filled by scanning: shown (and emptied) whatever the order's state.
+    open_package = (
+        order_open_package_contents(order)
+        if may_work and user.has_perm("fulfillment.add_package")
+        else {}
+    )
     return {
         "order": order,
+        # What the header's scan field does with a SKU on this page (dashboard/scanning.py).
+        "scan_order": order.number,
+        "scan_screen": {OrderStatus.PICKING: "pick", OrderStatus.PACKING: "pack"}.get(
+            order.status, ""
+        ),
+        "open_package": open_package,
         "transition_groups": [
             (title, [spec for spec in available if spec.field == field])
             for title, field in [(_("Order"), "status"), (_("Payment"), "payment_status")]
@@ -363,12 +377,21 @@ def order_pick(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 @dashboard_staff_required
 def order_pack(request: HttpRequest, number: str) -> HttpResponse:
-    """Pack everything still unpacked into one package."""
+    """Close the open package filled by scanning, or else pack everything unpacked into one."""
     order = Order.objects.select_related("team").filter(number=number).first()
     if order is None:
         raise Http404("No such order.")
     weight = request.POST.get("weight_grams", "").strip()
     try:
+        if order_open_package_contents(order):
+            package = open_package_close(
+                order=order,
+                weight_grams=whole_number(weight) or 0,
+                actor=request.user,
+                expected_version=_posted_version(request),
+            )
+            messages.success(request, _("Package #%(id)s closed.") % {"id": package.pk})
+            return _order_action_response(request, number)
         # Permission before staleness: someone who may not pack learns that first.
         package = package_create(
             order=order,
@@ -383,6 +406,25 @@ def order_pack(request: HttpRequest, number: str) -> HttpResponse:
     except OrderError as error:
         return _order_error_response(request, number, error)
     messages.success(request, _("Package #%(id)s packed.") % {"id": package.pk})
+    return _order_action_response(request, number)
+
+
+@require_POST
+@dashboard_staff_required
+def order_open_package_empty(request: HttpRequest, number: str) -> HttpResponse:
+    """Take everything out of the open package: the packer starts the box again."""
+    order = Order.objects.select_related("team").filter(number=number).first()
+    if order is None:
+        raise Http404("No such order.")
+    try:
+        units = open_package_empty(
+            order=order, actor=request.user, expected_version=_posted_version(request)
+        )
+    except OrderError as error:
+        return _order_error_response(request, number, error)
+    messages.success(
+        request, _("The open package is empty again (%(units)s taken out).") % {"units": units}
+    )
     return _order_action_response(request, number)
 
 
