@@ -1,0 +1,138 @@
+"""In Debian's Chromium, typing as a keyboard-wedge scanner does (characters, then Enter),
+never clicking the scan field: order and tracking numbers open orders, SKUs pick and pack.
+"""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect
+
+from fulfillment.models import InventoryItem, OpenPackage, Package, PickRecord
+from fulfillment.services import shipment_create
+from orders.models import Order, OrderStatus
+from orders.roles import WAREHOUSE
+from orders.tests.factories import CarrierFactory, order_pack_everything, user_with_role
+
+from .conftest import order_make
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "test-results" / "screenshots"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path("/usr/bin/chromium").exists(),
+        reason="no browser: install Debian's chromium package (apt-get install chromium)",
+    ),
+]
+
+
+def log_in(page, base_url: str) -> None:
+    user_with_role(WAREHOUSE, username="scanner", password="scanner-pass-123")
+    page.goto(f"{base_url}/dashboard/login/")
+    page.get_by_label("Username").fill("scanner")
+    page.get_by_label("Password").fill("scanner-pass-123")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base_url}/dashboard/board/")
+
+
+def scan(page, code: str) -> None:
+    """What a keyboard-wedge scanner sends: fast keystrokes, then Enter."""
+    page.keyboard.type(code, delay=5)
+    page.keyboard.press("Enter")
+
+
+def picked() -> int:
+    return sum(PickRecord.objects.values_list("quantity_picked", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scanning_opens_orders_and_picks_on_the_picking_screen(live_server, page):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    InventoryItem.objects.create(sku="MUG-1", name="Mug", location="A-01-1", quantity_on_hand=0)
+    order = order_make("picking")  # 2 x MUG-1; the stock records say the shelf is empty
+    log_in(page, live_server.url)
+
+    # Right after the board loads, the scan field has the keyboard.
+    expect(page.locator("#scan")).to_be_focused()
+    scan(page, order.number)
+    page.wait_for_url(f"{live_server.url}/dashboard/orders/{order.number}/")
+    expect(page.locator("#scan")).to_be_focused()
+
+    # The first scan picks one unit; the page shows the count, the field is ready again.
+    scan(page, "MUG-1")
+    expect(page.locator("#order-messages")).to_contain_text("Picked 1 x MUG-1 (1 of 2).")
+    expect(page.locator("[data-pick-line='MUG-1'] [data-picked]")).to_have_text("(1 picked)")
+    assert picked() == 1
+    expect(page.locator("#scan")).to_be_focused()
+
+    # A SKU the order does not have: refused loudly, nothing recorded, the page stays.
+    scan(page, "SOAP-9")
+    alert = page.get_by_role("alert")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("Nothing matches SOAP-9")
+    assert alert.evaluate("e => getComputedStyle(e).color") == "rgb(164, 14, 38)"
+    page.screenshot(path=str(SCREENSHOTS / "scanning-refused.png"), full_page=True)
+    assert picked() == 1
+    assert page.url == f"{live_server.url}/dashboard/orders/{order.number}/"
+
+    # Typed with the focus nowhere (a click on the page, say): the keys still reach the field.
+    page.evaluate("document.activeElement.blur()")
+    scan(page, "MUG-1")
+    expect(page.locator("#order-messages")).to_contain_text("Picked 1 x MUG-1 (2 of 2).")
+    assert picked() == 2
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PICKING  # no short pick
+    page.screenshot(path=str(SCREENSHOTS / "scanning-picked.png"), full_page=True)
+
+    # One too many: refused, nothing changes.
+    scan(page, "MUG-1")
+    expect(page.get_by_role("alert")).to_contain_text("All 2 x MUG-1 are picked.")
+    assert picked() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tracking_number_typed_on_a_page_opens_its_order(live_server, page):
+    order = order_pack_everything(order_make("packing"))
+    shipment_create(
+        order=order,
+        carrier_code=CarrierFactory().code,
+        tracking_number="GHN777000VN",
+        package_ids=list(order.packages.values_list("pk", flat=True)),
+        actor=None,
+    )
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/dashboard/queue/processing/")
+
+    page.evaluate("document.activeElement.blur()")
+    scan(page, "GHN777000VN")
+
+    page.wait_for_url(f"{live_server.url}/dashboard/orders/{order.number}/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_packing_by_scanning_then_weighing_the_box_lets_the_order_ship(live_server, page):
+    order = order_make("packing")  # 2 x MUG-1, picked
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/dashboard/orders/{order.number}/")
+
+    scan(page, "MUG-1")
+    expect(page.locator("#order-messages")).to_contain_text(
+        "Added 1 x MUG-1 to the open package (1 of 2 packed or open)."
+    )
+    scan(page, "MUG-1")
+    expect(page.locator("[data-open-package-line='MUG-1']")).to_have_text("2 x MUG-1")
+    scan(page, "MUG-1")
+    expect(page.get_by_role("alert")).to_contain_text("All 2 x MUG-1 are packed or in the open")
+    assert not Package.objects.exists()
+    page.screenshot(path=str(SCREENSHOTS / "scanning-open-package.png"), full_page=True)
+
+    page.get_by_label("Weight (g)").fill("750")
+    page.get_by_role("button", name="Close the package").click()
+    expect(page.locator("#order-messages")).to_contain_text("closed")
+    package = Package.objects.get()
+    assert (package.weight_grams, package.lines.get().quantity) == (750, 2)
+    assert not OpenPackage.objects.exists()
+
+    page.click("form[data-transition=mark_ready_to_ship] button[type=submit]")
+    page.wait_for_selector('#order-panel[data-status="ready_to_ship"]')
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.READY_TO_SHIP
