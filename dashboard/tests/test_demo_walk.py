@@ -45,6 +45,8 @@ POST_ONLY = {
     "dashboard:order-transition",
     "dashboard:order-pick",
     "dashboard:order-pack",
+    "dashboard:order-open-package-empty",
+    "dashboard:scan",
     "dashboard:order-book-shipment",
     "dashboard:order-team",
     "dashboard:order-split",
@@ -187,6 +189,7 @@ ARGUMENTS: dict[str, Callable[[Demo], list[dict]]] = {
         f"dashboard:{name}": _one_order
         for name in ("order-transition", "order-pick", "order-pack", "order-book-shipment")
     },
+    "dashboard:order-open-package-empty": _one_order,
     "dashboard:order-team": _one_order,
     "dashboard:order-split": _one_order,
     # The edit and cancel-items steps' first page (GET: the form).
