@@ -7,6 +7,10 @@ every SKU), so it lives apart from how the orders are played out.
 DEMO_STOREFRONT_CODE = "demo"
 GLOBAL_STOREFRONT_CODE = "global"
 
+WAREHOUSE_ADDRESS = (
+    "Lô C3, Đường số 2, KCN Tân Bình\nPhường Tây Thạnh, Quận Tân Phú\nTP. Hồ Chí Minh 700000"
+)
+
 STOREFRONTS = {
     DEMO_STOREFRONT_CODE: {
         "name": "Demo Shop",
@@ -14,12 +18,19 @@ STOREFRONTS = {
         "default_language": "vi",
         # Shown to customers in every e-mail and on the tracking page.
         "support_email": "hotro@demo-shop.example",
+        # The sender on shipping labels: the Ho Chi Minh City warehouse both shops ship from.
+        "sender_name": "Demo Shop, Kho Hồ Chí Minh",
+        "sender_address": WAREHOUSE_ADDRESS,
+        "sender_phone": "+84 28 3822 0000",
     },
     GLOBAL_STOREFRONT_CODE: {
         "name": "Global Store",
         "currency": "USD",
         "default_language": "en",
         "support_email": "help@global-store.example",
+        "sender_name": "Global Store, HCMC warehouse",
+        "sender_address": WAREHOUSE_ADDRESS,
+        "sender_phone": "+84 28 3822 0000",
     },
 }
 

@@ -148,16 +148,19 @@ def organisation_ensure(
 def storefronts_ensure() -> tuple[dict[str, Storefront], int]:
     """Return the two demo storefronts by code, made if missing, and how many were made.
 
-    A storefront seeded before it had a support address gets one; one a manager
-    has set since is kept.
+    A storefront seeded before it had a support or sender address gets one; one
+    a manager has set since is kept.
     """
     storefronts, created_count = {}, 0
     for code, defaults in STOREFRONTS.items():
         storefront, created = Storefront.objects.get_or_create(code=code, defaults=defaults)
-        if not storefront.support_email:
-            Storefront.objects.filter(pk=storefront.pk).update(
-                support_email=defaults["support_email"]
-            )
+        missing = {
+            field: defaults[field]
+            for field in ("support_email", "sender_name", "sender_address", "sender_phone")
+            if not getattr(storefront, field)
+        }
+        if missing:
+            Storefront.objects.filter(pk=storefront.pk).update(**missing)
             storefront.refresh_from_db()
         storefronts[code] = storefront
         created_count += created
