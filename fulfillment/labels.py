@@ -231,6 +231,7 @@ def _style(size: float, *, bold: bool = False, leading: float | None = None) -> 
         fontName=FONT_BOLD if bold else FONT,
         fontSize=size,
         leading=leading or size * 1.2,
+        autoLeading="max",  # a bigger name on a wrapped line pushes the next line down
     )
 
 
@@ -250,6 +251,17 @@ def _fitted_paragraph(markup_for, width: float, height: float, sizes: Sequence[f
         if h <= height:
             return paragraph, h
     return paragraph, h
+
+
+def _draw_within(canvas, paragraph: Paragraph, height: float, *, x: float, top: float, room: float):
+    """Draw `paragraph` from `top` down, cut at `room` points so it never covers the next band."""
+    canvas.saveState()
+    path = canvas.beginPath()
+    path.rect(x - 1, top - room, PAGE_SIZE[0], room + 1)
+    canvas.clipPath(path, stroke=0, fill=0)
+    paragraph.drawOn(canvas, x, top - height)
+    canvas.restoreState()
+    return min(height, room)
 
 
 class _LabelPage(Flowable):
@@ -295,7 +307,7 @@ class _LabelPage(Flowable):
             58,
             (8, 7, 6, 5),
         )
-        paragraph.drawOn(canvas, left + 30, top - height)
+        height = _draw_within(canvas, paragraph, height, x=left + 30, top=top, room=58)
         top -= max(height, 12) + 4
         self._rule(top)
 
@@ -361,7 +373,7 @@ class _LabelPage(Flowable):
             room,
             (14, 13, 12, 11, 10, 9, 8, 7, 6),
         )
-        paragraph.drawOn(canvas, left + 24, top - min(height, room))
+        _draw_within(canvas, paragraph, height, x=left + 24, top=top, room=room)
 
     def _rule(self, y: float) -> None:
         self.canv.setLineWidth(1.2)

@@ -244,3 +244,22 @@ def test_papers_escape_what_looks_like_markup_and_mix_labels_and_slips():
     assert "<SKU>" in texts[1] and "Mug & cup" in texts[1] and "<i>x</i>" in texts[1]
     with pytest.raises(ValueError):
         papers_pdf([])
+
+
+def test_an_overlong_address_stays_in_its_band_and_the_barcode_still_reads():
+    wordy = Party("Nguyễn Thị Lan " * 6, ["Số 12 ngõ 34 ngách 56 đường Lê Lợi " * 3] * 8, "+849")
+    label = ShippingLabel(
+        sender=wordy,
+        recipient=wordy,
+        order_number="ORD-1",
+        carrier_name="Viettel Post Chuyển phát nhanh hỏa tốc",
+        tracking_number="VTP1234567890",
+        ship_date=date(2026, 12, 5),
+        cod_amount="₫1,000",
+    )
+
+    pdf = papers_pdf([label])
+
+    assert page_sizes(pdf) == [FOUR_BY_SIX]
+    assert page_barcodes(pdf) == [[("Code128", "VTP1234567890")]]
+    assert "COD ₫1,000" in page_texts(pdf)[0]
