@@ -522,8 +522,10 @@ class CarrierEventView(APIView):
             **_errors(400, 401, 404, 415, 429),
         },
         description="Idempotent on `event_id`. When every shipment of an order is delivered "
-        "the order is delivered; a failed attempt or a return to sender puts it on hold "
-        "(`delivery_failed`).",
+        "the order is delivered; a failed attempt, an `exception` (held at customs, damaged, "
+        "lost...) or a return to sender puts a shipped order on hold (`delivery_failed`). "
+        "`ready_for_pickup` changes the shipment's status only; `info_received` is a scan on "
+        "the customer's timeline and never moves the shipment's status.",
     )
     def post(self, request: Request, code: str) -> Response:
         carrier = carrier_authenticate(code=code, token=request.headers.get("X-Carrier-Token", ""))

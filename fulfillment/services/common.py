@@ -3,8 +3,11 @@
 Orders and their rows are locked through `orders.locking`.
 """
 
+from orders.events import ShipmentFacts
 from orders.models import Order, OrderEvent, OrderEventType
 from shared.actors import Actor, actor_or_none
+
+from ..models import Shipment
 
 
 def order_changed(
@@ -25,4 +28,17 @@ def order_changed(
         note=note,
         customer_visible=False,
         data=data,
+    )
+
+
+def shipment_facts(shipment: Shipment) -> ShipmentFacts:
+    """What the order event seam says about `shipment` as it is now."""
+    return ShipmentFacts(
+        id=shipment.pk,
+        carrier_id=shipment.carrier_id,
+        carrier_code=shipment.carrier.code,
+        carrier_name=shipment.carrier.name,
+        tracking_number=shipment.tracking_number,
+        tracking_url=shipment.tracking_url,
+        status=shipment.status,
     )

@@ -5,29 +5,22 @@ storefront's webhook, the customer's e-mail) subscribes to the events these
 services publish (orders.events).
 """
 
-import hmac
-from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from orders.events import (
-    CarrierScanRecorded,
     PackageCreated,
     ShipmentCreated,
-    ShipmentFacts,
     publish,
 )
 from orders.locking import order_lock, order_rows_lock
 from orders.models import (
-    HoldReason,
     Order,
-    OrderEvent,
     OrderEventType,
     OrderStatus,
 )
-from orders.services import order_transition
 from shared.actors import Actor, actor_or_none, permission_require
 from shared.errors import (
     InvalidTransition,
@@ -41,11 +34,9 @@ from ..models import (
     PackageLine,
     Shipment,
     ShipmentStatus,
-    TrackingEvent,
-    TrackingEventStatus,
 )
 from ..selectors import order_unpacked_quantities
-from .common import order_changed
+from .common import order_changed, shipment_facts
 
 
 def package_create(
@@ -203,7 +194,7 @@ def shipment_hand_over(
         publish(
             ShipmentCreated(
                 order=locked,
-                shipment=_shipment_facts(leg),
+                shipment=shipment_facts(leg),
                 weight_grams=weight,
                 previous_leg_id=previous.pk,
             )
@@ -275,178 +266,54 @@ def shipment_create(
         publish(
             ShipmentCreated(
                 order=locked,
-                shipment=_shipment_facts(shipment),
+                shipment=shipment_facts(shipment),
                 weight_grams=sum(package.weight_grams for package in packages),
             )
         )
     return shipment
 
 
-def _shipment_facts(shipment: Shipment) -> ShipmentFacts:
-    """What the order event seam says about `shipment` as it is now."""
-    return ShipmentFacts(
-        id=shipment.pk,
-        carrier_id=shipment.carrier_id,
-        carrier_code=shipment.carrier.code,
-        carrier_name=shipment.carrier.name,
-        tracking_number=shipment.tracking_number,
-        tracking_url=shipment.tracking_url,
-        status=shipment.status,
-    )
-
-
-_SHIPMENT_STATUS_OF = {
-    TrackingEventStatus.IN_TRANSIT: ShipmentStatus.IN_TRANSIT,
-    TrackingEventStatus.OUT_FOR_DELIVERY: ShipmentStatus.OUT_FOR_DELIVERY,
-    TrackingEventStatus.DELIVERED: ShipmentStatus.DELIVERED,
-    TrackingEventStatus.FAILED_ATTEMPT: ShipmentStatus.FAILED_ATTEMPT,
-    TrackingEventStatus.RETURNED_TO_SENDER: ShipmentStatus.RETURNED_TO_SENDER,
-}
-
-
-def carrier_authenticate(*, code: str, token: str) -> Carrier | None:
-    """Return the active carrier `code` if `token` is its webhook secret (constant-time check)."""
-    carrier = Carrier.objects.filter(code=code, is_active=True).first()
-    if carrier is None or not token or not hmac.compare_digest(carrier.webhook_secret, token):
-        return None
-    return carrier
-
-
-def tracking_event_record(
-    *,
-    carrier: Carrier,
-    event_id: str,
-    tracking_number: str,
-    status: str,
-    occurred_at: datetime,
-    location: str = "",
-    message: str = "",
-    estimated_delivery_date: date | None = None,
-) -> tuple[TrackingEvent, bool]:
-    """Record a carrier's tracking event once; return it and whether it was new.
-
-    An `estimated_delivery_date` replaces the shipment's previous estimate: the
-    customer's tracking page shows the carrier's latest word.
-
-    When every shipment of the order is delivered the order is delivered; a
-    failed attempt or a return to sender puts a shipped order on hold
-    (`delivery_failed`). Both go through the transition service as the system.
-    """
-    if status not in TrackingEventStatus.values:
-        raise OrderValidationError(
-            f"Unknown status '{status}'.",
-            details={"status": [f"Must be one of: {', '.join(TrackingEventStatus.values)}."]},
-        )
-    existing = TrackingEvent.objects.filter(carrier=carrier, carrier_event_id=event_id).first()
-    if existing is not None:
-        return existing, False
-    shipment = (
-        Shipment.objects.filter(carrier=carrier, tracking_number=tracking_number)
-        .select_related("order")
-        .first()
-    )
-    if shipment is None:
-        raise OrderValidationError(
-            f"No {carrier.name} shipment with tracking number {tracking_number}.",
-            details={"tracking_number": ["Unknown for this carrier."]},
-        )
-    try:
-        with transaction.atomic():
-            order = order_lock(shipment.order_id)
-            # Read again under the lock: a hand-over committed since the read above
-            # must not be overwritten by this scan's status.
-            shipment = order_rows_lock(order, Shipment.objects.select_related("carrier")).get(
-                pk=shipment.pk
-            )
-            event = TrackingEvent.objects.create(
-                carrier=carrier,
-                shipment=shipment,
-                carrier_event_id=event_id,
-                status=status,
-                occurred_at=occurred_at,
-                location=location,
-                message=message,
-            )
-            # A late scan of a leg already handed over stays on its timeline only.
-            if shipment.status != ShipmentStatus.HANDED_OVER:
-                shipment.status = _SHIPMENT_STATUS_OF[status]
-            if status == TrackingEventStatus.DELIVERED:
-                shipment.delivered_at = occurred_at
-            if estimated_delivery_date is not None:
-                shipment.estimated_delivery_date = estimated_delivery_date
-            shipment.save(update_fields=["status", "delivered_at", "estimated_delivery_date"])
-            OrderEvent.objects.create(
-                order=order,
-                event_type=OrderEventType.CARRIER_SCAN,
-                note=f"{carrier.name} {tracking_number}: {shipment.get_status_display()}"
-                + (f" at {location}" if location else "")
-                + (f" ({message})" if message else ""),
-                customer_visible=False,
-                data={"shipment": shipment.pk, "tracking_status": status},
-            )
-            publish(
-                CarrierScanRecorded(
-                    order=order,
-                    shipment=_shipment_facts(shipment),
-                    status=status,
-                    location=location,
-                    message=message,
-                )
-            )
-            _order_follow_tracking(order, status)
-    except IntegrityError:
-        # The same event arrived twice at once; the other request recorded it.
-        return TrackingEvent.objects.get(carrier=carrier, carrier_event_id=event_id), False
-    return event, True
-
-
-def _order_follow_tracking(order: Order, status: str) -> None:
-    """Move the order as its shipments' tracking says, through the transition service."""
-    if status == TrackingEventStatus.DELIVERED:
-        # A leg handed over to a last-mile carrier is finished by its next leg.
-        final_legs = order.shipments.exclude(status=ShipmentStatus.HANDED_OVER)
-        all_delivered = not final_legs.exclude(status=ShipmentStatus.DELIVERED).exists()
-        if not all_delivered:
-            return
-        if (
-            order.status == OrderStatus.ON_HOLD
-            and order.held_from_status == OrderStatus.SHIPPED
-            and order.hold_reason == HoldReason.DELIVERY_FAILED
-        ):
-            order = order_transition(
-                order=order, transition="release", actor=None, note="Delivered after all."
-            )
-        if order.status == OrderStatus.SHIPPED:
-            order_transition(order=order, transition="deliver", actor=None)
-    elif (
-        status in (TrackingEventStatus.FAILED_ATTEMPT, TrackingEventStatus.RETURNED_TO_SENDER)
-        and order.status == OrderStatus.SHIPPED
-    ):
-        order_transition(
-            order=order,
-            transition="hold",
-            actor=None,
-            reason=HoldReason.DELIVERY_FAILED,
-            note=f"Carrier reported: {status}.",
-        )
-
-
 def carriers_defaults_ensure() -> None:
-    """Create the carriers most shops here use, if missing (used by seed_demo)."""
-    for code, name, template in [
-        ("ghn", "Giao Hàng Nhanh", "https://donhang.ghn.vn/?order_code={tracking_number}"),
-        ("ghtk", "Giao Hàng Tiết Kiệm", "https://i.ghtk.vn/{tracking_number}"),
+    """Create the carriers most shops here use, if missing (used by seed_demo).
+
+    With what AfterShip and EasyPost call them (their courier slug, their carrier
+    name), filled in where still blank: an aggregator's update is matched by them.
+    EasyPost does not follow the Vietnamese carriers.
+    """
+    for code, name, template, aftership_slug, easypost_carrier in [
+        (
+            "ghn",
+            "Giao Hàng Nhanh",
+            "https://donhang.ghn.vn/?order_code={tracking_number}",
+            "ghn",
+            "",
+        ),
+        ("ghtk", "Giao Hàng Tiết Kiệm", "https://i.ghtk.vn/{tracking_number}", "ghtk", ""),
         (
             "vnpost",
             "Vietnam Post",
             "https://www.vnpost.vn/tra-cuu-hanh-trinh/buu-pham?key={tracking_number}",
+            "vnpost",
+            "",
         ),
         (
             "dhl",
             "DHL Express",
             "https://www.dhl.com/vn-en/home/tracking.html?tracking-id={tracking_number}",
+            "dhl",
+            "DHLExpress",
         ),
     ]:
-        Carrier.objects.get_or_create(
+        carrier, _created = Carrier.objects.get_or_create(
             code=code, defaults={"name": name, "tracking_url_template": template}
         )
+        blanks = {
+            field: value
+            for field, value in (
+                ("aftership_slug", aftership_slug),
+                ("easypost_carrier", easypost_carrier),
+            )
+            if value and not getattr(carrier, field)
+        }
+        if blanks:
+            Carrier.objects.filter(pk=carrier.pk).update(**blanks)

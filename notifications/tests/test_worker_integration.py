@@ -33,7 +33,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from fulfillment.services.packing import tracking_event_record
+from fulfillment.services.tracking import tracking_event_record
 from notifications.models import Notification, NotificationKind, NotificationStatus
 from orders.models import OrderEvent, OrderEventType, OrderStatus, PaymentMethod
 from orders.services import order_transition
