@@ -7,3 +7,9 @@ class AggregatorsConfig(AppConfig):
 
     name = "aggregators"
     verbose_name = _("Tracking aggregators")
+
+    def ready(self) -> None:
+        from .subscribers import order_events_subscribe
+
+        # Updates kept for a tracking number we did not know: applied once it is booked.
+        order_events_subscribe()

@@ -120,3 +120,7 @@ class CarrierThrottle(FailOpenThrottleMixin, ClientAddressMixin, ScopedRateThrot
 
 class PlatformWebhookThrottle(FailOpenThrottleMixin, ClientAddressMixin, ScopedRateThrottle):
     """Shopify's and WooCommerce's webhooks' limit (`throttle_scope = "platform"`), per address."""
+
+
+class AggregatorWebhookThrottle(FailOpenThrottleMixin, ClientAddressMixin, ScopedRateThrottle):
+    """AfterShip's and EasyPost's webhooks' limit (`throttle_scope = "aggregator"`), per address."""

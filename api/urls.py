@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from .backorders import OrderSplitView
 from .connectors import PlatformDeliveryView
+from .tracking_feeds import AfterShipFeedView, EasyPostFeedView
 from .views import CarrierEventView, OrderViewSet, PickListCreateView
 
 app_name = "api"
@@ -24,4 +25,6 @@ urlpatterns = [
         PlatformDeliveryView.as_view(),
         name="platform-delivery",
     ),
+    path("tracking/aftership/", AfterShipFeedView.as_view(), name="tracking-aftership"),
+    path("tracking/easypost/", EasyPostFeedView.as_view(), name="tracking-easypost"),
 ]

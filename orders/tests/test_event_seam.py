@@ -72,6 +72,7 @@ EXPECTED_SUBSCRIBERS = {
         "reports.subscribers.ledger_book_shipment",
         "webhooks.subscribers.webhook_shipment_created",
         "connectors.subscribers.status_push_shipment_created",
+        "aggregators.subscribers.updates_apply_on_shipment",
     ],
     CarrierScanRecorded: [
         "notifications.subscribers.notify_out_for_delivery",
