@@ -14,6 +14,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from aggregators.selectors import updates_needing_attention
 from connectors.selectors import deliveries_needing_attention
 from fulfillment.workflows import AFTER_SALES, SUPPLIER_REQUESTS
 from orders.planning import sla_alerts_open
@@ -55,6 +56,8 @@ def dashboard_render(
         "may_import_orders": user.has_perm("connectors.import_orders"),
         # Platform deliveries our orders refused, waiting for someone (connectors).
         **_platform_deliveries_nav(user),
+        # Tracking updates no shipment of ours matched, waiting for someone (aggregators).
+        **_tracking_updates_nav(user),
         **context,
     }
     return render(request, template, context, status=status)
@@ -66,6 +69,15 @@ def _platform_deliveries_nav(user: Any) -> dict[str, Any]:
     return {
         "may_see_platform_deliveries": True,
         "platform_deliveries_open": deliveries_needing_attention().count(),
+    }
+
+
+def _tracking_updates_nav(user: Any) -> dict[str, Any]:
+    if not user.has_perm("aggregators.view_trackingupdate"):
+        return {"may_see_tracking_updates": False}
+    return {
+        "may_see_tracking_updates": True,
+        "tracking_updates_open": updates_needing_attention().count(),
     }
 
 

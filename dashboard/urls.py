@@ -12,6 +12,7 @@ from . import (
     requests,
     scanning,
     take_order,
+    tracking_updates,
     views,
 )
 from .request_pages import AFTER_SALES_PAGES, SUPPLIER_REQUEST_PAGES
@@ -62,4 +63,6 @@ urlpatterns = [
     *imports.import_urls(),
     # What the shops' platforms sent (dashboard/platform_deliveries.py).
     *platform_deliveries.urlpatterns,
+    # What the tracking aggregators sent (dashboard/tracking_updates.py).
+    *tracking_updates.urlpatterns,
 ]

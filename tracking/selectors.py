@@ -1,6 +1,6 @@
 """Reads for the customer-facing pages: only what a customer may see."""
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 from django.db.models import Prefetch
 from django.urls import reverse
@@ -12,6 +12,7 @@ from fulfillment.models import (
     Shipment,
     ShipmentStatus,
     TrackingEvent,
+    TrackingEventStatus,
 )
 from orders.links import tracking_token_make
 from orders.models import (
@@ -100,6 +101,18 @@ def order_shipments_for_customer(order: Order) -> list[Shipment]:
     )
     delivered = order.delivered_at is not None
     for shipment in shipments:
+        for scan in shipment.scans:
+            scan.local_time, scan.offset_label = scan_local_time(scan)
+        # Waiting at a pickup point: said prominently, with where (the latest such scan).
+        shipment.ready_for_pickup = shipment.status == ShipmentStatus.READY_FOR_PICKUP
+        shipment.pickup = next(
+            (
+                scan
+                for scan in shipment.scans
+                if scan.status == TrackingEventStatus.READY_FOR_PICKUP
+            ),
+            None,
+        )
         shipment.handed_over_to = getattr(shipment, "next_leg", None)
         final = shipment.handed_over_to is None
         shipment.status_label = (
@@ -108,6 +121,22 @@ def order_shipments_for_customer(order: Order) -> list[Shipment]:
             else shipment.get_status_display()
         )
     return shipments
+
+
+def scan_local_time(scan: TrackingEvent) -> tuple[datetime, str]:
+    """When a scan happened as the clock at its place showed it, and that clock's offset.
+
+    A scan whose carrier gave no offset is shown in the shop's time zone (no label).
+    The time comes back naive so that templates show it as it is, not in the
+    shop's time zone.
+    """
+    if scan.utc_offset_minutes is None:
+        return scan.occurred_at, ""
+    offset = timedelta(minutes=scan.utc_offset_minutes)
+    local = scan.occurred_at.astimezone(timezone(offset)).replace(tzinfo=None)
+    sign = "+" if scan.utc_offset_minutes >= 0 else "-"
+    hours, minutes = divmod(abs(scan.utc_offset_minutes), 60)
+    return local, f"UTC{sign}{hours:02d}:{minutes:02d}"
 
 
 def order_expected_delivery(order: Order, shipments: list[Shipment]) -> date | None:

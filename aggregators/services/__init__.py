@@ -6,6 +6,7 @@ from .receiving import (
     update_apply,
     update_reapply,
     update_receive,
+    update_record,
     update_resolve,
 )
 
@@ -15,5 +16,6 @@ __all__ = [
     "update_apply",
     "update_reapply",
     "update_receive",
+    "update_record",
     "update_resolve",
 ]

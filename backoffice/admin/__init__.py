@@ -6,6 +6,7 @@ API; it has no rules of its own.
 """
 
 from . import (  # noqa: F401 - each registers its models
+    aggregators,
     change_requests,
     connectors,
     customers,

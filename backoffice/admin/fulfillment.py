@@ -62,15 +62,25 @@ class ReadOnlyInline(admin.TabularInline):
 
 @admin.register(Carrier)
 class CarrierAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "tracking_url_template", "is_active"]
+    # What AfterShip and EasyPost call the carrier: their updates are matched by it.
+    list_display = ["name", "code", "aftership_slug", "easypost_carrier", "is_active"]
     list_filter = ["is_active"]
-    search_fields = ["name", "code"]
+    search_fields = ["name", "code", "aftership_slug", "easypost_carrier"]
     prepopulated_fields = {"code": ["name"]}
 
 
 class TrackingEventInline(ReadOnlyInline):
     model = TrackingEvent
-    fields = ["occurred_at", "status", "location", "message", "carrier_event_id", "received_at"]
+    fields = [
+        "occurred_at",
+        "utc_offset_minutes",
+        "status",
+        "location",
+        "message",
+        "source",
+        "carrier_event_id",
+        "received_at",
+    ]
     readonly_fields = fields
 
 

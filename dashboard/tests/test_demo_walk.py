@@ -20,6 +20,7 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from aggregators.models import TrackingUpdate
 from connectors.models import ImportJob, ImportJobStatus, PlatformDelivery
 from customers.preferences import preferences_url
 from fulfillment.models import (
@@ -65,6 +66,8 @@ POST_ONLY = {
     "dashboard:import-job-discard",
     "dashboard:platform-delivery-apply",
     "dashboard:platform-delivery-resolve",
+    "dashboard:tracking-update-apply",
+    "dashboard:tracking-update-resolve",
 }
 # Pages that send the user on (the landing page picks a queue).
 REDIRECTS = {"dashboard:home"}
@@ -84,6 +87,7 @@ ROW_MARKERS = {
     "dashboard:imports": 'data-import-job="',
     "dashboard:import-job": 'data-row="',
     "dashboard:platform-deliveries": 'data-delivery="',
+    "dashboard:tracking-updates": 'data-tracking-update="',
     "finance:runs": 'href="/dashboard/reports/[0-9]+/"',
     "finance:ledger": 'data-entry="',
     "finance:cost-rates": 'data-carrier-rate="',
@@ -116,6 +120,7 @@ class Demo:
     change_request: int
     import_job: int
     platform_delivery: int
+    tracking_update: int
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +156,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Demo]
                 change_request=OrderChangeRequest.objects.pending().first().pk,
                 import_job=_import_job_done().pk,
                 platform_delivery=PlatformDelivery.objects.order_by("id").first().pk,
+                tracking_update=TrackingUpdate.objects.order_by("id").first().pk,
             )
         finally:
             transaction.set_rollback(True)
@@ -230,6 +236,10 @@ ARGUMENTS: dict[str, Callable[[Demo], list[dict]]] = {
     **{
         f"dashboard:{name}": lambda demo: [{"pk": demo.platform_delivery}]
         for name in ("platform-delivery", "platform-delivery-apply", "platform-delivery-resolve")
+    },
+    **{
+        f"dashboard:{name}": lambda demo: [{"pk": demo.tracking_update}]
+        for name in ("tracking-update", "tracking-update-apply", "tracking-update-resolve")
     },
     "finance:run": lambda demo: [{"pk": demo.report_run}],
     "finance:run-progress": lambda demo: [{"pk": demo.report_run}],

@@ -58,6 +58,7 @@ def test_confirmation_then_fulfillment_then_reports_add_their_demo_data():
         ("fulfillment.demo", "fulfillment"),
         ("reports.demo", "reports"),
         ("connectors.demo", "connectors"),
+        ("aggregators.demo", "aggregators"),
     ]
 
 
@@ -72,6 +73,7 @@ def test_registering_a_seeder_again_replaces_it_in_place(registry):
         "fulfillment",
         "reports",
         "connectors",
+        "aggregators",
     ]
     assert registry[0] is replacement
 
@@ -90,6 +92,7 @@ def test_a_seeder_is_refused_before_the_seeders_it_needs(registry):
         "fulfillment",
         "reports",
         "connectors",
+        "aggregators",
     ]
 
 
