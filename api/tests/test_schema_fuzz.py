@@ -64,7 +64,7 @@ def test_api_never_fails_or_breaks_its_schema(storefront_orders, connection_kept
     key, numbers = storefront_orders
     schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 16
+    assert len(operations) == 18
     headers = {"Authorization": f"Api-Key {key}"}
     statuses: set[int] = set()
 
@@ -191,7 +191,7 @@ def test_every_operation_with_its_callers_credentials_and_data_off_the_schema_ne
 
             run()
 
-    assert len(reached) == 16
+    assert len(reached) == 18
     # Each caller got past authentication to real answers somewhere.
     assert 201 in reached["post /api/v1/orders/"]
     assert reached["post /api/v1/carriers/{code}/events/"] - {401, 429}

@@ -8,7 +8,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from fulfillment.models import Package, Shipment, TrackingEvent
-from fulfillment.services import packing
+from fulfillment.services import tracking as tracking_service
 from orders.models import Order, OrderEventType, OrderStatus
 from orders.roles import CUSTOMER_CARE, WAREHOUSE
 from orders.services import order_transition
@@ -416,13 +416,13 @@ def test_a_scan_read_before_a_hand_over_committed_does_not_undo_it(client, monke
         format="json",
     )
     order_transition(order=order, transition="ship", actor=None)
-    real_lock = packing.order_lock
+    real_lock = tracking_service.order_lock
 
     def lock_after_a_hand_over(order_pk, **kwargs):
         Shipment.objects.filter(tracking_number="DHL-9").update(status="handed_over")
         return real_lock(order_pk, **kwargs)
 
-    monkeypatch.setattr(packing, "order_lock", lock_after_a_hand_over)
+    monkeypatch.setattr(tracking_service, "order_lock", lock_after_a_hand_over)
     response = carrier_event(
         client, code="dhl", token=dhl.webhook_secret, event_id="d-9", tracking_number="DHL-9"
     )
