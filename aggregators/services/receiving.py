@@ -167,11 +167,13 @@ def _apply(update: TrackingUpdate, read: AggregatorUpdate) -> TrackingUpdate:
         # again for days; staff apply it again once the cause is fixed.
         logger.exception("tracking update %s could not be applied", update.pk)
         return _finish(update, UpdateOutcome.FAILED, f"Could not be applied: {failure!r}")
+    outcome = UpdateOutcome.APPLIED if applied.changed else UpdateOutcome.IGNORED
     if read.note:
-        return _finish(update, UpdateOutcome.IGNORED, read.note, attention=True)
+        # Its scans are taken in; the status it gave is for staff to look at.
+        return _finish(update, outcome, read.note, attention=True)
     return _finish(
         update,
-        UpdateOutcome.APPLIED if applied.changed else UpdateOutcome.IGNORED,
+        outcome,
         "" if applied.changed else "Nothing new: every checkpoint was known already.",
     )
 

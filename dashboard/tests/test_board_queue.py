@@ -358,9 +358,9 @@ def test_the_board_query_count_is_pinned(client, manager, django_assert_num_quer
         order_make(status)
 
     # session, user, the user's permissions (2), the SLA badge, the platform deliveries
-    # needing attention, the counts, the cards, the filter form's four choice lists and
-    # its category suggestions.
-    with django_assert_num_queries(20):  # 1 count + 8 columns + session, user, badges...
+    # and the tracking updates needing attention, the counts, the cards, the filter
+    # form's four choice lists and its category suggestions.
+    with django_assert_num_queries(21):  # 1 count + 8 columns + session, user, badges...
         client.get("/dashboard/board/")
 
 
@@ -393,7 +393,7 @@ def test_the_to_confirm_queue_query_count_is_pinned(client, manager, django_asse
     for _ in range(4):
         order_make("received")
 
-    with django_assert_num_queries(13):  # as every other queue
+    with django_assert_num_queries(14):  # as every other queue
         client.get("/dashboard/queue/received/")
 
 
@@ -401,8 +401,8 @@ def test_the_queue_query_count_is_pinned(client, manager, django_assert_num_quer
     for _ in range(4):
         order_make("picking")
 
-    # session, user, permissions (2), the SLA badge, the platform deliveries needing
-    # attention, the count, the page, the filter form's four choice lists and its
-    # category suggestions.
-    with django_assert_num_queries(13):
+    # session, user, permissions (2), the SLA badge, the platform deliveries and the
+    # tracking updates needing attention, the count, the page, the filter form's four
+    # choice lists and its category suggestions.
+    with django_assert_num_queries(14):
         client.get("/dashboard/queue/picking/")

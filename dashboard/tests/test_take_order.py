@@ -20,10 +20,10 @@ from .conftest import order_make
 pytestmark = pytest.mark.django_db
 
 URL = "/dashboard/take-order/"
-# Session, user, permissions (2), the storefront, the customers, the SKUs, the header (4:
-# the SLA badge, the platform deliveries needing attention...) and the storefront lists of
-# the two forms (2); the same for 2 customers or 10.
-QUERIES_TO_FIND = 13
+# Session, user, permissions (2), the storefront, the customers, the SKUs, the header (5:
+# the SLA badge, the platform deliveries and tracking updates needing attention...) and the
+# storefront lists of the two forms (2); the same for 2 customers or 10.
+QUERIES_TO_FIND = 14
 
 
 @pytest.fixture

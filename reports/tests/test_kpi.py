@@ -497,6 +497,6 @@ def test_the_page_makes_a_fixed_number_of_queries_whatever_the_number_of_orders(
 
     with_30 = kpi_queries(client)
 
-    # session, user, the user's and the groups' permissions, the header's alert count and
-    # platform deliveries needing attention, then six for the figures
-    assert with_3 == with_30 == 12
+    # session, user, the user's and the groups' permissions, the header's alert count,
+    # platform deliveries and tracking updates needing attention, then six for the figures
+    assert with_3 == with_30 == 13
