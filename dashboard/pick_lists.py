@@ -60,6 +60,9 @@ def pick_list_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 pick_list.orders.order_by("number").values_list("number", flat=True)
             ),
             "rows": pick_list_rows(pick_list),
+            # A SKU scanned here picks a unit for the wave (dashboard/scanning.py).
+            "scan_screen": "wave",
+            "scan_pick_list": pick_list.pk,
         },
     )
 

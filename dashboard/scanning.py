@@ -1,10 +1,12 @@
 """The scan field in every dashboard page's header: a barcode scanner types a code, then Enter.
 
 `POST /dashboard/scan/` with `code`, and on an order page the order's number
-(`order`) and its screen (`screen`: `pick` or `pack`). On the picking screen a
-SKU of the order records one unit picked, on the packing screen one unit into
-the open package; anywhere, an order number or tracking number opens that
-order. The order's SKU wins over a number that reads the same.
+(`order`) and its screen (`screen`: `pick` or `pack`), on a wave pick list
+its id (`pick_list`, `screen` `wave`). On the picking screen a SKU of the
+order records one unit picked, on the packing screen one unit into the open
+package, on a wave one unit picked for the first order still needing it;
+anywhere, an order number or tracking number opens that order. The page's SKU
+wins over a number that reads the same.
 
 A plain form post is answered with a redirect and a message (back to the page
 the user was on when refused). A caller asking for JSON (`Accept:
@@ -24,9 +26,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fulfillment.services.scanning import ScanCount, pack_scan_add, pick_scan_record
+from fulfillment.models import PickList
+from fulfillment.selectors import order_has_sku, pick_list_has_sku
+from fulfillment.services.scanning import (
+    ScanCount,
+    pack_scan_add,
+    pick_scan_record,
+    wave_scan_record,
+)
 from orders.models import Order
 from shared.errors import OrderError
+from shared.parsing import whole_number
 
 from . import selectors
 from .frame import dashboard_staff_required, is_htmx
@@ -51,8 +61,15 @@ def scan(request: HttpRequest) -> HttpResponse:
         if number and screen in SCREENS
         else None
     )
-    if order is not None and order.lines.filter(sku=code).exists():
+    if order is not None and order_has_sku(order, code):
         return _sku_scanned(request, order, code, screen)
+    pick_list = (
+        PickList.objects.filter(pk=whole_number(request.POST.get("pick_list", ""))).first()
+        if screen == "wave"
+        else None
+    )
+    if pick_list is not None and pick_list_has_sku(pick_list, code):
+        return _wave_scanned(request, pick_list, code)
     found = selectors.order_search_exact(code)
     if found is None:
         return _refused(request, _nothing_matches(code, order), status=404)
@@ -82,6 +99,23 @@ def _sku_scanned(request: HttpRequest, order: Order, sku: str, screen: str) -> H
         request,
         text % _count_words(count),
         reverse("dashboard:order-detail", args=[order.number]),
+    )
+
+
+def _wave_scanned(request: HttpRequest, pick_list: PickList, sku: str) -> HttpResponse:
+    try:
+        order, count = wave_scan_record(pick_list=pick_list, sku=sku, actor=request.user)
+    except OrderError as error:
+        return _refused(
+            request,
+            _("Refused %(code)s: %(reason)s") % {"code": _shown(sku), "reason": error.message},
+            status=error.http_status,
+        )
+    return _done(
+        request,
+        _("Picked 1 x %(sku)s for order %(number)s: into its tote (%(done)s of %(of)s).")
+        % {"number": order.number, **_count_words(count)},
+        reverse("dashboard:pick-list", args=[pick_list.pk]),
     )
 
 

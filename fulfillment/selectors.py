@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet, Sum
 
-from orders.models import Order, OrderLine
+from orders.models import Order, OrderLine, OrderStatus
 
 from .models import (
     InventoryItem,
@@ -34,6 +34,52 @@ def order_unpacked_quantities(order: Order) -> dict[str, int]:
     )
     # Goods a supplier delivered straight to the customer are never packed by us.
     return _left_per_sku(order, packed)
+
+
+def order_has_sku(order: Order, sku: str) -> bool:
+    """Whether one of `order`'s lines is `sku` (exactly: scanners send what the label says)."""
+    return order.lines.filter(sku=sku).exists()
+
+
+def pick_list_has_sku(pick_list: PickList | int, sku: str) -> bool:
+    """Whether an order on the wave `pick_list` has a line of `sku`."""
+    return OrderLine.objects.filter(order__pick_lists=pick_list, sku=sku).exists()
+
+
+def pick_list_orders_needing(pick_list: PickList | int, sku: str) -> list[Order]:
+    """The wave's orders that are picking and still need `sku`, in the list's order (number).
+
+    Still needed: ordered, less picked, less what a supplier delivered straight
+    to the customer. Three queries however many orders.
+    """
+    lines = list(
+        OrderLine.objects.filter(
+            order__pick_lists=pick_list, order__status=OrderStatus.PICKING, sku=sku
+        )
+        .select_related("order")
+        .order_by("order__number", "id")
+    )
+    picked = dict(
+        PickRecord.objects.filter(order_line__in=lines)
+        .values_list("order_line_id")
+        .annotate(total=Sum("quantity_picked"))
+        .values_list("order_line_id", "total")
+    )
+    drop_shipped = dict(
+        SupplierRequestLine.objects.filter(
+            order_line__in=lines,
+            request__delivery=SupplierDelivery.DROP_SHIP,
+            request__status=SupplierRequestStatus.RECEIVED,
+        )
+        .values_list("order_line_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("order_line_id", "total")
+    )
+    needing: dict[int, Order] = {}
+    for line in lines:
+        if line.quantity - picked.get(line.pk, 0) - drop_shipped.get(line.pk, 0) > 0:
+            needing.setdefault(line.order_id, line.order)
+    return list(needing.values())
 
 
 def order_open_package_contents(order: Order) -> dict[str, int]:

@@ -7,6 +7,7 @@ from django.test import Client
 
 from fulfillment.models import InventoryItem, OpenPackage, OpenPackageLine, Package, PickRecord
 from fulfillment.services import shipment_create
+from fulfillment.services.picking import pick_list_create
 from orders.models import OrderEvent, OrderStatus
 from orders.roles import FINANCE, WAREHOUSE
 from orders.tests.factories import CarrierFactory, order_pack_everything, user_with_role
@@ -274,3 +275,33 @@ def test_next_never_leaves_the_site(picker):
     response = picker.post("/dashboard/scan/", {"code": "NOPE", "next": "https://evil.example/"})
 
     assert response["Location"] == "/dashboard/"
+
+
+def test_a_sku_on_a_wave_pick_list_picks_for_the_first_order_needing_it(picker):
+    first, second = sorted((order_make("picking") for _ in range(2)), key=lambda o: o.number)
+    pick_list = pick_list_create(orders=[first, second], actor=None)
+    page = picker.get(f"/dashboard/pick-lists/{pick_list.pk}/").content.decode()
+    assert f'name="pick_list" value="{pick_list.pk}"' in page
+    assert 'name="screen" value="wave"' in page
+
+    def wave(code):
+        return picker.post(
+            "/dashboard/scan/",
+            {"code": code, "pick_list": pick_list.pk, "screen": "wave"},
+            **JSON,
+        )
+
+    answers = [wave("MUG-1") for _ in range(4)]
+
+    assert [answer(a)["message"] for a in answers] == [
+        f"Picked 1 x MUG-1 for order {first.number}: into its tote (1 of 2).",
+        f"Picked 1 x MUG-1 for order {first.number}: into its tote (2 of 2).",
+        f"Picked 1 x MUG-1 for order {second.number}: into its tote (1 of 2).",
+        f"Picked 1 x MUG-1 for order {second.number}: into its tote (2 of 2).",
+    ]
+    assert answer(answers[0])["url"] == f"/dashboard/pick-lists/{pick_list.pk}/"
+    before = unchanged()
+    assert wave("MUG-1").status_code == 409
+    assert wave("SOAP-9").status_code == 404
+    assert answer(wave(first.number))["url"] == f"/dashboard/orders/{first.number}/"
+    assert unchanged() == before

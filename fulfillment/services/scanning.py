@@ -16,16 +16,18 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Sum
 
-from orders.locking import order_lock, order_rows_lock
+from orders.locking import order_lock, order_rows_lock, user_may_work_order
 from orders.models import Order, OrderLine, OrderStatus
 from shared.actors import Actor, actor_or_none, permission_require
 from shared.errors import InvalidTransition, OrderConflict, OrderValidationError
 
-from ..models import OpenPackage, OpenPackageLine, Package, PackageLine
+from ..models import OpenPackage, OpenPackageLine, Package, PackageLine, PickList
 from ..selectors import (
     order_drop_shipped_quantities,
     order_open_package_contents,
     order_unpicked_quantities,
+    pick_list_has_sku,
+    pick_list_orders_needing,
 )
 from .common import order_changed
 from .packing import package_create
@@ -81,6 +83,31 @@ def pick_scan_record(
             )
         picking_record(order=locked, picks=[{"sku": sku, "quantity": 1}], actor=actor, in_hand=True)
     return ScanCount(sku=sku, done=total - left + 1, of=total)
+
+
+def wave_scan_record(*, pick_list: PickList, sku: str, actor: Actor) -> tuple[Order, ScanCount]:
+    """Record one scanned unit of `sku` for the first order on the wave still needing it.
+
+    First: in the list's order (by number), among the orders `actor` may work
+    on. Returns that order (its tote gets the unit) and where its SKU stands.
+    Refused, changing nothing: a SKU on none of the wave's orders (400), no
+    order left that needs it (409).
+    """
+    permission_require(actor, "fulfillment.add_pickrecord", "record picks")
+    if not pick_list_has_sku(pick_list, sku):
+        raise OrderValidationError(
+            f"No order on pick list #{pick_list.pk} has SKU '{sku}'.",
+            details={"sku": [f"Not on pick list #{pick_list.pk}."]},
+        )
+    for order in pick_list_orders_needing(pick_list, sku):
+        if actor is not None and not user_may_work_order(order, actor):
+            continue
+        try:
+            return order, pick_scan_record(order=order, sku=sku, actor=actor)
+        except (OrderConflict, InvalidTransition):
+            continue  # another picker took its last unit, or it moved on, since the read
+    message = f"No order on pick list #{pick_list.pk} that you may pick still needs {sku}."
+    raise OrderConflict(message, details={"sku": [message]})
 
 
 def pack_scan_add(

@@ -11,12 +11,14 @@ from fulfillment.models import (
     PickRecord,
 )
 from fulfillment.selectors import order_open_package_contents
+from fulfillment.services.picking import pick_list_create
 from fulfillment.services.scanning import (
     ScanCount,
     open_package_close,
     open_package_empty,
     pack_scan_add,
     pick_scan_record,
+    wave_scan_record,
 )
 from orders.models import Order, OrderEvent, OrderEventType, OrderStatus
 from orders.roles import FINANCE, WAREHOUSE
@@ -239,3 +241,41 @@ def test_a_held_order_keeps_its_open_package_and_closing_waits_for_packing():
     order_transition(order=order, transition="release", actor=None)
     open_package_close(order=order, weight_grams=500, actor=packer)
     assert list(PackageLine.objects.values_list("quantity", flat=True)) == [1]
+
+
+# -- a wave pick list ------------------------------------------------------------------
+
+
+def test_a_wave_scan_picks_for_the_first_order_on_the_list_still_needing_the_sku():
+    shelve()
+    first, second = sorted(
+        (order_in_state(OrderStatus.PICKING) for _ in range(2)), key=lambda o: o.number
+    )
+    pick_list = pick_list_create(orders=[first, second], actor=None)
+    picker = user_with_role(WAREHOUSE)
+
+    tea = [wave_scan_record(pick_list=pick_list, sku="TEA-7", actor=picker) for _ in range(2)]
+
+    assert tea == [
+        (first, ScanCount("TEA-7", 1, 1)),
+        (second, ScanCount("TEA-7", 1, 1)),
+    ]
+    before = counts()
+    with pytest.raises(OrderConflict, match="still needs TEA-7"):
+        wave_scan_record(pick_list=pick_list, sku="TEA-7", actor=picker)
+    with pytest.raises(OrderValidationError, match="has SKU 'SOAP-3'"):
+        wave_scan_record(pick_list=pick_list, sku="SOAP-3", actor=picker)
+    assert counts() == before
+
+
+def test_a_wave_scan_skips_orders_that_left_picking():
+    shelve()
+    first, second = sorted(
+        (order_in_state(OrderStatus.PICKING) for _ in range(2)), key=lambda o: o.number
+    )
+    pick_list = pick_list_create(orders=[first, second], actor=None)
+    order_transition(order=first, transition="hold", actor=None, reason="address_check")
+
+    order, _ = wave_scan_record(pick_list=pick_list, sku="MUG-1", actor=user_with_role(WAREHOUSE))
+
+    assert order == second

@@ -2,16 +2,23 @@
 // Without this script the field is a plain form (type, Enter, the page answers).
 // With it: the field has focus on load unless the page focused something else;
 // keys typed while nothing editable has focus go into the field (captured on
-// keydown, so the first characters of a fast scanner are not lost); Enter posts
-// the code. A refusal is shown in place (role="alert", red, a short beep) and the
-// page stays; anything done opens the page the server names.
+// keydown, so a fast scanner's first characters are not lost); Enter posts the
+// code. A refusal is shown in place (role="alert", red, a short beep) and the page
+// stays; anything done opens the page the server names. Scans that come faster
+// than the server answers wait their turn, also across that page load.
+//
+// Loaded in <head> without `defer`: keys typed while the next page is still
+// loading are kept and replayed once the field exists.
 (function () {
   "use strict";
 
-  var form = document.getElementById("scan-form");
-  var field = document.getElementById("scan");
-  if (!form || !field) return; // the login page has no header
-  var result = document.getElementById("scan-result");
+  var QUEUE = "dashboard-scan-queue";
+  var PARTIAL = "dashboard-scan-partial"; // a code half typed when the page went
+  var form = null;
+  var field = null;
+  var result = null;
+  var ready = false;
+  var early = ""; // keys typed before the page was parsed; "\n" for Enter
   var busy = false;
   var audio = null;
 
@@ -29,14 +36,9 @@
     return !!(element && element.closest && element.closest("button, a[href], summary, [role=button]"));
   }
 
-  if (!editable(document.activeElement) &&
-      (!document.activeElement || document.activeElement === document.body)) {
-    field.focus();
-  }
-
   function submitScan() {
     if (form.requestSubmit) form.requestSubmit();
-    else form.dispatchEvent(new Event("submit", { cancelable: true })) && form.submit();
+    else if (form.dispatchEvent(new Event("submit", { cancelable: true }))) form.submit();
   }
 
   document.addEventListener("keydown", function (event) {
@@ -44,7 +46,15 @@
     if (event.defaultPrevented || event.isComposing || event.ctrlKey || event.metaKey || event.altKey) {
       return;
     }
-    if (target === field || editable(target)) return;
+    if (editable(target) && target !== field) return;
+    if (!ready) {
+      if (event.key === "Enter") early += "\n";
+      else if (event.key && event.key.length === 1) early += event.key;
+      else return;
+      event.preventDefault();
+      return;
+    }
+    if (!field || target === field) return;
     if (event.key === "Enter") {
       if (!field.value) return; // Enter on a button or link does what it always does
       event.preventDefault();
@@ -57,13 +67,6 @@
     field.value += event.key;
     field.focus();
   }, true);
-
-  field.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") {
-      field.value = "";
-      if (result) result.hidden = true;
-    }
-  });
 
   function beep() {
     try {
@@ -101,14 +104,46 @@
     screen.value = { picking: "pick", packing: "pack" }[panel.dataset.status] || "";
   }
 
-  form.addEventListener("submit", function (event) {
-    if (!window.fetch || !window.FormData) return; // the plain post answers
-    event.preventDefault();
-    if (busy) return;
+  function storageSet(key, value) {
+    try {
+      window.sessionStorage.setItem(key, value);
+    } catch (error) {
+      // No storage (private mode): nothing to keep across pages.
+    }
+  }
+
+  function storageTake(key) {
+    try {
+      var value = window.sessionStorage.getItem(key) || "";
+      window.sessionStorage.removeItem(key);
+      return value;
+    } catch (error) {
+      return "";
+    }
+  }
+
+  function queued() {
+    try {
+      return JSON.parse(window.sessionStorage.getItem(QUEUE) || "[]");
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function queueSave(codes) {
+    try {
+      if (codes.length) window.sessionStorage.setItem(QUEUE, JSON.stringify(codes));
+      else window.sessionStorage.removeItem(QUEUE);
+    } catch (error) {
+      // No storage (private mode): scans then wait in this page only.
+    }
+  }
+
+  function send(code) {
     screenNow();
     busy = true;
     var body = new FormData(form);
-    field.value = "";
+    body.set("code", code);
     fetch(form.action, {
       method: "POST",
       body: body,
@@ -118,17 +153,108 @@
       return response.json();
     }).then(function (answer) {
       if (answer.url) {
-        window.location.assign(answer.url);
+        if (samePage(answer.url)) refresh(answer.url);
+        else window.location.assign(answer.url); // the next page sends what is queued
         return;
       }
       busy = false;
-      refused(answer.message || "?");
+      // The scans after a refused one are not sent: the picker looks first.
+      var rest = queued();
+      queueSave([]);
+      var message = answer.message || "?";
+      if (rest.length) message += " " + (form.dataset.scanNotSent || "") + " " + rest.join(", ");
+      refused(message);
       field.focus();
     }).catch(function () {
       // Not a JSON answer (signed out, a proxy's error page): let the browser post it.
       busy = false;
-      field.value = body.get("code") || "";
+      queueSave([]);
+      field.value = code;
       form.submit();
     });
-  });
+  }
+
+  function samePage(url) {
+    var target = new URL(url, window.location.href);
+    return target.origin === window.location.origin && target.pathname === window.location.pathname &&
+      target.search === window.location.search;
+  }
+
+  // Done on this page (a pick, a unit in the box): its content is read again and put in
+  // place, the header and its field stay, so keys typed meanwhile are not lost.
+  function refresh(url) {
+    fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.text();
+    }).then(function (html) {
+      var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("main");
+      var main = document.getElementById("main");
+      if (!fresh || !main) throw new Error("no main");
+      main.replaceChildren.apply(main, Array.prototype.map.call(fresh.childNodes, function (node) {
+        return document.importNode(node, true);
+      }));
+      if (window.htmx) window.htmx.process(main);
+      if (result) result.hidden = true;
+      busy = false;
+      if (!document.activeElement || document.activeElement === document.body) field.focus();
+      var codes = queued();
+      if (codes.length) {
+        queueSave(codes.slice(1));
+        send(codes[0]);
+      }
+    }).catch(function () {
+      window.location.assign(url);
+    });
+  }
+
+  function scanned(code) {
+    code = code.trim();
+    if (!code) return; // a lone Enter: nothing was scanned
+    if (busy) queueSave(queued().concat([code]));
+    else send(code);
+  }
+
+  function start() {
+    ready = true;
+    form = document.getElementById("scan-form");
+    field = document.getElementById("scan");
+    result = document.getElementById("scan-result");
+    if (!form || !field) return; // the login page has no header
+    if (!document.activeElement || document.activeElement === document.body) field.focus();
+
+    field.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") {
+        field.value = "";
+        if (result) result.hidden = true;
+      }
+    });
+    form.addEventListener("submit", function (event) {
+      if (!window.fetch || !window.FormData) return; // the plain post answers
+      event.preventDefault();
+      var code = field.value;
+      field.value = "";
+      scanned(code);
+    });
+    // Back to this page from the history: it is not waiting for an answer any more.
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) busy = false;
+    });
+
+    if (!window.fetch || !window.FormData) return;
+    // A code the scanner was typing when the last page went on: its rest is in `early`.
+    window.addEventListener("pagehide", function () {
+      if (busy && field.value) storageSet(PARTIAL, field.value);
+    });
+    var partial = storageTake(PARTIAL);
+    var parts = (partial + early).split("\n");
+    field.value += parts.pop();
+    var codes = queued().concat(parts.map(function (part) { return part.trim(); }).filter(Boolean));
+    if (codes.length) {
+      queueSave(codes.slice(1));
+      send(codes[0]);
+    }
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();
