@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fulfillment.models import PickList
-from fulfillment.selectors import order_has_sku, pick_list_has_sku
+from fulfillment.selectors import order_sku_scanned, pick_list_sku_scanned
 from fulfillment.services.scanning import (
     ScanCount,
     pack_scan_add,
@@ -61,15 +61,17 @@ def scan(request: HttpRequest) -> HttpResponse:
         if number and screen in SCREENS
         else None
     )
-    if order is not None and order_has_sku(order, code):
-        return _sku_scanned(request, order, code, screen)
+    sku = order_sku_scanned(order, code) if order is not None else None
+    if sku is not None:
+        return _sku_scanned(request, order, sku, screen)
     pick_list = (
         PickList.objects.filter(pk=whole_number(request.POST.get("pick_list", ""))).first()
         if screen == "wave"
         else None
     )
-    if pick_list is not None and pick_list_has_sku(pick_list, code):
-        return _wave_scanned(request, pick_list, code)
+    sku = pick_list_sku_scanned(pick_list, code) if pick_list is not None else None
+    if sku is not None:
+        return _wave_scanned(request, pick_list, sku)
     found = selectors.order_search_exact(code)
     if found is None:
         return _refused(request, _nothing_matches(code, order), status=404)

@@ -36,9 +36,25 @@ def order_unpacked_quantities(order: Order) -> dict[str, int]:
     return _left_per_sku(order, packed)
 
 
-def order_has_sku(order: Order, sku: str) -> bool:
-    """Whether one of `order`'s lines is `sku` (exactly: scanners send what the label says)."""
-    return order.lines.filter(sku=sku).exists()
+def order_sku_scanned(order: Order, code: str) -> str | None:
+    """The SKU of `order` that a scanned `code` names, as the order spells it; None if none.
+
+    Exactly first (scanners send what the label says); else the one SKU that
+    differs only in case (typed by hand with caps lock, say).
+    """
+    return _sku_scanned(order.lines.all(), code)
+
+
+def pick_list_sku_scanned(pick_list: PickList | int, code: str) -> str | None:
+    """The SKU on the wave `pick_list` that a scanned `code` names, as in `order_sku_scanned`."""
+    return _sku_scanned(OrderLine.objects.filter(order__pick_lists=pick_list), code)
+
+
+def _sku_scanned(lines: QuerySet[OrderLine], code: str) -> str | None:
+    if lines.filter(sku=code).exists():
+        return code
+    matches = set(lines.filter(sku__iexact=code).values_list("sku", flat=True)[:2])
+    return matches.pop() if len(matches) == 1 else None
 
 
 def pick_list_has_sku(pick_list: PickList | int, sku: str) -> bool:

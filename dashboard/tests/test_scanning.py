@@ -305,3 +305,12 @@ def test_a_sku_on_a_wave_pick_list_picks_for_the_first_order_needing_it(picker):
     assert wave("SOAP-9").status_code == 404
     assert answer(wave(first.number))["url"] == f"/dashboard/orders/{first.number}/"
     assert unchanged() == before
+
+
+def test_a_sku_typed_in_another_case_still_picks_the_orders_sku(picker):
+    order = order_make("picking")
+
+    response = scan(picker, "mug-1", order=order, screen="pick")
+
+    assert answer(response)["message"] == "Picked 1 x MUG-1 (1 of 2)."
+    assert PickRecord.objects.count() == 1
