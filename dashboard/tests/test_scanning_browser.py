@@ -155,3 +155,22 @@ def test_scanning_on_a_wave_pick_list_says_whose_tote_the_unit_goes_to(live_serv
     )
     expect(page.locator("[data-pick-sku='MUG-1'] td").nth(3)).to_have_text("1")
     assert picked() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_packing_starts_in_place_the_next_scan_goes_into_the_box(live_server, page):
+    order = order_make("picking")
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/dashboard/orders/{order.number}/")
+    scan(page, "MUG-1")
+    scan(page, "MUG-1")
+    expect(page.locator("#order-messages")).to_contain_text("Picked 1 x MUG-1 (2 of 2).")
+
+    # The panel is swapped by htmx: the header's form must follow it to the packing screen.
+    page.click("form[data-transition=start_packing] button[type=submit]")
+    page.wait_for_selector('#order-panel[data-status="packing"]')
+    scan(page, "MUG-1")
+
+    expect(page.locator("[data-open-package-line='MUG-1']")).to_have_text("1 x MUG-1")
+    assert picked() == 2
+    assert OpenPackage.objects.get(order=order).lines.get().quantity == 1
