@@ -8,8 +8,10 @@ They never touch the database.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
+
+from django.utils import timezone
 
 from fulfillment.services import Scan
 
@@ -57,8 +59,11 @@ def text(value: Any, limit: int = 500) -> str:
 def moment(value: Any) -> tuple[datetime, int | None] | None:
     """An ISO 8601 time as an aware datetime and its UTC offset in minutes.
 
-    A time without an offset is taken as UTC and has no offset (None): the page
-    then shows it in the shop's time zone. Unreadable: None.
+    A time without an offset is the carrier's wall-clock time at the place
+    (AfterShip passes on what the courier gives); without its zone the best
+    reading is the shop's own time zone (most parcels travel in the shop's
+    country), and no offset (None) is kept, so the page shows it as written.
+    Unreadable: None.
     """
     raw = text(value, 64)
     if not raw:
@@ -69,7 +74,7 @@ def moment(value: Any) -> tuple[datetime, int | None] | None:
         return None
     offset = parsed.utcoffset()
     if offset is None:
-        return parsed.replace(tzinfo=UTC), None
+        return timezone.make_aware(parsed, timezone.get_default_timezone()), None
     minutes = int(offset.total_seconds() // 60)
     return parsed, minutes
 

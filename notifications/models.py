@@ -10,6 +10,8 @@ class NotificationKind(models.TextChoices):
     ORDER_CONFIRMED = "order_confirmed", _("Order confirmed")
     SHIPPED = "shipped", _("Order shipped")
     OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    # The carrier left the parcel at a pickup point or locker: the customer must fetch it.
+    READY_FOR_PICKUP = "ready_for_pickup", _("Ready for pickup")
     DELIVERED = "delivered", _("Order delivered")
     ON_HOLD = "on_hold", _("Order delayed")
     ORDER_RELEASED = "order_released", _("Order moving again")

@@ -23,14 +23,20 @@ from .models import (
 )
 
 # The kinds whose e-mail lists the parcels to follow.
-KINDS_WITH_SHIPMENTS = frozenset({NotificationKind.SHIPPED, NotificationKind.OUT_FOR_DELIVERY})
+KINDS_WITH_SHIPMENTS = frozenset(
+    {NotificationKind.SHIPPED, NotificationKind.OUT_FOR_DELIVERY, NotificationKind.READY_FOR_PICKUP}
+)
+# The kinds about one parcel: the one the carrier reported.
+KINDS_OF_ONE_SHIPMENT = frozenset(
+    {NotificationKind.OUT_FOR_DELIVERY, NotificationKind.READY_FOR_PICKUP}
+)
 
 
 def notification_shipments(order, *, kind: str, context: dict[str, Any]) -> list[dict[str, str]]:
     """The parcels a message about `order` tells the customer to follow, as they are now.
 
     The final legs (a line-haul leg handed on is followed through its next leg);
-    for "out for delivery", the one the carrier reported.
+    for "out for delivery" and "ready for pickup", the one the carrier reported.
     """
     if kind not in KINDS_WITH_SHIPMENTS:
         return []
@@ -38,7 +44,7 @@ def notification_shipments(order, *, kind: str, context: dict[str, Any]) -> list
         order=order, next_leg__isnull=True
     )
     tracking_number = context.get("tracking_number")
-    if kind == NotificationKind.OUT_FOR_DELIVERY and tracking_number:
+    if kind in KINDS_OF_ONE_SHIPMENT and tracking_number:
         shipments = shipments.filter(tracking_number=tracking_number)
     legs = [
         {

@@ -109,16 +109,25 @@ def notify_order_split(event: OrderSplit) -> None:
     )
 
 
-def notify_out_for_delivery(event: CarrierScanRecorded) -> None:
-    if event.status == TrackingEventStatus.OUT_FOR_DELIVERY:
-        notification_record(
-            order=event.order,
-            kind=NotificationKind.OUT_FOR_DELIVERY,
-            context={
-                "carrier": event.shipment.carrier_name,
-                "tracking_number": event.shipment.tracking_number,
-            },
-        )
+# The carrier's news that asks something of the customer: be home, or fetch the parcel.
+_KIND_OF_SCAN = {
+    TrackingEventStatus.OUT_FOR_DELIVERY: NotificationKind.OUT_FOR_DELIVERY,
+    TrackingEventStatus.READY_FOR_PICKUP: NotificationKind.READY_FOR_PICKUP,
+}
+
+
+def notify_carrier_scan(event: CarrierScanRecorded) -> None:
+    kind = _KIND_OF_SCAN.get(event.status)
+    if kind is None:
+        return
+    context = {
+        "carrier": event.shipment.carrier_name,
+        "tracking_number": event.shipment.tracking_number,
+    }
+    if kind == NotificationKind.READY_FOR_PICKUP:
+        # Where to fetch it and anything the carrier said (opening hours, a code).
+        context.update(place=event.location, carrier_message=event.message)
+    notification_record(order=event.order, kind=kind, context=context)
 
 
 def notify_after_sales_opened(event: AfterSalesOpened) -> None:
@@ -178,7 +187,7 @@ def order_events_subscribe() -> None:
     subscribe(OrderPaymentChanged, notify_refund)
     subscribe(OrderEdited, notify_order_edited)
     subscribe(OrderSplit, notify_order_split)
-    subscribe(CarrierScanRecorded, notify_out_for_delivery)
+    subscribe(CarrierScanRecorded, notify_carrier_scan)
     subscribe(AfterSalesOpened, notify_after_sales_opened)
     subscribe(AfterSalesResolved, notify_after_sales_resolved)
     subscribe(ChangeRequestDecided, notify_change_request_decided)

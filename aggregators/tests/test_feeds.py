@@ -7,6 +7,8 @@ import pytest
 from aggregators.models import TrackingUpdate, UpdateOutcome
 from aggregators.services import update_reapply, update_resolve
 from fulfillment.models import ShipmentStatus, TrackingEvent, TrackingEventStatus
+from notifications.emails import notification_message_build
+from notifications.models import Notification, NotificationKind
 from orders.models import HoldReason, Order, OrderEvent, OrderEventType, OrderStatus
 from orders.roles import CUSTOMER_CARE, WAREHOUSE
 from orders.tests.factories import (
@@ -242,6 +244,28 @@ def test_ready_for_pickup_changes_the_shipment_only(client):
     shipment.refresh_from_db()
     assert shipment.status == ShipmentStatus.READY_FOR_PICKUP
     assert order_of(shipment).status == OrderStatus.SHIPPED
+
+
+def test_ready_for_pickup_e_mails_the_customer_where_to_fetch_the_parcel_once(client):
+    shipment = shipped_shipment("GHNAS0000001")
+    body = payload("aftership_2026-07_available_for_pickup.json")
+
+    aftership_post(client, body)
+    aftership_post(client, body)  # the same event again
+    body["event_id"] = "a-new-event-id-same-news"
+    aftership_post(client, body)
+
+    [notice] = Notification.objects.filter(
+        order_id=shipment.order_id, kind=NotificationKind.READY_FOR_PICKUP
+    )
+    pickup = TrackingEvent.objects.get(
+        shipment=shipment, status=TrackingEventStatus.READY_FOR_PICKUP
+    )
+    assert notice.context["tracking_number"] == "GHNAS0000001"
+    assert notice.context["place"] == pickup.location != ""
+    message = notification_message_build(notice)
+    assert pickup.location in message.body
+    assert "waiting for you at a pickup point" in message.body
 
 
 def test_an_unknown_tracking_number_is_kept_for_staff_and_applied_once_fixed(client):

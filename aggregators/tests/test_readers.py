@@ -162,3 +162,19 @@ def test_odd_aftership_bodies_are_unreadable_not_errors(body):
 def test_odd_easypost_bodies_are_unreadable_not_errors(body):
     with pytest.raises(UpdateUnreadable):
         easypost.update_read(body)
+
+
+def test_a_checkpoint_time_without_an_offset_is_the_wall_clock_time_in_the_shops_time_zone(
+    settings,
+):
+    """AfterShip passes on the courier's local time as written; read in the shop's zone, the
+    tracking page shows it as the courier wrote it, not shifted by seven hours."""
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+    body = payload("aftership_2026-07_tracking_update.json")
+    body["msg"]["checkpoints"][-1]["checkpoint_time"] = "2026-12-02T10:05:00"
+
+    update = aftership.update_read(as_bytes(body))
+
+    scan = update.scans[-1]
+    assert scan.occurred_at == datetime(2026, 12, 2, 3, 5, tzinfo=UTC)
+    assert scan.utc_offset_minutes is None

@@ -68,6 +68,7 @@ KIND_SENTENCES = {
     NotificationKind.ORDER_CONFIRMED: "your order {number} is confirmed",
     NotificationKind.SHIPPED: "Your order {number} is on its way.",
     NotificationKind.OUT_FOR_DELIVERY: "Your order {number} is out for delivery",
+    NotificationKind.READY_FOR_PICKUP: "Your order {number} is waiting for you at a pickup point",
     NotificationKind.DELIVERED: "Your order {number} has been delivered.",
     NotificationKind.ON_HOLD: "Your order {number} is delayed.",
     NotificationKind.ORDER_RELEASED: "Good news: your order {number} is moving again.",
@@ -85,6 +86,12 @@ KIND_SENTENCES = {
 CONTEXTS = {
     NotificationKind.ON_HOLD: {"hold_reason": "stock_shortage"},
     NotificationKind.OUT_FOR_DELIVERY: {"carrier": "Giao Hàng Nhanh", "tracking_number": "X1"},
+    NotificationKind.READY_FOR_PICKUP: {
+        "carrier": "Giao Hàng Nhanh",
+        "tracking_number": "X1",
+        "place": "GHN Bưu cục Quận 3, Hồ Chí Minh",
+        "carrier_message": "Open 8:00-20:00",
+    },
     NotificationKind.AFTER_SALES_OPENED: {"request": 41, "kind": "return"},
     NotificationKind.AFTER_SALES_RESOLVED: {
         "request": 41,

@@ -75,7 +75,7 @@ EXPECTED_SUBSCRIBERS = {
         "aggregators.subscribers.updates_apply_on_shipment",
     ],
     CarrierScanRecorded: [
-        "notifications.subscribers.notify_out_for_delivery",
+        "notifications.subscribers.notify_carrier_scan",
         "webhooks.subscribers.webhook_carrier_scan",
     ],
     AfterSalesOpened: ["notifications.subscribers.notify_after_sales_opened"],
