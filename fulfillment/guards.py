@@ -11,6 +11,7 @@ from orders.models import Order
 
 from .models import AfterSalesRequest, AfterSalesStatus
 from .selectors import (
+    order_open_package_contents,
     order_packages_without_shipment,
     order_unaccounted_pick_quantities,
     order_unpacked_quantities,
@@ -44,6 +45,23 @@ def _everything_packed_explain(order: Order) -> str:
             f"{quantity} x {sku}" for sku, quantity in order_unpacked_quantities(order).items()
         )
         + "."
+    )
+
+
+def _open_package_settled(order: Order) -> bool:
+    # Units in the box being scanned are on the bench, in no package: with everything
+    # packed some other way (the API, the form), they are extra and the box must not ship
+    # unseen or stay behind on a shipped order.
+    return not order_open_package_contents(order)
+
+
+def _open_package_settled_explain(order: Order) -> str:
+    return (
+        "The open package still holds "
+        + ", ".join(
+            f"{quantity} x {sku}" for sku, quantity in order_open_package_contents(order).items()
+        )
+        + ": close it or empty it first."
     )
 
 
@@ -86,6 +104,9 @@ def _after_sales_settled_explain(order: Order) -> str:
 
 everything_picked = Guard("everything_picked", _everything_picked, _everything_picked_explain)
 everything_packed = Guard("everything_packed", _everything_packed, _everything_packed_explain)
+open_package_settled = Guard(
+    "open_package_settled", _open_package_settled, _open_package_settled_explain
+)
 every_package_shipped = Guard(
     "every_package_shipped", _every_package_shipped, _every_package_shipped_explain
 )
@@ -96,7 +117,7 @@ after_sales_settled = Guard(
 # transition -> fulfillment's guards on it; `guards_register` puts exactly these in place.
 GUARDS: dict[str, tuple[Guard, ...]] = {
     "start_packing": (everything_picked,),
-    "mark_ready_to_ship": (everything_packed,),
+    "mark_ready_to_ship": (everything_packed, open_package_settled),
     "ship": (every_package_shipped,),
     "complete": (after_sales_settled,),
 }

@@ -11,6 +11,7 @@ from fulfillment.models import (
     PickRecord,
 )
 from fulfillment.selectors import order_open_package_contents
+from fulfillment.services import package_create
 from fulfillment.services.picking import pick_list_create
 from fulfillment.services.scanning import (
     ScanCount,
@@ -226,6 +227,31 @@ def test_emptying_the_box_starts_it_again_and_is_noted():
     assert not OpenPackage.objects.exists() and not OpenPackageLine.objects.exists()
     assert "Open package emptied: 1 x MUG-1, 1 x TEA-7 taken out." in order.events.last().note
     assert pack_scan_add(order=order, sku="MUG-1", actor=packer) == ScanCount("MUG-1", 1, 2)
+
+
+def test_an_order_is_not_ready_to_ship_while_its_open_package_holds_units():
+    order = order_in_state(OrderStatus.PACKING)
+    packer = user_with_role(WAREHOUSE)
+    pack_scan_add(order=order, sku="MUG-1", actor=packer)
+    # Everything packed some other way (the API's package, the pack form) meanwhile.
+    package_create(
+        order=order,
+        lines=[{"sku": "MUG-1", "quantity": 2}, {"sku": "TEA-7", "quantity": 1}],
+        weight_grams=900,
+        actor=packer,
+    )
+    before = counts()
+
+    with pytest.raises(
+        InvalidTransition,
+        match=r"The open package still holds 1 x MUG-1: close it or empty it first",
+    ):
+        order_transition(order=order, transition="mark_ready_to_ship", actor=packer)
+    assert counts() == before
+
+    open_package_empty(order=order, actor=packer)
+    order = order_transition(order=order, transition="mark_ready_to_ship", actor=packer)
+    assert order.status == OrderStatus.READY_TO_SHIP
 
 
 def test_a_held_order_keeps_its_open_package_and_closing_waits_for_packing():
