@@ -130,7 +130,8 @@ def update_read(body: bytes) -> AggregatorUpdate:
     """The update in AfterShip's `body`; UpdateUnreadable when it is not its documented shape."""
     try:
         payload = json_object(json.loads(body), "The body")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: JSON nested deeper than Python's parser goes.
         raise UpdateUnreadable("The body is not JSON.") from None
     event_id = text(payload.get("event_id"), 200)
     if not event_id:

@@ -86,7 +86,8 @@ def update_read(body: bytes) -> AggregatorUpdate:
     """The update in EasyPost's Event `body`; UpdateUnreadable when it is not that shape."""
     try:
         payload = json_object(json.loads(body), "The body")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: JSON nested deeper than Python's parser goes.
         raise UpdateUnreadable("The body is not JSON.") from None
     event_id = text(payload.get("id"), 200)
     if not event_id:

@@ -148,6 +148,7 @@ def test_easypost_statuses_map_to_ours(status, ours):
         b"{}",
         b'{"event_id": "x", "event": "tracking_update", "msg": []}',
         json.dumps({"event_id": "x", "event": "tracking_update", "msg": {}}).encode(),
+        b"[" * 100_000 + b"]" * 100_000,  # deeper than Python's JSON parser goes
     ],
 )
 def test_odd_aftership_bodies_are_unreadable_not_errors(body):
@@ -157,7 +158,12 @@ def test_odd_aftership_bodies_are_unreadable_not_errors(body):
 
 @pytest.mark.parametrize(
     "body",
-    [b"\xff\xfe", b"[]", b'{"id": "evt_1", "description": "tracker.updated", "result": null}'],
+    [
+        b"\xff\xfe",
+        b"[]",
+        b'{"id": "evt_1", "description": "tracker.updated", "result": null}',
+        b"[" * 100_000 + b"]" * 100_000,
+    ],
 )
 def test_odd_easypost_bodies_are_unreadable_not_errors(body):
     with pytest.raises(UpdateUnreadable):
