@@ -75,22 +75,9 @@ def pick_list_orders_needing(pick_list: PickList | int, sku: str) -> list[Order]
         .select_related("order")
         .order_by("order__number", "id")
     )
-    picked = dict(
-        PickRecord.objects.filter(order_line__in=lines)
-        .values_list("order_line_id")
-        .annotate(total=Sum("quantity_picked"))
-        .values_list("order_line_id", "total")
-    )
-    drop_shipped = dict(
-        SupplierRequestLine.objects.filter(
-            order_line__in=lines,
-            request__delivery=SupplierDelivery.DROP_SHIP,
-            request__status=SupplierRequestStatus.RECEIVED,
-        )
-        .values_list("order_line_id")
-        .annotate(total=Sum("quantity"))
-        .values_list("order_line_id", "total")
-    )
+    line_ids = [line.pk for line in lines]
+    picked = _picked_per_line(line_ids)
+    drop_shipped = _drop_shipped_per_line(line_ids)
     needing: dict[int, Order] = {}
     for line in lines:
         if line.quantity - picked.get(line.pk, 0) - drop_shipped.get(line.pk, 0) > 0:
@@ -156,6 +143,30 @@ def _drop_shipped_quantities(order: Order) -> dict[int, int]:
     return dict(
         SupplierRequestLine.objects.filter(
             request__order=order,
+            request__delivery=SupplierDelivery.DROP_SHIP,
+            request__status=SupplierRequestStatus.RECEIVED,
+        )
+        .values_list("order_line_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("order_line_id", "total")
+    )
+
+
+def _picked_per_line(line_ids: list[int]) -> dict[int, int]:
+    """Return {order line id: units taken off the shelf} for `line_ids`."""
+    return dict(
+        PickRecord.objects.filter(order_line_id__in=line_ids)
+        .values_list("order_line_id")
+        .annotate(total=Sum("quantity_picked"))
+        .values_list("order_line_id", "total")
+    )
+
+
+def _drop_shipped_per_line(line_ids: list[int]) -> dict[int, int]:
+    """Return {order line id: units a supplier delivered straight to the customer}."""
+    return dict(
+        SupplierRequestLine.objects.filter(
+            order_line_id__in=line_ids,
             request__delivery=SupplierDelivery.DROP_SHIP,
             request__status=SupplierRequestStatus.RECEIVED,
         )
@@ -238,22 +249,8 @@ def _pick_rows(lines) -> list[dict]:
         )
     )
     line_ids = [row[0] for row in rows_by_line]
-    picked = dict(
-        PickRecord.objects.filter(order_line_id__in=line_ids)
-        .values_list("order_line_id")
-        .annotate(total=Sum("quantity_picked"))
-        .values_list("order_line_id", "total")
-    )
-    drop_shipped = dict(
-        SupplierRequestLine.objects.filter(
-            order_line_id__in=line_ids,
-            request__delivery=SupplierDelivery.DROP_SHIP,
-            request__status=SupplierRequestStatus.RECEIVED,
-        )
-        .values_list("order_line_id")
-        .annotate(total=Sum("quantity"))
-        .values_list("order_line_id", "total")
-    )
+    picked = _picked_per_line(line_ids)
+    drop_shipped = _drop_shipped_per_line(line_ids)
     left: dict[str, int] = {}
     line_names: dict[str, str] = {}
     numbers: dict[str, list[str]] = {}
