@@ -18,6 +18,7 @@ from orders.tests.factories import (
     order_pack_everything,
     user_with_role,
 )
+from orders.services import order_transition
 from shared.errors import TransitionPermissionDenied
 
 from .conftest import (
@@ -215,6 +216,40 @@ def test_an_exception_or_a_failed_attempt_holds_the_order(client, tag, subtag, s
     assert shipment.status == shipment_status
     assert order.status == OrderStatus.ON_HOLD
     assert order.hold_reason == HoldReason.DELIVERY_FAILED
+
+
+def test_a_second_failed_attempt_after_staff_released_the_order_holds_it_again(client):
+    # As our own carrier webhook does: each new failed attempt is news for staff.
+    shipment = shipped_shipment("GHNAS0000001")
+    first = [checkpoint("2026-12-01T10:00:00+07:00", "AttemptFail", "AttemptFail_001", "No one")]
+    aftership_post(
+        client, aftership_update("AttemptFail", "AttemptFail_001", event_id="a1", checkpoints=first)
+    )
+    order_transition(order=order_of(shipment), transition="release", actor=None)
+    notes_before = OrderEvent.objects.filter(event_type=OrderEventType.CARRIER_SCAN).count()
+    second = [
+        *first,
+        checkpoint("2026-12-02T10:00:00+07:00", "AttemptFail", "AttemptFail_001", "No one again"),
+    ]
+
+    response = aftership_post(
+        client,
+        aftership_update("AttemptFail", "AttemptFail_001", event_id="a2", checkpoints=second),
+    )
+
+    assert response.json()["outcome"] == "applied"
+    order = order_of(shipment)
+    assert (order.status, order.hold_reason) == (OrderStatus.ON_HOLD, HoldReason.DELIVERY_FAILED)
+    assert OrderEvent.objects.filter(event_type=OrderEventType.CARRIER_SCAN).count() == (
+        notes_before + 1
+    )
+    # The same checkpoints once more under another event id: nothing new, no hold again.
+    order_transition(order=order, transition="release", actor=None)
+    aftership_post(
+        client,
+        aftership_update("AttemptFail", "AttemptFail_001", event_id="a3", checkpoints=second),
+    )
+    assert order_of(shipment).status == OrderStatus.SHIPPED
 
 
 def test_an_older_update_arriving_late_does_not_move_the_status_back(client):

@@ -206,8 +206,8 @@ def shipment_tracking_apply(*, shipment: Shipment | int, report: TrackingReport)
     latest scan we have): aggregators do not promise the order of their
     webhooks. A status change is noted on the order and published once
     (`CarrierScanRecorded`), whatever number of old checkpoints came with it, so
-    the customer gets one e-mail; the order then follows as with our own
-    carrier webhook. All under the order's lock, in one transaction.
+    the customer gets one e-mail; so is a new checkpoint of the same problem (a
+    second failed attempt). The order then follows as with our own carrier webhook. All under the order's lock, in one transaction.
     """
     if report.status is not None and report.status not in TrackingEventStatus.values:
         raise OrderValidationError(f"Unknown status '{report.status}'.")
@@ -272,6 +272,16 @@ def shipment_tracking_apply(*, shipment: Shipment | int, report: TrackingReport)
                     shipment.delivered_at = max(delivered, default=None) or (
                         latest.occurred_at if latest else timezone.now()
                     )
+        # A new checkpoint of the same problem (a second failed attempt after staff
+        # released the order) is news as our own carrier webhook's scan is: noted, and a
+        # shipped order held again. The same checkpoints sent again are not new.
+        problem_again = (
+            not status_changed
+            and not stale
+            and report.status in _HOLDING_STATUSES
+            and shipment.status == _SHIPMENT_STATUS_OF[report.status]
+            and any(event.status == report.status for event in new_events)
+        )
         estimate_changed = (
             report.estimated_delivery_date is not None
             and report.estimated_delivery_date != shipment.estimated_delivery_date
@@ -281,7 +291,7 @@ def shipment_tracking_apply(*, shipment: Shipment | int, report: TrackingReport)
             shipment.estimated_delivery_date = report.estimated_delivery_date
         if status_changed or estimate_changed:
             shipment.save(update_fields=["status", "delivered_at", "estimated_delivery_date"])
-        if status_changed:
+        if status_changed or problem_again:
             _scan_noted(
                 order,
                 shipment,
