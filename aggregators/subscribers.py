@@ -5,6 +5,7 @@ A shipment booked under a tracking number the aggregators already reported
 the booking is committed.
 """
 
+import logging
 from functools import partial
 
 from django.db import transaction
@@ -13,6 +14,8 @@ from orders.events import ShipmentCreated, subscribe
 
 from .models import TrackingUpdate, UpdateOutcome
 from .services import update_apply
+
+logger = logging.getLogger(__name__)
 
 
 def unmatched_updates_apply(tracking_number: str) -> None:
@@ -23,7 +26,13 @@ def unmatched_updates_apply(tracking_number: str) -> None:
         needs_attention=True,
     ).order_by("received_at", "id")
     for update in waiting:
-        update_apply(update)
+        try:
+            update_apply(update)
+        except Exception:
+            # Runs after the booking committed: a failure here must not answer the
+            # booking with a 500 nor keep the next updates waiting. This one stays
+            # unmatched on the staff's list, to apply again.
+            logger.exception("tracking update %s could not be applied on booking", update.pk)
 
 
 def updates_apply_on_shipment(event: ShipmentCreated) -> None:

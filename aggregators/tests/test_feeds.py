@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from aggregators import subscribers
 from aggregators.models import TrackingUpdate, UpdateOutcome
 from aggregators.services import update_reapply, update_resolve
 from fulfillment.models import ShipmentStatus, TrackingEvent, TrackingEventStatus
@@ -336,6 +337,32 @@ def test_a_shipment_booked_later_takes_the_updates_that_waited_for_it(
     assert update.outcome == UpdateOutcome.APPLIED
     assert update.shipment.tracking_number == "GHNAS0000001"
     assert update.shipment.tracking_events.count() == 2
+
+
+def test_an_update_failing_on_booking_leaves_the_booking_and_the_next_update_alone(
+    client, django_capture_on_commit_callbacks, monkeypatch
+):
+    aftership_post(client, payload("aftership_2026-07_tracking_update.json"))
+    second = payload("aftership_2026-07_tracking_update.json")
+    second["event_id"] = "second"
+    aftership_post(client, second)
+    first_id = TrackingUpdate.objects.order_by("id").first().pk
+    applying = subscribers.update_apply
+
+    def failing_first(update):
+        if update.pk == first_id:
+            raise RuntimeError("broken")
+        return applying(update)
+
+    monkeypatch.setattr(subscribers, "update_apply", failing_first)
+    order = order_pack_everything(order_in_state(OrderStatus.PACKING))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order_book_shipment(order, tracking_number="GHNAS0000001")
+
+    outcomes = list(TrackingUpdate.objects.order_by("id").values_list("outcome", flat=True))
+    assert outcomes == [UpdateOutcome.UNMATCHED, UpdateOutcome.APPLIED]
+    assert order.shipments.get().tracking_events.count() == 2
 
 
 def test_the_carrier_named_by_the_aggregator_tells_two_shipments_apart(client):
