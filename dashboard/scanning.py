@@ -92,11 +92,7 @@ def _sku_scanned(request: HttpRequest, order: Order, sku: str, screen: str) -> H
             count = pack_scan_add(order=order, sku=sku, actor=request.user)
             text = _("Added 1 x %(sku)s to the open package (%(done)s of %(of)s packed or open).")
     except OrderError as error:
-        return _refused(
-            request,
-            _("Refused %(code)s: %(reason)s") % {"code": _shown(sku), "reason": error.message},
-            status=error.http_status,
-        )
+        return _scan_refused(request, sku, error)
     return _done(
         request,
         text % _count_words(count),
@@ -108,16 +104,20 @@ def _wave_scanned(request: HttpRequest, pick_list: PickList, sku: str) -> HttpRe
     try:
         order, count = wave_scan_record(pick_list=pick_list, sku=sku, actor=request.user)
     except OrderError as error:
-        return _refused(
-            request,
-            _("Refused %(code)s: %(reason)s") % {"code": _shown(sku), "reason": error.message},
-            status=error.http_status,
-        )
+        return _scan_refused(request, sku, error)
     return _done(
         request,
         _("Picked 1 x %(sku)s for order %(number)s: into its tote (%(done)s of %(of)s).")
         % {"number": order.number, **_count_words(count)},
         reverse("dashboard:pick-list", args=[pick_list.pk]),
+    )
+
+
+def _scan_refused(request: HttpRequest, sku: str, error: OrderError) -> HttpResponse:
+    return _refused(
+        request,
+        _("Refused %(code)s: %(reason)s") % {"code": _shown(sku), "reason": error.message},
+        status=error.http_status,
     )
 
 
