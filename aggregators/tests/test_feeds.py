@@ -12,6 +12,7 @@ from notifications.emails import notification_message_build
 from notifications.models import Notification, NotificationKind
 from orders.models import HoldReason, Order, OrderEvent, OrderEventType, OrderStatus
 from orders.roles import CUSTOMER_CARE, WAREHOUSE
+from orders.services import order_transition
 from orders.tests.factories import (
     CarrierFactory,
     order_book_shipment,
@@ -19,7 +20,6 @@ from orders.tests.factories import (
     order_pack_everything,
     user_with_role,
 )
-from orders.services import order_transition
 from shared.errors import TransitionPermissionDenied
 
 from .conftest import (

@@ -207,7 +207,8 @@ def shipment_tracking_apply(*, shipment: Shipment | int, report: TrackingReport)
     webhooks. A status change is noted on the order and published once
     (`CarrierScanRecorded`), whatever number of old checkpoints came with it, so
     the customer gets one e-mail; so is a new checkpoint of the same problem (a
-    second failed attempt). The order then follows as with our own carrier webhook. All under the order's lock, in one transaction.
+    second failed attempt). The order then follows as with our own carrier
+    webhook. All under the order's lock, in one transaction.
     """
     if report.status is not None and report.status not in TrackingEventStatus.values:
         raise OrderValidationError(f"Unknown status '{report.status}'.")
