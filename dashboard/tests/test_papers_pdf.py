@@ -227,6 +227,21 @@ def test_the_order_page_links_each_label_and_slip_and_all_of_them_for_shipping_s
     assert order.number in care and ".pdf" not in care
 
 
+def test_the_order_page_with_its_paper_links_costs_the_same_queries_for_one_or_more_boxes():
+    _pick_list, (one_box, two_boxes) = wave(2)
+    one_box, two_boxes = packed(one_box), packed(two_boxes, boxes=2)
+    client = logged_in(user_with_role(WAREHOUSE))
+    client.get(f"/dashboard/orders/{one_box.number}/")  # session, permissions cached
+
+    with CaptureQueriesContext(connection) as one:
+        one_html = client.get(f"/dashboard/orders/{one_box.number}/").content.decode()
+    with CaptureQueriesContext(connection) as two:
+        two_html = client.get(f"/dashboard/orders/{two_boxes.number}/").content.decode()
+
+    assert (one_html.count("data-slip-pdf"), two_html.count("data-slip-pdf")) == (1, 2)
+    assert len(one) == len(two)
+
+
 def test_the_pick_list_pages_link_the_waves_papers_for_shipping_staff_only():
     pick_list, _orders = wave(1)
     href = f'href="/fulfillment/pick-lists/{pick_list.pk}/papers.pdf"'
