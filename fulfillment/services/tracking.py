@@ -202,13 +202,14 @@ def shipment_tracking_apply(*, shipment: Shipment | int, report: TrackingReport)
     Each checkpoint not seen before becomes one scan (a repeat, or the same
     checkpoints under another event id, adds none). The shipment's status
     follows the update's overall status, unless the update is older than what
-    the shipment has seen already (its latest checkpoint is earlier than the
-    latest scan we have): aggregators do not promise the order of their
-    webhooks. A status change is noted on the order and published once
-    (`CarrierScanRecorded`), whatever number of old checkpoints came with it, so
-    the customer gets one e-mail; so is a new checkpoint of the same problem (a
-    second failed attempt). The order then follows as with our own carrier
-    webhook. All under the order's lock, in one transaction.
+    the shipment has seen already from the same aggregator (its latest
+    checkpoint is earlier than the latest scan that aggregator gave us):
+    aggregators do not promise the order of their webhooks. A status change is
+    noted on the order and published once (`CarrierScanRecorded`), whatever
+    number of old checkpoints came with it, so the customer gets one e-mail; so
+    is a new checkpoint of the same problem (a second failed attempt). The order
+    then follows as with our own carrier webhook. All under the order's lock, in
+    one transaction.
     """
     if report.status is not None and report.status not in TrackingEventStatus.values:
         raise OrderValidationError(f"Unknown status '{report.status}'.")
@@ -221,10 +222,12 @@ def shipment_tracking_apply(*, shipment: Shipment | int, report: TrackingReport)
         )
         known = list(
             TrackingEvent.objects.filter(shipment=shipment).values_list(
-                "carrier_event_id", "occurred_at", "location", "message"
+                "carrier_event_id", "occurred_at", "location", "message", "source"
             )
         )
-        latest_seen = max((row[1] for row in known), default=None)
+        # Late only against this aggregator's own checkpoints: scans from elsewhere (our
+        # carrier webhook, another aggregator, the demo) keep their own clocks and order.
+        latest_seen = max((row[1] for row in known if row[4] == report.source), default=None)
         known_ids = {row[0] for row in known}
         known_content = {(row[1], row[2], row[3]) for row in known}
         new_events = []
