@@ -1,9 +1,12 @@
 """Which of our shipments an aggregator's update is about.
 
-By tracking number, and by the carrier where the aggregator names one: a
-carrier whose aggregator name (`Carrier.aftership_slug` / `easypost_carrier`)
-is set must equal it; one without is matched by its code, else by the number
-alone. Two shipments still left: nobody can tell which, staff decide.
+By tracking number (DESIGN.md: the number finds the shipment). When several
+shipments share it, by the carrier the aggregator names: a carrier whose
+aggregator name (`Carrier.aftership_slug` / `easypost_carrier`) is set must
+equal it; one without is matched by its code, else by the number alone. Two
+shipments still left: nobody can tell which, staff decide. One shipment with
+the number is the one even if the names disagree; the match then says so
+(`reason`), for staff.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ _NAME_FIELD = {
 
 @dataclass(frozen=True)
 class Match:
+    """The shipment, or None and why; with a shipment, `reason` is a warning for staff."""
+
     shipment: Shipment | None
     reason: str = ""
 
@@ -35,6 +40,21 @@ def shipment_match(*, aggregator: str, tracking_number: str, carrier_name: str) 
         Shipment.objects.filter(tracking_number=number).select_related("carrier").order_by("pk")
     )
     named = carrier_name.strip().lower()
+    if named and len(candidates) == 1:
+        # One shipment has the number: it is the one, whatever the aggregator calls its
+        # carrier (a slug not set or set otherwise in the admin must not leave the order
+        # unmoved); a name that disagrees is said, for staff to check the carrier.
+        only = candidates[0]
+        own = getattr(only.carrier, _NAME_FIELD[aggregator]).strip().lower()
+        if own == named or (not own and only.carrier.code.lower() == named):
+            return Match(only)
+        return Match(
+            only,
+            f"Applied by tracking number alone: the aggregator names the carrier "
+            f"{carrier_name}, the shipment's carrier is {only.carrier.code}"
+            + (f" ({own})" if own else "")
+            + ".",
+        )
     if named:
         field = _NAME_FIELD[aggregator]
         by_name, by_code, unnamed = [], [], []

@@ -168,9 +168,10 @@ def _apply(update: TrackingUpdate, read: AggregatorUpdate) -> TrackingUpdate:
         logger.exception("tracking update %s could not be applied", update.pk)
         return _finish(update, UpdateOutcome.FAILED, f"Could not be applied: {failure!r}")
     outcome = UpdateOutcome.APPLIED if applied.changed else UpdateOutcome.IGNORED
-    if read.note:
-        # Its scans are taken in; the status it gave is for staff to look at.
-        return _finish(update, outcome, read.note, attention=True)
+    note = " ".join(filter(None, (read.note, match.reason)))
+    if note:
+        # Taken in; what it said about the status or the carrier is for staff to look at.
+        return _finish(update, outcome, note, attention=True)
     return _finish(
         update,
         outcome,
