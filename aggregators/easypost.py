@@ -8,7 +8,8 @@ The body is an Event `{id: "evt_...", object: "Event", description:
 "tracker.updated", result: <Tracker>}`; the Tracker has `tracking_code`,
 `carrier`, `status`, `status_detail`, `est_delivery_date` and `tracking_details`
 `[{message, status, status_detail, datetime, source, tracking_location: {city,
-state, country, zip}}]`. EasyPost gives times in UTC: scans have no local offset.
+state, country, zip}}]`. EasyPost gives a detail's time with the place's offset
+when it knows the place, else in UTC (then the scan has no local offset).
 """
 
 from __future__ import annotations
@@ -70,8 +71,9 @@ def _detail(raw: Any) -> Scan | None:
     return Scan(
         status=status,
         occurred_at=when[0],
-        # EasyPost's times are UTC ("...Z"): the local time at the place is unknown.
-        utc_offset_minutes=None,
+        # EasyPost gives the place's own offset when it knows the place; otherwise UTC
+        # ("...Z"), and the local time is unknown (the page shows the shop's time zone).
+        utc_offset_minutes=when[1] or None,
         location=place(
             location.get("city"),
             location.get("state"),

@@ -117,6 +117,16 @@ def test_the_easypost_event_reads_in_utc():
     assert update.estimated_delivery_date == date(2026, 12, 4)
 
 
+def test_an_easypost_detail_placed_by_easypost_keeps_its_local_time():
+    body = payload("easypost_tracker_updated.json")
+    body["result"]["tracking_details"][1]["datetime"] = "2026-11-30T12:04:00+07:00"
+
+    arrived = easypost.update_read(as_bytes(body)).scans[1]
+
+    assert arrived.occurred_at == datetime(2026, 11, 30, 5, 4, tzinfo=UTC)
+    assert arrived.utc_offset_minutes == 7 * 60
+
+
 @pytest.mark.parametrize(
     ("status", "ours"),
     [
