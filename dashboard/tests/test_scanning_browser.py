@@ -174,3 +174,35 @@ def test_after_packing_starts_in_place_the_next_scan_goes_into_the_box(live_serv
     expect(page.locator("[data-open-package-line='MUG-1']")).to_have_text("1 x MUG-1")
     assert picked() == 2
     assert OpenPackage.objects.get(order=order).lines.get().quantity == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("take_field", ["click", "focus", "fill"])
+def test_scanning_into_the_field_clicked_or_focused_first_works_the_same(
+    live_server, page, take_field
+):
+    """A client that first clicks or focuses the scan field (or fills it) opens and picks alike."""
+    InventoryItem.objects.create(sku="MUG-1", name="Mug", location="A-01-1", quantity_on_hand=5)
+    order = order_make("picking")  # 2 x MUG-1
+    log_in(page, live_server.url)
+
+    def scan_into_field(code: str) -> None:
+        if take_field == "fill":
+            page.fill("input[name=code]", code)
+            page.press("input[name=code]", "Enter")
+            return
+        if take_field == "click":
+            page.click("#scan")
+        else:
+            page.focus("input[name=code]")
+        scan(page, code)
+
+    scan_into_field(order.number)
+    page.wait_for_url(f"{live_server.url}/dashboard/orders/{order.number}/")
+
+    scan_into_field("MUG-1")
+    expect(page.locator("#order-messages")).to_contain_text("Picked 1 x MUG-1 (1 of 2).")
+    scan_into_field("MUG-1")
+    expect(page.locator("#order-messages")).to_contain_text("Picked 1 x MUG-1 (2 of 2).")
+    assert picked() == 2
+    assert page.url == f"{live_server.url}/dashboard/orders/{order.number}/"
