@@ -5,6 +5,7 @@ storefront's webhook, the customer's e-mail) subscribes to the events these
 services publish (orders.events).
 """
 
+import re
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -114,6 +115,24 @@ def package_create(
     return package
 
 
+# What a tracking number may hold: printable ASCII without spaces. The label prints it
+# as a Code 128 barcode, which has no other characters (they would be dropped and the
+# scanned number would not match), and carriers' numbers are letters, digits and dashes.
+_TRACKING_NUMBER = re.compile(r"[!-~]+")
+TRACKING_NUMBER_MAX_LENGTH = 100
+
+
+def _tracking_number_problem(tracking_number: str) -> str | None:
+    """Why `tracking_number` (stripped) cannot be a shipment's, or None."""
+    if not tracking_number:
+        return "This field is required."
+    if len(tracking_number) > TRACKING_NUMBER_MAX_LENGTH:
+        return f"At most {TRACKING_NUMBER_MAX_LENGTH} characters."
+    if not _TRACKING_NUMBER.fullmatch(tracking_number):
+        return "Only letters, digits and signs without spaces or accents (as printed on a barcode)."
+    return None
+
+
 def _shipment_insert(*, carrier: Carrier, tracking_number: str, **fields: Any) -> Shipment:
     """Create a shipment, refusing a tracking number the carrier already has (409)."""
     try:
@@ -147,8 +166,9 @@ def shipment_hand_over(
     errors: dict[str, list[str]] = {}
     if carrier is None:
         errors["carrier"] = [f"No active carrier with code '{carrier_code}'."]
-    if not tracking_number:
-        errors["tracking_number"] = ["This field is required."]
+    problem = _tracking_number_problem(tracking_number)
+    if problem:
+        errors["tracking_number"] = [problem]
     if errors:
         raise OrderValidationError("The hand-over is incomplete.", details=errors)
     with transaction.atomic():
@@ -221,8 +241,9 @@ def shipment_create(
     carrier = Carrier.objects.filter(code=carrier_code, is_active=True).first()
     if carrier is None:
         errors["carrier"] = [f"No active carrier with code '{carrier_code}'."]
-    if not tracking_number:
-        errors["tracking_number"] = ["This field is required."]
+    problem = _tracking_number_problem(tracking_number)
+    if problem:
+        errors["tracking_number"] = [problem]
     if not package_ids:
         errors["packages"] = ["Name at least one package."]
     if errors:

@@ -183,6 +183,37 @@ def test_a_tracking_number_is_used_once_per_carrier():
     }
 
 
+@pytest.mark.parametrize(
+    "tracking_number, problem",
+    [
+        ("GHN 123", "Only letters, digits and signs"),
+        ("GHNđ123", "Only letters, digits and signs"),
+        ("X" * 101, "Ensure this field has no more than 100 characters."),
+    ],
+)
+def test_a_tracking_number_a_barcode_cannot_carry_is_refused_and_nothing_is_booked(
+    tracking_number, problem
+):
+    """The label prints it as Code 128 (ASCII only): an accent would be dropped from the
+    bars and the scanned number would match nothing; over 100 characters it does not fit."""
+    order = order_pack_everything(order_in_state(OrderStatus.PACKING))
+
+    response = staff_api().post(
+        f"/api/v1/orders/{order.number}/shipments/",
+        {
+            "carrier": "ghn",
+            "tracking_number": tracking_number,
+            "packages": [order.packages.get().pk],
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    [message] = response.json()["error"]["details"]["tracking_number"]
+    assert message.startswith(problem)
+    assert not Shipment.objects.exists()
+
+
 def shipped_order(tracking_number="GHN1"):
     order = order_pack_everything(order_in_state(OrderStatus.PACKING))
     order = order_transition(order=order, transition="mark_ready_to_ship", actor=None)
