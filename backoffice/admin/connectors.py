@@ -5,8 +5,6 @@ A connection is saved through `connectors.services.connections.connection_save`
 applied again or marked dealt with through `connectors.services.deliveries`.
 """
 
-import json
-
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
@@ -21,7 +19,8 @@ from connectors.services.deliveries import (
     delivery_reapply,
     delivery_resolve,
 )
-from shared.errors import OrderError
+
+from .inboxes import InboxAdmin
 
 _KEEP_HELP = _("Never shown again. Leave empty to keep the stored one.")
 
@@ -133,8 +132,20 @@ class PlatformConnectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlatformDelivery)
-class PlatformDeliveryAdmin(admin.ModelAdmin):
+class PlatformDeliveryAdmin(InboxAdmin):
     """Every delivery a platform sent, read-only; applied again or marked dealt with."""
+
+    reapply_service = delivery_reapply
+    resolve_service = delivery_resolve
+    id_field = "delivery_id"
+
+    @staticmethod
+    def resolved_message(count: int) -> str:
+        return ngettext(
+            "%(count)d delivery marked dealt with.",
+            "%(count)d deliveries marked dealt with.",
+            count,
+        ) % {"count": count}
 
     list_display = [
         "received_at",
@@ -153,7 +164,6 @@ class PlatformDeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["connection__storefront", "order"]
     date_hierarchy = "received_at"
     show_full_result_count = False
-    actions = ["reapply_selected", "resolve_selected"]
     fields = [
         "connection",
         "platform",
@@ -178,75 +188,12 @@ class PlatformDeliveryAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("connection__storefront", "order")
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: PlatformDelivery | None = None
-    ) -> bool:
-        return False
-
-    def has_delete_permission(
-        self, request: HttpRequest, obj: PlatformDelivery | None = None
-    ) -> bool:
-        return False
-
     def has_reapply_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(REAPPLY_PERMISSION)
+
+    # Applying again and dealing with go together for platform deliveries.
+    has_resolve_permission = has_reapply_permission
 
     @admin.display(description=_("storefront"), ordering="connection__storefront__name")
     def storefront(self, delivery: PlatformDelivery) -> str:
         return str(delivery.connection.storefront)
-
-    @admin.display(description=_("error"))
-    def error_short(self, delivery: PlatformDelivery) -> str:
-        return delivery.error[:120] + ("…" if len(delivery.error) > 120 else "")
-
-    @admin.display(description=_("headers"))
-    def headers_display(self, delivery: PlatformDelivery) -> str:
-        return format_html(
-            '<pre style="white-space: pre-wrap">{}</pre>',
-            json.dumps(delivery.headers, indent=2, sort_keys=True, ensure_ascii=False),
-        )
-
-    @admin.display(description=_("raw body (as received)"))
-    def raw_body_display(self, delivery: PlatformDelivery) -> str:
-        return format_html('<pre style="white-space: pre-wrap">{}</pre>', delivery.raw_body)
-
-    @admin.action(description=_("Apply again"), permissions=["reapply"])
-    def reapply_selected(self, request: HttpRequest, queryset) -> None:
-        outcomes: dict[str, int] = {}
-        for delivery in queryset.order_by("received_at", "id"):
-            # Each one is applied and committed on its own: one refusal does not stop the
-            # rest, and the summary says what happened to every one of them.
-            try:
-                delivery = delivery_reapply(delivery, actor=request.user)
-            except OrderError as error:
-                self.message_user(
-                    request, f"{delivery.delivery_id}: {error.message}", level=messages.ERROR
-                )
-                continue
-            outcomes[delivery.get_outcome_display()] = (
-                outcomes.get(delivery.get_outcome_display(), 0) + 1
-            )
-        if outcomes:
-            summary = ", ".join(f"{label}: {count}" for label, count in outcomes.items())
-            self.message_user(
-                request, _("Applied again. %(summary)s") % {"summary": summary}, messages.SUCCESS
-            )
-
-    @admin.action(description=_("Mark dealt with"), permissions=["reapply"])
-    def resolve_selected(self, request: HttpRequest, queryset) -> None:
-        deliveries = list(queryset)
-        for delivery in deliveries:
-            delivery_resolve(delivery, actor=request.user)
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d delivery marked dealt with.",
-                "%(count)d deliveries marked dealt with.",
-                len(deliveries),
-            )
-            % {"count": len(deliveries)},
-            messages.SUCCESS,
-        )
