@@ -26,7 +26,7 @@ from django.core.paginator import Paginator
 from django.db.models import Model, TextChoices
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -153,6 +153,10 @@ def inbox_detail(request: HttpRequest, pk: int, inbox: Inbox) -> HttpResponse:
         inbox.detail_template,
         {
             inbox.context_name: item,
+            # What dashboard/inbox_item.html draws for every kind.
+            "item": item,
+            "apply_url": reverse(f"dashboard:{inbox.item_name}-apply", args=[item.pk]),
+            "resolve_url": reverse(f"dashboard:{inbox.item_name}-resolve", args=[item.pk]),
             "body": _body_shown(item.raw_body),
             "may_reapply": request.user.has_perm(inbox.reapply_permission),
             "may_resolve": request.user.has_perm(inbox.resolve_permission),

@@ -51,6 +51,9 @@ def test_one_delivery_shows_its_raw_body_headers_and_error(client, wrong_currenc
     assert "data-raw-body" in page and "6512003334455" in page
     assert "x-shopify-topic" in page.lower()
     assert "Apply again" in page and "Mark dealt with" in page
+    pk = wrong_currency_delivery.pk
+    assert f'action="/dashboard/platform-deliveries/{pk}/apply/"' in page
+    assert f'action="/dashboard/platform-deliveries/{pk}/resolve/"' in page
 
 
 def test_applying_again_after_the_storefront_is_fixed_creates_the_order(

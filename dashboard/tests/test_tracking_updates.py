@@ -82,6 +82,9 @@ def test_one_update_shows_its_raw_body_headers_and_error(client):
     assert "as-webhook-version" in page
     assert "No shipment has tracking number GHNAS0000001" in page
     assert "Apply again" in page and "Mark dealt with" in page
+    assert f'action="/dashboard/tracking-updates/{update.pk}/apply/"' in page
+    assert f'action="/dashboard/tracking-updates/{update.pk}/resolve/"' in page
+    assert 'data-outcome="unmatched"' in page
 
 
 def test_applying_again_once_the_shipment_exists_moves_it(client):
