@@ -167,7 +167,10 @@ def _apply(update: TrackingUpdate, read: AggregatorUpdate) -> TrackingUpdate:
         # again for days; staff apply it again once the cause is fixed.
         logger.exception("tracking update %s could not be applied", update.pk)
         return _finish(update, UpdateOutcome.FAILED, f"Could not be applied: {failure!r}")
-    outcome = UpdateOutcome.APPLIED if applied.changed else UpdateOutcome.IGNORED
+    # Applied again with nothing new, an update that was applied before stays "applied":
+    # what it changed then is still its doing (staff read the outcome as what it did).
+    was_applied = update.outcome == UpdateOutcome.APPLIED
+    outcome = UpdateOutcome.APPLIED if applied.changed or was_applied else UpdateOutcome.IGNORED
     note = " ".join(filter(None, (read.note, match.reason)))
     if note:
         # Taken in; what it said about the status or the carrier is for staff to look at.

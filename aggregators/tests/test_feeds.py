@@ -127,6 +127,24 @@ def test_a_repeat_changes_nothing(client):
     assert OrderEvent.objects.filter(order_id=shipment.order_id).count() == events_before
 
 
+def test_applying_an_applied_update_again_keeps_it_applied_and_changes_nothing(client):
+    """Staff pressing "Apply again" on an update that was applied must not rewrite its
+    history as "nothing to do": what it changed the first time is still its doing."""
+    shipment = shipped_shipment("GHNAS0000001")
+    aftership_post(client, payload("aftership_2026-07_tracking_update.json"))
+    update = TrackingUpdate.objects.get()
+    assert update.outcome == UpdateOutcome.APPLIED
+    scans_before = TrackingEvent.objects.filter(shipment=shipment).count()
+
+    update = update_reapply(update, actor=user_with_role(CUSTOMER_CARE))
+
+    update.refresh_from_db()
+    assert update.outcome == UpdateOutcome.APPLIED
+    assert update.attempts == 2
+    assert not update.needs_attention
+    assert TrackingEvent.objects.filter(shipment=shipment).count() == scans_before
+
+
 def test_the_same_checkpoints_under_a_new_event_id_add_no_scans(client):
     shipment = shipped_shipment("GHNAS0000001")
     aftership_post(client, payload("aftership_2026-01_tracking_update.json"), version="2026-01")
